@@ -1,0 +1,140 @@
+// The engine's public face: recommendations, durable needs, the catalog.
+// server/ talks to the engine only through this header.
+//
+// Thread safety: every method may be called concurrently. Reads work on an
+// immutable snapshot (catalog + index + model + scoring config) that writers
+// replace atomically, so a request never sees half of a change.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/scoring_config.h"
+#include "engine/store.h"
+#include "models/catalog.h"
+#include "models/need.h"
+#include "models/status.h"
+#include "models/taxonomy.h"
+
+namespace iisc {
+
+struct RecommenderOptions {
+  // Catalog loaded into an empty store at first start (JSONL); empty = none.
+  std::string seed_catalog_path;
+  // Domain vocabulary files (bilingual glossary) used by the text model.
+  std::string vocabulary_dir;
+  // Threads of the group-commit writer for needs (1 is enough: it batches).
+  int need_writer_threads = 1;
+  // Most needs written in one synced batch.
+  size_t max_need_batch = 256;
+};
+
+// Hard filters; each non-empty list restricts results to its members.
+struct Filters {
+  std::vector<std::string> counties;
+  std::vector<std::string> service_types;
+  std::vector<std::string> fields;
+};
+
+struct RecommendRequest {
+  Need need;
+  int k = 10;  // 1..100
+  Filters filters;
+};
+
+struct InferredLabel {
+  std::string id;
+  double confidence = 0;  // 0..1
+};
+
+// What the engine understood of the need: given by the SME or inferred.
+struct NeedUnderstanding {
+  InferredLabel field;                       // id empty when unknown
+  bool field_inferred = false;               // false when the SME gave it
+  std::vector<InferredLabel> service_types;  // best first
+  bool service_types_inferred = false;
+};
+
+struct Recommendation {
+  int rank = 0;  // 1-based
+  double score = 0;
+  std::array<double, kNumComponents> components{};  // before weighting, each in [0,1]
+  const Capability* capability = nullptr;  // valid while the response lives
+  const Complex* complex = nullptr;
+};
+
+class CatalogSnapshot;  // opaque; keeps the pointers above alive
+
+struct RecommendResponse {
+  std::vector<Recommendation> results;
+  NeedUnderstanding understanding;
+  std::string config_version;
+  std::string model_version;
+  std::shared_ptr<const CatalogSnapshot> snapshot;
+};
+
+struct SubmittedNeed {
+  std::string id;
+  std::string access_token;  // returned once; only its hash is stored
+  RecommendResponse recommendations;
+};
+
+// Supply against demand, for the bureau.
+struct DemandStats {
+  struct Row {
+    std::string service_type;
+    std::string field;  // empty: all fields
+    int64_t needs = 0;  // stored needs about this type (and field)
+    int64_t capabilities = 0;
+    int64_t monthly_capacity = 0;
+  };
+  int64_t total_needs = 0;
+  std::vector<Row> rows;
+};
+
+class Recommender {
+ public:
+  virtual ~Recommender() = default;
+
+  // Opens the engine over `store`: loads the catalog (seeding an empty store),
+  // fits or reuses the text model, loads or rebuilds feature vectors, builds
+  // the in-memory index.
+  static Result<std::unique_ptr<Recommender>> Open(std::unique_ptr<Store> store,
+                                                  std::shared_ptr<const Taxonomy> taxonomy,
+                                                  std::shared_ptr<const ScoringConfig> scoring,
+                                                  const RecommenderOptions& options);
+
+  // REQUIRES: request.need validated (ParseNeed) and 1 <= k <= 100.
+  virtual Result<RecommendResponse> Recommend(const RecommendRequest& request) const = 0;
+
+  // Scores and stores a need; `done` runs (on a writer thread) only after the
+  // need is durable, or with the error that prevented it.
+  virtual void SubmitNeed(Need need, std::function<void(Result<SubmittedNeed>)> done) = 0;
+  virtual Result<StoredNeed> GetNeed(std::string_view id) const = 0;
+  // True when `token` is the access token issued for need `id` (constant time).
+  virtual bool CheckNeedToken(const StoredNeed& need, std::string_view token) const = 0;
+
+  virtual std::shared_ptr<const CatalogSnapshot> Snapshot() const = 0;
+  virtual std::vector<const Complex*> ListComplexes(const CatalogSnapshot& snapshot) const = 0;
+  virtual const Complex* FindComplex(const CatalogSnapshot& snapshot,
+                                     std::string_view id) const = 0;
+  virtual Status PutComplex(const Complex& complex) = 0;
+  virtual Status DeleteComplex(std::string_view id) = 0;
+
+  // Swaps the scoring weights for the following requests.
+  virtual void SetScoringConfig(std::shared_ptr<const ScoringConfig> config) = 0;
+  virtual std::shared_ptr<const ScoringConfig> scoring_config() const = 0;
+  virtual const Taxonomy& taxonomy() const = 0;
+
+  virtual DemandStats Demand() const = 0;
+  virtual Status Checkpoint(const std::string& dir) = 0;
+  // Stops accepting needs, waits for queued needs to be written.
+  virtual void Flush() = 0;
+};
+
+}  // namespace iisc

@@ -1,0 +1,85 @@
+// The bureau's levers: component weights, per-category overrides, policy
+// priority boosts, diversity. Filled once from a TOML file, validated
+// strictly, then immutable; the engine swaps whole snapshots atomically.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/status.h"
+#include "models/taxonomy.h"
+
+namespace iisc {
+
+// The scoring components, each a value in [0, 1] reported in `explanation`.
+enum Component : int {
+  kText = 0,     // lexical relevance (BM25 over the service's texts)
+  kSemantic,     // cross-lingual vector similarity
+  kField,        // field match: exact, same category, none
+  kService,      // service-type match
+  kRegion,       // same county best, decaying with distance between seats
+  kQuality,      // smoothed rating
+  kCapacity,     // capacity left this month
+  kPrice,        // price level fit for the enterprise size
+  kPriority,     // policy priority of the service's fields
+  kNumComponents
+};
+
+// The name used in the API's `explanation` object and in the TOML file.
+const char* ComponentName(Component c);
+
+using ComponentWeights = std::array<double, kNumComponents>;
+
+struct ScoringConfig {
+  // Names these weights in every response: "<file stem>@<hash of the content>".
+  std::string version;
+
+  // Default weights (each >= 0; they need not sum to 1, the score is normalized
+  // by their sum).
+  ComponentWeights weights{};
+  // Per-category replacements of individual weights, indexed by category
+  // (Taxonomy::categories()); nullopt keeps the default weight.
+  std::vector<std::array<std::optional<double>, kNumComponents>> category_overrides;
+
+  // Field component when the service's field is in the need's category but not
+  // the field itself (exact = 1, none = 0).
+  double field_same_category = 0.4;
+  // Field component for a service that lists `general_service_min_fields` or
+  // more fields (a general service).
+  double field_general = 0.5;
+  int general_service_min_fields = 6;
+  // Region component = exp(-distance_km / region_decay_km); 1 in the same county.
+  double region_decay_km = 40.0;
+  // Bayesian smoothing of ratings: (rating*n + prior*m)/(n+m) with n=1.
+  double quality_prior_rating = 4.0;
+  double quality_prior_weight = 1.0;
+  // Price fit [size][price level]: rows micro, small, medium; columns free,
+  // subsidized, market.
+  std::array<std::array<double, 3>, 3> price_fit{{{1.0, 0.9, 0.4}, {1.0, 0.9, 0.6}, {1.0, 0.9, 0.9}}};
+  // Priority component by field priority (taken as the best over the service's fields).
+  double priority_leading = 1.0;
+  double priority_strategic = 1.0;
+  double priority_normal = 0.0;
+  // Minimum confidence for an inferred field or service type to be used.
+  double inference_min_confidence = 0.35;
+  // Diversity: at most this many results per complex (0 = unlimited).
+  int max_results_per_complex = 3;
+
+  // Effective weights for a need whose field is in `category` (-1 = unknown).
+  ComponentWeights WeightsFor(int category) const;
+};
+
+// Parses and validates the bureau's TOML. Unknown keys, wrong types and
+// out-of-range values are InvalidArgument errors whose message names the key
+// and the line ("weights.text at line 12: must be between 0 and 10").
+Result<std::shared_ptr<const ScoringConfig>> ParseScoringConfig(std::string_view toml,
+                                                               std::string_view source_name,
+                                                               const Taxonomy& taxonomy);
+Result<std::shared_ptr<const ScoringConfig>> LoadScoringConfigFile(const std::string& path,
+                                                                  const Taxonomy& taxonomy);
+
+}  // namespace iisc

@@ -1,0 +1,93 @@
+// Durable storage of the catalog, feature vectors, needs and metadata.
+// One interface, two implementations: RocksDB (the service) and memory
+// (fast tests of engine logic). All methods are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/catalog.h"
+#include "models/need.h"
+#include "models/status.h"
+
+namespace iisc {
+
+// A dense feature vector and the model version that produced it. Stored as
+// packed little-endian floats after a small header.
+struct FeatureVector {
+  std::string model_version;
+  std::vector<float> values;
+};
+
+// A need as stored: what the SME sent, plus what the service answered.
+struct StoredNeed {
+  std::string id;
+  Need need;
+  int64_t created_unix_ms = 0;
+  // SHA-256 of the need's access token (hex); the token itself is never stored.
+  std::string access_token_sha256;
+  std::string config_version;
+  std::vector<std::string> recommended_capability_ids;  // in rank order
+};
+
+struct StoreOptions {
+  // Sync the WAL before a need write returns. Turning it off trades the
+  // durability of acknowledged needs for throughput; benchmarks only.
+  bool sync_need_writes = true;
+  // RocksDB block cache, bytes.
+  size_t block_cache_bytes = 64 << 20;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- catalog ---
+  // Inserts or replaces a complex with all its capabilities, atomically:
+  // capabilities no longer listed are removed, with their feature vectors.
+  virtual Status PutComplex(const Complex& complex) = 0;
+  // NotFound when absent. Removes the capabilities and their vectors too.
+  virtual Status DeleteComplex(std::string_view complex_id) = 0;
+  virtual Result<Complex> GetComplex(std::string_view complex_id) const = 0;
+  // All complexes with their capabilities, ordered by id.
+  virtual Result<std::vector<Complex>> ListComplexes() const = 0;
+
+  // --- feature vectors, keyed by capability id or "need/<need id>" ---
+  virtual Status PutFeatures(const std::vector<std::pair<std::string, FeatureVector>>& batch) = 0;
+  virtual Result<std::optional<FeatureVector>> GetFeatures(std::string_view key) const = 0;
+  // Calls `visit` for every stored vector in key order; stops early on a non-OK status.
+  virtual Status ScanFeatures(
+      const std::function<Status(std::string_view key, const FeatureVector&)>& visit) const = 0;
+
+  // --- needs ---
+  // Writes all needs in one batch; when StoreOptions::sync_need_writes is set
+  // it returns only after the WAL is synced (one fsync for the whole batch).
+  virtual Status PutNeeds(const std::vector<StoredNeed>& needs) = 0;
+  virtual Result<StoredNeed> GetNeed(std::string_view id) const = 0;
+  virtual Status ScanNeeds(const std::function<Status(const StoredNeed&)>& visit) const = 0;
+
+  // --- metadata (schema version, model version, ...) ---
+  virtual Result<std::optional<std::string>> GetMeta(std::string_view key) const = 0;
+  virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
+
+  // A consistent copy of the whole database in `dir` (which must not exist).
+  virtual Status Checkpoint(const std::string& dir) = 0;
+};
+
+// Opens (creating if missing) a RocksDB database in `dir` with the column
+// families complexes, capabilities, features, needs and meta, and checks the
+// schema version.
+Result<std::unique_ptr<Store>> OpenRocksStore(const std::string& dir, const StoreOptions& options);
+
+std::unique_ptr<Store> NewMemoryStore();
+
+// Binary encoding of feature vectors (exposed for tests and tools).
+std::string EncodeFeatureVector(const FeatureVector& vector);
+Result<FeatureVector> DecodeFeatureVector(std::string_view bytes);
+
+}  // namespace iisc

@@ -1,0 +1,44 @@
+// A need as an SME submits it (see the API contract's "need object").
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/status.h"
+#include "models/taxonomy.h"
+
+namespace simdjson::ondemand {
+class value;
+}
+
+namespace iisc {
+
+struct Need {
+  std::string description;                 // 1..max_description_chars code points
+  std::string county;                      // county id or empty
+  std::string field;                       // field id or empty
+  std::vector<std::string> service_types;  // service type ids, may be empty
+  std::string size;                        // "micro", "small", "medium" or empty
+  std::string enterprise_name;
+  std::string enterprise_contact;
+};
+
+struct NeedLimits {
+  size_t max_description_chars = 4000;  // Unicode code points
+};
+
+// Validates a parsed JSON object as a need. Unknown members are ignored; a
+// known member with a wrong type or unknown id is an InvalidArgument naming
+// `field_prefix` + member (e.g. "need.county").
+Result<Need> ParseNeed(simdjson::ondemand::value& object, const Taxonomy& taxonomy,
+                       const NeedLimits& limits, std::string_view field_prefix);
+
+// Parses a standalone JSON document holding one need object.
+Result<Need> ParseNeedJson(std::string_view json, const Taxonomy& taxonomy,
+                           const NeedLimits& limits);
+
+// Canonical JSON of a need; ParseNeedJson(NeedToJson(n)) == n.
+std::string NeedToJson(const Need& need);
+
+}  // namespace iisc

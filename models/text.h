@@ -1,0 +1,54 @@
+// Text analysis for Chinese and English: ICU normalization and segmentation.
+// Chinese runs become dictionary words plus character bigrams; Latin runs
+// become lower-case words with light stemming; stop words are dropped.
+// Thread-safe: an Analyzer is immutable after construction (ICU objects are
+// cloned per call or kept thread-local).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/status.h"
+
+namespace iisc {
+
+// NFKC, case folding, full-width to half-width; invalid UTF-8 sequences become
+// U+FFFD. Idempotent.
+std::string NormalizeText(std::string_view utf8);
+
+// Number of Unicode code points in valid UTF-8 (invalid bytes count as one each).
+size_t CountCodePoints(std::string_view utf8);
+bool IsValidUtf8(std::string_view bytes);
+
+enum class TokenKind : uint8_t {
+  kWord,     // a Chinese dictionary word or an English stem
+  kBigram,   // two adjacent Han characters
+  kNumber,   // digits, model numbers ("60947", "gb/t")
+};
+
+struct Token {
+  std::string text;  // normalized; English stemmed
+  TokenKind kind;
+};
+
+struct AnalyzerOptions {
+  bool chinese_bigrams = true;
+  bool stem_english = true;
+  bool drop_stop_words = true;
+};
+
+class Analyzer {
+ public:
+  static Result<std::unique_ptr<Analyzer>> Create(const AnalyzerOptions& options = {});
+  virtual ~Analyzer() = default;
+  // Normalizes and splits `text` into tokens, in order of appearance.
+  virtual std::vector<Token> Analyze(std::string_view text) const = 0;
+};
+
+// Light English stemmer (plural and common suffixes): "testing" -> "test",
+// "certifications" -> "certif"... Exposed for the glossary and tests.
+std::string StemEnglish(std::string_view lower_word);
+
+}  // namespace iisc

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything IISC Match needs to build, run and test, from Debian's
+# packages and (for the browser test) the npm registry. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git curl
+  libboost1.81-dev librocksdb-dev libsimdjson-dev libeigen3-dev libicu-dev
+  libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # benchmarks' peers and load tools
+  libfaiss-dev libopenblas-dev wrk nginx-light
+  # fuzzing and sanitizers
+  clang libclang-rt-14-dev
+  # browser test
+  chromium nodejs npm
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ -f tests/browser/package.json ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
