@@ -34,15 +34,25 @@ struct Complex {
   std::vector<Capability> services;
 };
 
-// Parses one catalog record (one line of the JSONL) and validates it against
-// the taxonomy: known ids, unique service ids prefixed by the complex id,
-// ranges of rating and capacity. Errors name the offending member.
-Result<Complex> ParseComplexJson(std::string_view json, const Taxonomy& taxonomy);
+// Parses one catalog record (one line of the JSONL) and validates it: types,
+// required members, unique service ids prefixed by "<complex id>/", ranges of
+// rating (0..5) and capacity (>= 0), price level. With a taxonomy it also
+// checks every field, service type and county id; pass nullptr to check the
+// structure only (records read back from storage were checked when written).
+// Errors are InvalidArgument naming the offending member ("services[2].type").
+Result<Complex> ParseComplexJson(std::string_view json, const Taxonomy* taxonomy);
+Result<Capability> ParseCapabilityJson(std::string_view json, const Taxonomy* taxonomy);
 
 // Parses a JSONL document (blank lines allowed); the error names the line.
-Result<std::vector<Complex>> ParseCatalogJsonl(std::string_view jsonl, const Taxonomy& taxonomy);
+Result<std::vector<Complex>> ParseCatalogJsonl(std::string_view jsonl, const Taxonomy* taxonomy);
 
-// Canonical JSON of a complex; ParseComplexJson(ComplexToJson(c)) == c.
-std::string ComplexToJson(const Complex& complex);
+// Canonical JSON; ParseComplexJson(ComplexToJson(c)) == c. Without services
+// the "services" member is omitted (the store keeps capabilities apart).
+std::string ComplexToJson(const Complex& complex, bool include_services = true);
+std::string CapabilityToJson(const Capability& capability);
+
+bool operator==(const LocalizedText& a, const LocalizedText& b);
+bool operator==(const Capability& a, const Capability& b);
+bool operator==(const Complex& a, const Complex& b);
 
 }  // namespace iisc

@@ -5,12 +5,10 @@
 #include <string_view>
 #include <vector>
 
+#include <simdjson.h>
+
 #include "models/status.h"
 #include "models/taxonomy.h"
-
-namespace simdjson::ondemand {
-class value;
-}
 
 namespace iisc {
 
@@ -30,15 +28,19 @@ struct NeedLimits {
 
 // Validates a parsed JSON object as a need. Unknown members are ignored; a
 // known member with a wrong type or unknown id is an InvalidArgument naming
-// `field_prefix` + member (e.g. "need.county").
-Result<Need> ParseNeed(simdjson::ondemand::value& object, const Taxonomy& taxonomy,
+// `field_prefix` + member (e.g. "need.county"). The description must be valid
+// UTF-8, not blank, at most limits.max_description_chars code points.
+// `taxonomy` may be null to skip id checks (needs read back from storage).
+Result<Need> ParseNeed(simdjson::ondemand::value& object, const Taxonomy* taxonomy,
                        const NeedLimits& limits, std::string_view field_prefix);
 
 // Parses a standalone JSON document holding one need object.
-Result<Need> ParseNeedJson(std::string_view json, const Taxonomy& taxonomy,
+Result<Need> ParseNeedJson(std::string_view json, const Taxonomy* taxonomy,
                            const NeedLimits& limits);
 
 // Canonical JSON of a need; ParseNeedJson(NeedToJson(n)) == n.
 std::string NeedToJson(const Need& need);
+
+bool operator==(const Need& a, const Need& b);
 
 }  // namespace iisc

@@ -1,0 +1,70 @@
+// Everything an operator sets for the server process, from configs/server.toml
+// (then overridden by command-line flags). Plain data with documented
+// defaults; validated once at start.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/status.h"
+
+namespace iisc {
+
+struct ServerOptions {
+  // --- where ---
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;  // 0 = an ephemeral port (printed at start)
+  std::string data_dir = "var/data";
+  // The bureau's scoring weights (hot-reloaded on SIGHUP). Relative paths are
+  // resolved against the directory of the server config file.
+  std::string scoring_config = "scoring.toml";
+  // Domain vocabulary (bilingual glossary) directory; relative as above.
+  std::string vocabulary_dir = "vocabulary";
+  // Taxonomy and demo catalog; relative paths against the config directory.
+  std::string taxonomy_file = "../data/taxonomy.json";
+  std::string seed_catalog = "../data/demo-catalog.jsonl";
+
+  // --- performance ---
+  int io_threads = 0;  // 0 = one per core
+
+  // --- limits (each answered with a clear error) ---
+  size_t max_body_bytes = 1 << 20;         // 413 beyond
+  size_t max_header_bytes = 16 << 10;      // 431 beyond
+  size_t max_url_bytes = 4096;             // 414 beyond
+  int max_json_depth = 16;                 // 400 beyond
+  size_t max_description_chars = 4000;     // 400 beyond
+  int max_k = 100;                         // 400 beyond
+  int read_timeout_ms = 10000;             // whole request must arrive within
+  int idle_timeout_ms = 30000;             // keep-alive connection idle limit
+  int max_connections = 1024;              // further connections are refused with 503
+  int max_inflight_requests = 512;         // beyond: 503 (shed, do not queue)
+
+  // --- access ---
+  // The bureau's token: read from this file, or from the environment variable
+  // named by bureau_token_env. Never logged. Empty = admin routes disabled.
+  std::string bureau_token_file;
+  std::string bureau_token_env = "IISC_BUREAU_TOKEN";
+  std::vector<std::string> cors_allowed_origins;
+  // Per-client token bucket (by remote address): sustained rate and burst.
+  double rate_limit_per_second = 200;
+  double rate_limit_burst = 400;
+
+  // --- durability ---
+  bool sync_need_writes = true;  // false only for benchmarks
+
+  // Directory of the config file, for resolving relative paths.
+  std::string config_dir = ".";
+
+  std::string ResolvePath(const std::string& path) const;
+};
+
+// Parses configs/server.toml strictly (unknown keys, wrong types, out-of-range
+// values are InvalidArgument naming the key and line). `config_dir` is set to
+// the directory of `source_path`.
+Result<ServerOptions> ParseServerOptions(std::string_view toml, const std::string& source_path);
+Result<ServerOptions> LoadServerOptionsFile(const std::string& path);
+
+}  // namespace iisc
