@@ -1,13 +1,9 @@
 // iisc-server: loads the taxonomy, the scoring weights and the store, opens
 // the engine (seeding an empty store with the demo catalog) and serves HTTP.
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -78,21 +74,6 @@ bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
       return false;
     }
   }
-  return true;
-}
-
-// "HOST:PORT" or "[v6]:PORT".
-bool ParseListen(const std::string& text, std::string* host, uint16_t* port) {
-  const size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
-  std::string h = text.substr(0, colon);
-  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  const std::string p = text.substr(colon + 1);
-  if (p.find_first_not_of("0123456789") != std::string::npos || p.size() > 5) return false;
-  const unsigned long n = std::stoul(p);
-  if (n > 65535) return false;
-  *host = h;
-  *port = static_cast<uint16_t>(n);
   return true;
 }
 
@@ -175,9 +156,11 @@ int main(int argc, char** argv) {
   auto loaded = iisc::LoadServerOptionsFile(*config_path);
   if (!loaded.ok()) return Fail("config " + *config_path + ": " + loaded.status().ToString());
   iisc::ServerOptions options = std::move(loaded).value();
-  if (flags.listen &&
-      !ParseListen(*flags.listen, &options.listen_host, &options.listen_port)) {
-    return Fail("--listen wants HOST:PORT, got " + *flags.listen);
+  if (flags.listen) {
+    auto address = iisc::ParseListenAddress(*flags.listen);
+    if (!address.ok()) return Fail("--listen: " + address.status().message());
+    options.listen_host = address->host;
+    options.listen_port = address->port;
   }
   if (flags.data_dir) options.data_dir = *flags.data_dir;
 
