@@ -11,7 +11,6 @@ foreach(name IN LISTS files)
   math(EXPR size "${hex_len} / 2")
   # 0x..,  per byte; a trailing 0 keeps empty files legal C++.
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
-  string(REGEX REPLACE "((0x..,){24})" "\\1\n  " bytes "${bytes}")
   string(APPEND arrays "const unsigned char kAsset${i}[] = {\n  ${bytes}0};\n\n")
 
   get_filename_component(ext "${name}" LAST_EXT)

@@ -19,6 +19,13 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace net = boost::asio;
 
+namespace {
+// After refusing a request mid-stream: how long, and how much, of what the
+// client still sends is read and dropped before the socket is closed.
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr size_t kLingerBytes = 8 << 20;
+}  // namespace
+
 Session::Session(net::ip::tcp::socket&& socket, const SessionLimits& limits, const Router& router,
                  SessionRegistry* registry)
     : stream_(std::move(socket)), limits_(limits), router_(router), registry_(registry) {}
@@ -131,9 +138,33 @@ void Session::Send(HttpResponse&& response) {
 
 void Session::OnWrite(beast::error_code ec, std::size_t) {
   busy_ = false;
-  if (ec || !response_->keep_alive()) return DoClose();
+  if (ec) return DoClose();
+  if (!response_->keep_alive()) {
+    const bool read_whole_request = parser_ && parser_->is_done();
+    return read_whole_request ? DoClose() : LingerClose();
+  }
   response_.reset();
   DoRead();
+}
+
+void Session::LingerClose() {
+  // Closing a socket that still has unread input makes the kernel answer with
+  // RST, which can destroy the error response before the client reads it.
+  beast::error_code ignored;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(kLingerTime);
+  buffer_.consume(buffer_.size());
+  DrainInput();
+}
+
+void Session::DrainInput() {
+  // The bytes land in the buffer's spare space and are never committed.
+  stream_.async_read_some(buffer_.prepare(16 << 10), [self = shared_from_this()](
+                                                         beast::error_code ec, std::size_t n) {
+    self->lingered_bytes_ += n;
+    if (ec || self->lingered_bytes_ > kLingerBytes) return self->DoClose();
+    self->DrainInput();
+  });
 }
 
 void Session::DoClose() {

@@ -60,6 +60,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnReadError(boost::beast::error_code ec);
   void Send(HttpResponse&& response);
   void OnWrite(boost::beast::error_code ec, std::size_t bytes);
+  void LingerClose();
+  void DrainInput();
   void DoClose();
 
   boost::beast::tcp_stream stream_;
@@ -73,6 +75,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool first_request_ = true;
   bool busy_ = false;      // a request is being handled or answered
   bool draining_ = false;  // close after the current answer
+  size_t lingered_bytes_ = 0;
 };
 
 }  // namespace iisc
