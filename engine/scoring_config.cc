@@ -64,9 +64,9 @@ void ReadCategoryOverrides(TomlSection& weights, const Taxonomy& taxonomy, Scori
       for (const CategoryInfo& info : taxonomy.categories()) {
         known += (known.empty() ? "" : ", ") + info.id;
       }
-      // Reading the table anyway would report each of its keys as unknown too;
-      // one message about the category is clearer.
-      categories.Table(id);
+      // Each key inside would be reported as unknown too; one message about
+      // the category is clearer.
+      categories.Skip(id);
       categories.Fail(id, "unknown category \"" + id + "\" (known categories: " + known + ")");
       continue;
     }
