@@ -141,6 +141,10 @@ TEST(ScoringConfigTest, OutOfRangeNamesKeyLineAndValue) {
   EXPECT_NE(message.find("diversity.max_results_per_complex at line 2"), std::string::npos)
       << message;
 
+  // An unrated service is scored by the prior alone; it needs a weight.
+  message = ErrorOf("[quality]\nprior_weight = 0\n");
+  EXPECT_NE(message.find("quality.prior_weight at line 2"), std::string::npos) << message;
+
   message = ErrorOf("[quality]\nprior_rating = nan\n");
   EXPECT_NE(message.find("quality.prior_rating at line 2"), std::string::npos) << message;
 }
