@@ -64,9 +64,9 @@ void ReadCategoryOverrides(TomlSection& weights, const Taxonomy& taxonomy, Scori
       for (const CategoryInfo& info : taxonomy.categories()) {
         known += (known.empty() ? "" : ", ") + info.id;
       }
-      // Reading the table anyway would report each of its keys as unknown too;
-      // one message about the category is clearer.
-      categories.Table(id);
+      // Each key inside would be reported as unknown too; one message about
+      // the category is clearer.
+      categories.Skip(id);
       categories.Fail(id, "unknown category \"" + id + "\" (known categories: " + known + ")");
       continue;
     }
@@ -101,7 +101,9 @@ void ReadSettings(TomlSection root, ScoringConfig* config) {
 
   TomlSection quality = root.Table("quality");
   quality.Number("prior_rating", 0.0, 5.0, &config->quality_prior_rating);
-  quality.Number("prior_weight", 0.0, 100.0, &config->quality_prior_weight);
+  // Above 0: an unrated service is scored by the prior alone, which needs
+  // some weight to stand on.
+  quality.Number("prior_weight", 0.1, 100.0, &config->quality_prior_weight);
 
   TomlSection price = root.Table("price_fit");
   for (size_t size = 0; size < 3; ++size) {

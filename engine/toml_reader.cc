@@ -113,6 +113,10 @@ const toml::node* TomlSection::Take(std::string_view key) {
   return node;
 }
 
+void TomlSection::Skip(std::string_view key) {
+  if (const toml::node* node = Take(key)) doc_->skipped_.insert(node);
+}
+
 uint32_t TomlSection::LineOf(std::string_view key) const {
   if (table_ == nullptr) return 0;
   if (key.empty()) return LineOfNode(*table_);
@@ -293,7 +297,7 @@ void TomlDocument::ReportUnread(const toml::table& table, const std::string& pat
       std::string text = what + key_path;
       if (line != 0) text += " at line " + std::to_string(line);
       AddProblem(line, std::move(key_path), std::move(text));
-    } else if (const auto* sub = v.as_table()) {
+    } else if (const auto* sub = v.as_table(); sub != nullptr && skipped_.count(&v) == 0) {
       ReportUnread(*sub, key_path);
     }
   }

@@ -65,6 +65,10 @@ class TomlSection {
   // them as known; reading them does.
   std::vector<std::string> Keys() const;
 
+  // Marks `key` and everything under it as read, for an entry already
+  // reported as wrong as a whole (one message instead of one per key inside).
+  void Skip(std::string_view key);
+
   // Records a problem with `key` of this table (or with the table itself when
   // `key` is empty), located at the key's line when it is present.
   void Fail(std::string_view key, std::string message);
@@ -121,6 +125,7 @@ class TomlDocument {
   toml::table root_;
   std::string source_name_;
   std::unordered_set<const toml::node*> read_;
+  std::unordered_set<const toml::node*> skipped_;
   std::vector<Problem> problems_;
 };
 
