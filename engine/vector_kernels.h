@@ -77,6 +77,7 @@ struct ScoredRow {
 // grown to the sizes the workload needs.
 struct TopKScratch {
   std::vector<float> scores;       // ExactTopK: scores of one 16-row block
+  std::vector<float> query;        // the query zero-padded to the stride
   std::vector<ScoredRow> heap;     // the running top-k
   std::vector<int8_t> query_i8;    // CompactTopK: the quantized query
   std::vector<float> lower_heap;   // CompactTopK: k best lower bounds
