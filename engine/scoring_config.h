@@ -39,8 +39,9 @@ struct ScoringConfig {
   std::string version;
 
   // Default weights (each >= 0; they need not sum to 1, the score is normalized
-  // by their sum).
-  ComponentWeights weights{};
+  // by their sum). Relevance components dominate; the same starting values as
+  // configs/scoring.toml, so a file without [weights] still ranks sensibly.
+  ComponentWeights weights{1.0, 1.5, 1.5, 2.0, 0.5, 0.3, 0.2, 0.2, 0.2};
   // Per-category replacements of individual weights, indexed by category
   // (Taxonomy::categories()); nullopt keeps the default weight.
   std::vector<std::array<std::optional<double>, kNumComponents>> category_overrides;
