@@ -62,9 +62,11 @@ void StructuredComponents(const CapabilityRow& row, const NeedSignals& need,
   // Without the need's county every service is equally near: a neutral value.
   (*c)[kRegion] = need.county >= 0 && row.county >= 0 ? tables.region[need.county][row.county] : 0.5;
 
+  // One rating's worth of evidence against the prior; unrated services get the prior.
   double rated = row.rating > 0 ? 1.0 : 0.0;
-  double smoothed = (row.rating * rated + config.quality_prior_rating * config.quality_prior_weight) /
-                    (rated + config.quality_prior_weight);
+  double evidence = rated + config.quality_prior_weight;
+  double smoothed = evidence > 0 ? (row.rating * rated + config.quality_prior_rating * config.quality_prior_weight) / evidence
+                                 : config.quality_prior_rating;
   (*c)[kQuality] = std::clamp(smoothed / 5.0, 0.0, 1.0);
 
   (*c)[kCapacity] = row.capacity_per_month > 0
