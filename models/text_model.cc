@@ -59,21 +59,27 @@ class ConceptMatcher {
     word_terms_[first].push_back({std::move(stems), group});
   }
 
-  // Calls hit(group) once per occurrence.
+  // Calls hit(group) once per occurrence. A match lying inside a longer match
+  // is dropped, so "茶树菇" (mushrooms) does not also count as "茶" (tea).
   template <typename Hit>
   void Match(std::string_view normalized, const std::vector<Token>& tokens, Hit&& hit) const {
+    struct Span {
+      size_t begin, end;
+      uint32_t group;
+    };
+    std::vector<Span> spans;
     for (size_t pos = 0; pos < normalized.size();) {
       size_t len = Utf8Length(static_cast<unsigned char>(normalized[pos]));
-      if (len > 1 || !substring_terms_.empty()) {
-        auto it = substring_terms_.find(std::string(normalized.substr(pos, len)));
-        if (it != substring_terms_.end()) {
-          for (const auto& [term, group] : it->second) {
-            if (normalized.compare(pos, term.size(), term) == 0) hit(group);
-          }
+      auto it = substring_terms_.find(std::string(normalized.substr(pos, len)));
+      if (it != substring_terms_.end()) {
+        for (const auto& [term, group] : it->second) {
+          if (normalized.compare(pos, term.size(), term) == 0) spans.push_back({pos, pos + term.size(), group});
         }
       }
       pos += len;
     }
+    KeepOutermost(&spans, hit);
+    spans.clear();
     for (size_t i = 0; i < tokens.size(); ++i) {
       if (!IsAscii(tokens[i].text)) continue;
       auto it = word_terms_.find(tokens[i].text);
@@ -82,12 +88,31 @@ class ConceptMatcher {
         if (i + stems.size() > tokens.size()) continue;
         bool all = true;
         for (size_t j = 1; j < stems.size() && all; ++j) all = tokens[i + j].text == stems[j];
-        if (all) hit(group);
+        if (all) spans.push_back({i, i + stems.size(), group});
       }
     }
+    KeepOutermost(&spans, hit);
   }
 
  private:
+  template <typename SpanT, typename Hit>
+  static void KeepOutermost(std::vector<SpanT>* spans, Hit& hit) {
+    std::sort(spans->begin(), spans->end(), [](const SpanT& a, const SpanT& b) {
+      return a.end - a.begin != b.end - b.begin ? a.end - a.begin > b.end - b.begin : a.begin < b.begin;
+    });
+    std::vector<std::pair<size_t, size_t>> kept;
+    for (const SpanT& s : *spans) {
+      bool inside = false;
+      for (const auto& [b, e] : kept) {
+        // Same extent is not "inside": one term may belong to several groups.
+        if (b <= s.begin && s.end <= e && (e - b) > (s.end - s.begin)) inside = true;
+      }
+      if (inside) continue;
+      kept.emplace_back(s.begin, s.end);
+      hit(s.group);
+    }
+  }
+
   std::unordered_map<std::string, std::vector<std::pair<std::string, uint32_t>>> substring_terms_;
   std::unordered_map<std::string, std::vector<std::pair<std::vector<std::string>, uint32_t>>>
       word_terms_;
