@@ -1,9 +1,9 @@
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "engine/store.h"
 
@@ -23,9 +23,10 @@ TEST(FeatureCodecTest, RoundTripKeepsVersionAndValues) {
 }
 
 TEST(FeatureCodecTest, RoundTripKeepsSpecialFloatsBitForBit) {
-  const FeatureVector original{"v", {-0.0f, std::numeric_limits<float>::infinity(),
-                                     std::numeric_limits<float>::denorm_min(),
-                                     std::numeric_limits<float>::quiet_NaN()}};
+  const FeatureVector original{
+      "v",
+      {-0.0f, std::numeric_limits<float>::infinity(), std::numeric_limits<float>::denorm_min(),
+       std::numeric_limits<float>::quiet_NaN()}};
   Result<FeatureVector> decoded = DecodeFeatureVector(EncodeFeatureVector(original));
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
   ASSERT_EQ(decoded->values.size(), original.values.size());
