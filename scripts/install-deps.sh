@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl
   libboost1.81-dev librocksdb-dev libsimdjson-dev libeigen3-dev libicu-dev
-  libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   # benchmarks' peers and load tools
   libfaiss-dev libopenblas-dev wrk nginx-light
   # fuzzing and sanitizers
