@@ -1,4 +1,5 @@
-// Credentials carried in requests: "Authorization: Bearer <token>".
+// Credentials carried in requests: "Authorization: Bearer <token>". Tokens
+// are compared with ConstantTimeEquals (engine/tokens.h).
 #pragma once
 
 #include <optional>
@@ -8,9 +9,5 @@ namespace iisc {
 
 // The token of a well-formed Bearer header; nullopt when absent or malformed.
 std::optional<std::string_view> BearerToken(std::string_view authorization);
-
-// Compares secrets in time that depends on their lengths only, so that a
-// client cannot learn a token's prefix by timing the answers.
-bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
 }  // namespace iisc

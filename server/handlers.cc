@@ -2,6 +2,7 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "engine/tokens.h"
 #include "models/json_writer.h"
 #include "server/auth.h"
 #include "server/errors.h"

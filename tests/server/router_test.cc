@@ -125,13 +125,5 @@ TEST(Auth, BearerTokens) {
   EXPECT_FALSE(BearerToken("Bearerabc").has_value());
 }
 
-TEST(Auth, ConstantTimeEquals) {
-  EXPECT_TRUE(ConstantTimeEquals("secret", "secret"));
-  EXPECT_FALSE(ConstantTimeEquals("secret", "secreT"));
-  EXPECT_FALSE(ConstantTimeEquals("secret", "secret2"));
-  EXPECT_FALSE(ConstantTimeEquals("", "x"));
-  EXPECT_TRUE(ConstantTimeEquals("", ""));
-}
-
 }  // namespace
 }  // namespace iisc
