@@ -17,7 +17,7 @@ const TEXT = {
     fieldLabel: '所属领域',
     sizeLabel: '企业规模',
     serviceTypesLabel: '需要的服务类型（可多选，可不选）',
-    any: '不限 / 让系统判断',
+    any: '不限',
     submit: '获取推荐',
     save: '保存我的需求',
     busy: '正在匹配…',
@@ -78,7 +78,7 @@ const TEXT = {
     fieldLabel: 'Industry field',
     sizeLabel: 'Enterprise size',
     serviceTypesLabel: 'Service types you need (any number, or none)',
-    any: 'Any / let the system infer',
+    any: 'Any',
     submit: 'Get recommendations',
     save: 'Save my need',
     busy: 'Matching…',
@@ -392,11 +392,25 @@ function renderReasons(explanation) {
   return list;
 }
 
+// The few strongest reasons, named in one line so the card reads at a glance.
+function topReasons(explanation) {
+  const text = t();
+  return Object.entries(explanation || {})
+    .filter(([, value]) => value >= 0.6)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([component]) => el('span', {class: 'chip', text: text.components[component] || component}));
+}
+
 function renderResult(r) {
   const text = t();
   const local = (v) => (v ? v[state.lang] || v.zh || v.en : '');
   const typeName = r.service_type_name ? local(r.service_type_name) : r.service_type;
   const item = el('li', {class: 'card result'});
+  const why = el('details', {class: 'why'},
+    el('summary', {text: text.reasons}),
+    renderReasons(r.explanation));
+  if (r.rank === 1) why.open = true;  // the best match explains itself unasked
   item.append(
     el('div', {class: 'result-head'},
       el('span', {class: 'rank', 'aria-label': `#${r.rank}`, text: String(r.rank)}),
@@ -410,9 +424,8 @@ function renderResult(r) {
         el('span', {class: 'score-value', text: `${percent(r.score)}%`}),
         el('span', {class: 'score-label', text: text.score}))),
     el('p', {class: 'description', text: local(r.description)}),
-    el('details', {class: 'why', open: ''},
-      el('summary', {text: text.reasons}),
-      renderReasons(r.explanation)));
+    el('p', {class: 'chips'}, ...topReasons(r.explanation)),
+    why);
   return item;
 }
 
