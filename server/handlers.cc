@@ -170,8 +170,9 @@ void RegisterRoutes(const ServiceContext& ctx, Router& router) {
   router.Add(http::verb::get, "/v1/complexes", bind(ListComplexes));
   router.Add(http::verb::get, "/v1/complexes/{id}", bind(GetComplex));
   router.Add(http::verb::post, "/v1/admin/reload-config", bind(ReloadConfig));
-  router.Add(http::verb::get, "/healthz", bind(Health));
-  router.Add(http::verb::get, "/metrics", bind(MetricsText));
+  const RouteOptions always{.never_shed = true};
+  router.Add(http::verb::get, "/healthz", bind(Health), always);
+  router.Add(http::verb::get, "/metrics", bind(MetricsText), always);
   for (const StaticAsset& asset : StaticAssets()) {
     router.Add(http::verb::get, "/" + std::string(asset.name), Asset(asset));
     if (asset.name == "index.html") router.Add(http::verb::get, "/", Asset(asset));

@@ -56,9 +56,47 @@ bool PercentDecode(std::string_view in, std::string* out) {
   return true;
 }
 
+// One request from dispatch to reply. Shared, because the reply may come
+// from another thread after Dispatch has returned; Finish runs once whoever
+// calls it, so a misbehaving handler cannot answer twice.
+class Completion {
+ public:
+  Completion(Metrics* metrics, const HttpRequest& request, Reply reply)
+      : metrics_(metrics),
+        start_(std::chrono::steady_clock::now()),
+        version_(request.version()),
+        keep_alive_(request.keep_alive()),
+        reply_(std::move(reply)) {}
+
+  // Counts the request as in flight until it is answered.
+  void Hold(std::shared_ptr<std::atomic<int>> inflight) { inflight_ = std::move(inflight); }
+
+  void Finish(int metric, HttpResponse&& res) {
+    if (done_.exchange(true, std::memory_order_acq_rel)) return;
+    if (inflight_) inflight_->fetch_sub(1, std::memory_order_acq_rel);
+    res.version(version_);
+    res.keep_alive(keep_alive_ && res.keep_alive());
+    res.prepare_payload();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    metrics_->Record(metric, res.result_int(), seconds);
+    reply_(std::move(res));
+  }
+
+ private:
+  Metrics* metrics_;
+  std::chrono::steady_clock::time_point start_;
+  unsigned version_;
+  bool keep_alive_;
+  Reply reply_;
+  std::shared_ptr<std::atomic<int>> inflight_;
+  std::atomic<bool> done_{false};
+};
+
 }  // namespace
 
-Router::Router(Metrics* metrics) : metrics_(metrics) {
+Router::Router(Metrics* metrics, int max_inflight)
+    : metrics_(metrics), max_inflight_(max_inflight) {
   unmatched_metric_ = metrics_->AddRoute("*", "unmatched");
 }
 
@@ -111,29 +149,12 @@ std::string Router::AllowedMethods(const std::string& pattern) const {
 }
 
 void Router::Dispatch(HttpRequest&& request, Reply reply) const {
-  const auto start = std::chrono::steady_clock::now();
-  const unsigned version = request.version();
-  const bool keep_alive = request.keep_alive();
-
-  // Finishes every response the same way and records it; `done` guards the
-  // exactly-once promise even if a handler misbehaves.
-  auto finish = [this, start, version, keep_alive, reply = std::move(reply),
-                 done = std::make_shared<std::atomic<bool>>(false)](int metric,
-                                                                    HttpResponse&& res) {
-    if (done->exchange(true)) return;
-    res.version(version);
-    res.keep_alive(keep_alive && res.keep_alive());
-    res.prepare_payload();
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    metrics_->Record(metric, res.result_int(), seconds);
-    reply(std::move(res));
-  };
+  auto done = std::make_shared<Completion>(metrics_, request, std::move(reply));
 
   std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
   if (path.empty() || path.front() != '/') {
-    finish(unmatched_metric_, RouteNotFound());
+    done->Finish(unmatched_metric_, RouteNotFound());
     return;
   }
 
@@ -154,29 +175,35 @@ void Router::Dispatch(HttpRequest&& request, Reply reply) const {
   }
   if (route == nullptr) {
     if (pattern == nullptr) {
-      finish(unmatched_metric_, RouteNotFound());
+      done->Finish(unmatched_metric_, RouteNotFound());
     } else {
-      finish(pattern->rejected_metric, MethodNotAllowed(AllowedMethods(pattern->pattern)));
+      done->Finish(pattern->rejected_metric, MethodNotAllowed(AllowedMethods(pattern->pattern)));
     }
     return;
   }
+  const int metric = route->metric;
   if (route->options.json_body && !IsJsonContentType(request[http::field::content_type])) {
-    finish(route->metric, UnsupportedMediaType());
+    done->Finish(metric, UnsupportedMediaType());
     return;
   }
+  if (!route->options.never_shed && max_inflight_ > 0) {
+    if (inflight_->fetch_add(1, std::memory_order_acq_rel) >= max_inflight_) {
+      inflight_->fetch_sub(1, std::memory_order_acq_rel);
+      done->Finish(metric, Overloaded("the service is busy; retry shortly"));
+      return;
+    }
+    done->Hold(inflight_);
+  }
 
-  const int metric = route->metric;
-  auto shared_finish = std::make_shared<decltype(finish)>(std::move(finish));
   try {
-    route->handler(request, params,
-                   [shared_finish, metric](HttpResponse&& res) {
-                     (*shared_finish)(metric, std::move(res));
-                   });
+    route->handler(request, params, [done, metric](HttpResponse&& res) {
+      done->Finish(metric, std::move(res));
+    });
   } catch (const std::exception& e) {
     // A bug or resource exhaustion in one request must not take the process down.
     LogError("handler for %s %s threw: %s", std::string(http::to_string(route->method)).c_str(),
              route->pattern.c_str(), e.what());
-    (*shared_finish)(metric, ErrorResponse(Status::Internal(e.what())));
+    done->Finish(metric, ErrorResponse(Status::Internal(e.what())));
   }
 }
 

@@ -6,7 +6,9 @@
 // run concurrently on any number of threads.
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,11 +30,16 @@ using Handler = std::function<void(HttpRequest& request, const PathParams& param
 struct RouteOptions {
   // The route reads a JSON body: other Content-Types are answered 415.
   bool json_body = false;
+  // Answered even when overloaded (health checks and metrics must keep
+  // working exactly when the service is busiest).
+  bool never_shed = false;
 };
 
 class Router {
  public:
-  explicit Router(Metrics* metrics);
+  // Beyond `max_inflight` requests being handled at once, new ones are
+  // answered 503 at once instead of queueing (0 = no limit).
+  explicit Router(Metrics* metrics, int max_inflight = 0);
 
   // `pattern` is a path whose segments are literals or "{name}" (one
   // non-empty segment), e.g. "/v1/needs/{id}".
@@ -63,6 +70,9 @@ class Router {
   std::string AllowedMethods(const std::string& pattern) const;
 
   Metrics* metrics_;
+  int max_inflight_;
+  // Shared with the replies, which may outlive a Dispatch call.
+  std::shared_ptr<std::atomic<int>> inflight_ = std::make_shared<std::atomic<int>>(0);
   std::vector<Route> routes_;
   std::vector<Pattern> patterns_;
   int unmatched_metric_ = -1;

@@ -36,7 +36,7 @@ class ServerImpl final : public Server {
  public:
   explicit ServerImpl(ServerSetup setup)
       : options_(std::move(setup.options)),
-        router_(&metrics_),
+        router_(&metrics_, options_.max_inflight_requests),
         threads_(ThreadCount(options_.io_threads)),
         ioc_(threads_),
         signals_(ioc_, SIGINT, SIGTERM, SIGHUP),

@@ -115,6 +115,34 @@ TEST_F(RouterTest, MetricsCountEveryAnswerByRouteAndClass) {
       << text;
 }
 
+TEST(RouterShedding, BeyondTheInflightLimitAnswers503) {
+  Metrics metrics;
+  Router router(&metrics, /*max_inflight=*/1);
+  std::vector<Reply> parked;  // replies the handler has not given yet
+  router.Add(http::verb::get, "/slow", [&parked](HttpRequest&, const PathParams&, Reply reply) {
+    parked.push_back(std::move(reply));
+  });
+  router.Add(http::verb::get, "/healthz", [](HttpRequest&, const PathParams&, Reply reply) {
+    reply(HttpResponse{http::status::ok, 11});
+  }, RouteOptions{.never_shed = true});
+
+  std::vector<unsigned> answered;
+  auto call = [&](const char* target) {
+    router.Dispatch(HttpRequest{http::verb::get, target, 11},
+                    [&answered](HttpResponse&& res) { answered.push_back(res.result_int()); });
+  };
+  call("/slow");
+  call("/slow");     // over the limit
+  call("/healthz");  // exempt
+  EXPECT_EQ(answered, (std::vector<unsigned>{503, 200}));
+  ASSERT_EQ(parked.size(), 1u);
+  parked[0](HttpResponse{http::status::ok, 11});
+  call("/slow");  // room again
+  EXPECT_EQ(parked.size(), 2u);
+  parked[1](HttpResponse{http::status::ok, 11});
+  EXPECT_EQ(answered, (std::vector<unsigned>{503, 200, 200, 200}));
+}
+
 TEST(Auth, BearerTokens) {
   EXPECT_EQ(BearerToken("Bearer abc"), "abc");
   EXPECT_EQ(BearerToken("bearer  abc "), "abc");
