@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -304,7 +305,28 @@ TEST_F(ServerTest, MetricsCountRequests) {
   EXPECT_NE(text.find("# TYPE iisc_http_request_duration_seconds histogram"), std::string::npos);
 }
 
-TEST_F(ServerTest, SigtermStopsCleanly) { EXPECT_EQ(server_->Stop(SIGTERM), 0); }
+TEST_F(ServerTest, SigtermClosesIdleConnectionsAndExitsCleanly) {
+  // A kept-alive connection waiting for its next request must not hold up
+  // the shutdown: it is closed, and the process exits 0 well before the
+  // idle timeout.
+  boost::asio::io_context ioc;
+  boost::beast::tcp_stream stream(ioc);
+  stream.connect({boost::asio::ip::make_address("127.0.0.1"), port()});
+  Request req{verb::get, "/healthz", 11};
+  req.set(http::field::host, "x");
+  http::write(stream, req);
+  boost::beast::flat_buffer buffer;
+  Response res;
+  http::read(stream, buffer, res);
+  ASSERT_TRUE(res.keep_alive());
+
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(server_->Stop(SIGTERM), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  boost::beast::error_code ec;
+  http::read(stream, buffer, res, ec);
+  EXPECT_TRUE(ec);  // closed by the server
+}
 
 }  // namespace
 }  // namespace iisc::testing
