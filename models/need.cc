@@ -46,6 +46,59 @@ bool IsBlank(std::string_view utf8_text) {
   return true;
 }
 
+// Walks a value the need does not use. On-demand parsing skips unread values
+// without checking them, and malformed JSON must be rejected wherever it is.
+Status CheckWellFormed(ondemand::value& value) {
+  ondemand::json_type type;
+  if (const auto error = value.type().get(type)) return Malformed(error);
+  simdjson::error_code error = simdjson::SUCCESS;
+  switch (type) {
+    case ondemand::json_type::array: {
+      ondemand::array array;
+      if ((error = value.get_array().get(array))) break;
+      for (auto item : array) {
+        ondemand::value element;
+        if ((error = std::move(item).get(element))) break;
+        IISC_RETURN_IF_ERROR(CheckWellFormed(element));
+      }
+      break;
+    }
+    case ondemand::json_type::object: {
+      ondemand::object object;
+      if ((error = value.get_object().get(object))) break;
+      for (auto member : object) {
+        ondemand::field entry;
+        if ((error = std::move(member).get(entry))) break;
+        std::string_view key;
+        if ((error = entry.unescaped_key().get(key))) break;
+        IISC_RETURN_IF_ERROR(CheckWellFormed(entry.value()));
+      }
+      break;
+    }
+    case ondemand::json_type::number: {
+      ondemand::number number;
+      error = value.get_number().get(number);
+      break;
+    }
+    case ondemand::json_type::string: {
+      std::string_view text;
+      error = value.get_string().get(text);
+      break;
+    }
+    case ondemand::json_type::boolean: {
+      bool flag;
+      error = value.get_bool().get(flag);
+      break;
+    }
+    case ondemand::json_type::null: {
+      bool is_null = false;
+      if (!(error = value.is_null().get(is_null)) && !is_null) error = simdjson::N_ATOM_ERROR;
+      break;
+    }
+  }
+  return error ? Malformed(error) : Status::Ok();
+}
+
 // Reads a string or null (absent). `*present` tells which.
 Status ReadOptionalString(ondemand::value& value, const std::string& field, std::string* out,
                           bool* present) {
@@ -63,7 +116,7 @@ Status ReadOptionalString(ondemand::value& value, const std::string& field, std:
 // An id member: a string naming an entry of the taxonomy, or null. An empty
 // string means "not given", as an unselected form field sends it.
 using IndexOf = int (Taxonomy::*)(std::string_view) const;
-Status ReadId(ondemand::value& value, const std::string& field, const char* what,
+Status ReadTaxonomyId(ondemand::value& value, const std::string& field, const char* what,
               const Taxonomy* taxonomy, IndexOf index_of, std::string* out) {
   bool present = false;
   IISC_RETURN_IF_ERROR(ReadOptionalString(value, field, out, &present));
@@ -117,8 +170,11 @@ Status ReadEnterprise(ondemand::value& value, const std::string& field, Need* ne
     std::string* target = key == "name" ? &need->enterprise_name
                           : key == "contact" ? &need->enterprise_contact
                                              : nullptr;
-    if (target == nullptr) continue;  // unknown members are ignored
     ondemand::value member_value = entry.value();
+    if (target == nullptr) {  // unknown members are ignored
+      IISC_RETURN_IF_ERROR(CheckWellFormed(member_value));
+      continue;
+    }
     bool present = false;
     IISC_RETURN_IF_ERROR(
         ReadOptionalString(member_value, field + "." + std::string(key), target, &present));
@@ -168,13 +224,16 @@ Result<Need> ParseNeed(ondemand::value& object, const Taxonomy* taxonomy, const 
     std::string_view key;
     if (const auto error = entry.unescaped_key().get(key)) return Malformed(error);
     const Member which = LookupMember(key);
-    if (which == Member::kUnknown) continue;
+    ondemand::value value = entry.value();
+    if (which == Member::kUnknown) {
+      IISC_RETURN_IF_ERROR(CheckWellFormed(value));
+      continue;
+    }
     const std::string field = field_of(key);
     // A repeated member would make the need ambiguous.
     if (seen & static_cast<unsigned>(which)) return Status::InvalidArgument("repeated member", field);
     seen |= static_cast<unsigned>(which);
 
-    ondemand::value value = entry.value();
     bool present = false;
     switch (which) {
       case Member::kDescription:
@@ -184,15 +243,15 @@ Result<Need> ParseNeed(ondemand::value& object, const Taxonomy* taxonomy, const 
         break;
       case Member::kCounty:
         IISC_RETURN_IF_ERROR(
-            ReadId(value, field, "county", taxonomy, &Taxonomy::CountyIndex, &need.county));
+            ReadTaxonomyId(value, field, "county", taxonomy, &Taxonomy::CountyIndex, &need.county));
         break;
       case Member::kField:
         IISC_RETURN_IF_ERROR(
-            ReadId(value, field, "field", taxonomy, &Taxonomy::FieldIndex, &need.field));
+            ReadTaxonomyId(value, field, "field", taxonomy, &Taxonomy::FieldIndex, &need.field));
         break;
       case Member::kSize:
         IISC_RETURN_IF_ERROR(
-            ReadId(value, field, "enterprise size", taxonomy, &Taxonomy::SizeIndex, &need.size));
+            ReadTaxonomyId(value, field, "enterprise size", taxonomy, &Taxonomy::SizeIndex, &need.size));
         break;
       case Member::kServiceTypes:
         IISC_RETURN_IF_ERROR(ReadServiceTypes(value, field, taxonomy, &need.service_types));

@@ -77,6 +77,19 @@ TEST(NeedTest, IgnoresUnknownMembers) {
   EXPECT_EQ(need->enterprise_name, "n");
 }
 
+TEST(NeedTest, MalformedJsonInUnknownMembersIsRejected) {
+  for (std::string_view json : {R"({"description": "x", "junk": [1,,2]})",
+                                R"({"junk": tru, "description": "x"})",
+                                R"({"junk": {"a" 1}, "description": "x"})",
+                                R"({"description": "x", "junk": 01})",
+                                R"({"description": "x", "junk": "\q"})",
+                                R"({"description": "x", "enterprise": {"size": [}]}})"}) {
+    auto need = Parse(json);
+    ASSERT_FALSE(need.ok()) << json;
+    EXPECT_EQ(need.status().code(), StatusCode::kInvalidArgument);
+  }
+}
+
 TEST(NeedTest, RemovesDuplicateServiceTypesKeepingOrder) {
   auto need = Parse(R"({"description": "x", "service_types": ["ipr", "testing", "ipr", "testing", "rnd"]})");
   ASSERT_TRUE(need.ok()) << need.status().ToString();
