@@ -94,7 +94,9 @@ TEST_F(RecommenderTest, RanksResultsWithExplanations) {
   for (size_t i = 0; i < resp.results.size(); ++i) {
     const Recommendation& r = resp.results[i];
     EXPECT_EQ(r.rank, static_cast<int>(i + 1));
-    if (i > 0) EXPECT_LE(r.score, resp.results[i - 1].score);
+    if (i > 0) {
+      EXPECT_LE(r.score, resp.results[i - 1].score);
+    }
     for (double c : r.components) {
       EXPECT_GE(c, 0.0);
       EXPECT_LE(c, 1.0);
