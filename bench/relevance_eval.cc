@@ -63,7 +63,7 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-std::vector<LabeledNeed> LoadNeeds(const std::string& path, const Taxonomy& taxonomy) {
+std::vector<LabeledNeed> LoadNeeds(const std::string& path, const Taxonomy& taxonomy, bool oracle) {
   std::vector<LabeledNeed> out;
   std::istringstream lines(ReadFile(path));
   std::string line;
@@ -88,6 +88,23 @@ std::vector<LabeledNeed> LoadNeeds(const std::string& path, const Taxonomy& taxo
     auto need = ParseNeed(need_value, &taxonomy, NeedLimits{}, "need");
     if (!need.ok()) fail(need.status().ToString());
     n.need = std::move(*need);
+    if (oracle) {
+      // Diagnosis only: the labeled field and types as if the SME had given them.
+      simdjson::ondemand::object truth;
+      std::string_view field;
+      simdjson::ondemand::array types;
+      if (doc["truth"].get_object().get(truth) || truth["field"].get_string().get(field) ||
+          truth["service_types"].get_array().get(types)) {
+        fail("no truth");
+      }
+      n.need.field = std::string(field);
+      n.need.service_types.clear();
+      for (auto t : types) {
+        std::string_view type;
+        if (t.get_string().get(type)) fail("bad truth.service_types");
+        n.need.service_types.emplace_back(type);
+      }
+    }
     simdjson::ondemand::object relevant;
     if (doc["relevant"].get_object().get(relevant)) fail("no relevant");
     for (auto field : relevant) {
@@ -197,7 +214,7 @@ int main(int argc, char** argv) {
   std::string needs_path = root + "/data/eval/public.jsonl";
   std::string config_dir = root + "/configs";
   std::string data_dir = root + "/data";
-  bool verbose = false, ablations = true;
+  bool verbose = false, ablations = true, oracle = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -212,9 +229,11 @@ int main(int argc, char** argv) {
     else if (a == "--data-dir") data_dir = next();
     else if (a == "--verbose") verbose = true;
     else if (a == "--no-ablations") ablations = false;
+    else if (a == "--oracle-understanding") oracle = true;
     else {
       std::fprintf(stderr,
-                   "usage: iisc-eval [--needs FILE] [--config-dir DIR] [--data-dir DIR] [--verbose] [--no-ablations]\n");
+                   "usage: iisc-eval [--needs FILE] [--config-dir DIR] [--data-dir DIR] [--verbose] [--no-ablations]\n"
+                   "                 [--oracle-understanding]\n");
       return a == "--help" ? 0 : 2;
     }
   }
@@ -238,16 +257,28 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", engine.status().ToString().c_str());
     return 2;
   }
-  std::vector<LabeledNeed> needs = LoadNeeds(needs_path, *tax);
+  std::vector<LabeledNeed> needs = LoadNeeds(needs_path, *tax, oracle);
   const ScoringConfig& base = **scoring;
 
-  std::vector<RunResult> runs;
-  runs.push_back(Evaluate("hybrid", **engine, *scoring, needs, verbose));
+  // The lexical-only baseline: BM25 over words and Chinese bigrams of the
+  // same texts, without the domain vocabulary, no other component, no
+  // diversity limit -- what a plain search engine gives.
+  RecommenderOptions plain = options;
+  plain.use_domain_vocabulary = false;
+  auto bm25_engine = Recommender::Open(NewMemoryStore(), tax, *scoring, plain);
+  if (!bm25_engine.ok()) {
+    std::fprintf(stderr, "%s\n", bm25_engine.status().ToString().c_str());
+    return 2;
+  }
   ComponentWeights lexical{};
   lexical[kText] = 1;
   auto lexical_config = WithWeights(base, lexical, "lexical-only");
   std::const_pointer_cast<ScoringConfig>(lexical_config)->max_results_per_complex = 0;
-  runs.push_back(Evaluate("lexical", **engine, lexical_config, needs, verbose && false));
+
+  std::vector<RunResult> runs;
+  runs.push_back(Evaluate("hybrid", **engine, *scoring, needs, verbose));
+  runs.push_back(Evaluate("lexical", **bm25_engine, lexical_config, needs, false));
+  runs.push_back(Evaluate("lexical+vocab", **engine, lexical_config, needs, false));
   if (ablations) {
     for (int c = 0; c < kNumComponents; ++c) {
       if (base.weights[c] == 0) continue;
@@ -265,7 +296,7 @@ int main(int argc, char** argv) {
   std::printf("%-16s %-14s %5s %7s %7s %7s %8s %7s\n", "run", "tag", "n", "nDCG@5", "S@1", "S@5", "cHit@1", "MRR@10");
   for (const RunResult& r : runs) {
     for (const std::string& t : tags) {
-      if (r.name != "hybrid" && r.name != "lexical" && t != "all") continue;
+      if (r.name != "hybrid" && r.name != "lexical" && t != "all") continue;  // ablations: overall only
       auto it = r.by_tag.find(t);
       if (it == r.by_tag.end()) continue;
       Metrics m = it->second.Mean();

@@ -69,6 +69,7 @@ std::shared_ptr<CatalogSnapshot> BuildSnapshot(std::vector<Complex> complexes,
       r.rating = static_cast<float>(cap.rating);
       r.capacity_per_month = cap.capacity_per_month;
       r.complex_index = ci;
+      r.municipal = complex.level == "municipal";
       snap->rows.push_back(r);
       snap->capabilities.push_back(&cap);
 

@@ -23,7 +23,9 @@
 namespace iisc {
 namespace {
 
-constexpr size_t kFirstStageHits = 8;
+// Services whose labels vote on what a need is about: a handful, so that
+// one strong match is not outvoted by many weak ones.
+constexpr size_t kFirstStageHits = 6;
 constexpr int kDemandTopN = 3;  // a need loads the capacity of its top services
 
 int64_t NowUnixMs() {
@@ -261,7 +263,9 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
   auto analyzer = Analyzer::Create();
   if (!analyzer.ok()) return analyzer.status();
   analyzer_ = std::move(*analyzer);
-  if (options_.vocabulary_dir.empty()) {
+  if (!options_.use_domain_vocabulary) {
+    vocabulary_ = Vocabulary{};
+  } else if (options_.vocabulary_dir.empty()) {
     vocabulary_ = Vocabulary::FromTaxonomy(*taxonomy_);
   } else {
     auto vocab = Vocabulary::Load(options_.vocabulary_dir, *taxonomy_);

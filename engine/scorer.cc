@@ -37,9 +37,12 @@ uint8_t PriorityRank(FieldPriority p) {
 
 float FieldMatch(const CapabilityRow& row, int field, const ScoringTables& tables,
                  const ScoringConfig& config) {
+  // A general service serves all comers alike, below a specialist.
+  if (row.num_fields >= config.general_service_min_fields ||
+      (row.municipal && config.municipal_services_general)) {
+    return static_cast<float>(config.field_general);
+  }
   if (row.field_bits >> field & 1) return 1.f;
-  // A service that lists many fields serves all comers a little.
-  if (row.num_fields >= config.general_service_min_fields) return static_cast<float>(config.field_general);
   if (row.category_bits >> tables.field_category[field] & 1) {
     return static_cast<float>(config.field_same_category);
   }

@@ -22,6 +22,7 @@ struct CapabilityRow {
   uint8_t price_level = 2;     // 0 free, 1 subsidized, 2 market
   uint8_t num_fields = 0;
   uint8_t best_priority = 0;   // 0 normal, 1 leading, 2 strategic (best of its fields)
+  bool municipal = false;      // its complex is municipal-level
   float rating = 0;            // 0 = unrated
   int32_t capacity_per_month = 0;
   uint32_t complex_index = 0;

@@ -94,6 +94,7 @@ void ReadSettings(TomlSection root, ScoringConfig* config) {
   field.Number("general", 0.0, 1.0, &config->field_general);
   // The taxonomy has a few dozen fields; a threshold in the hundreds is a typo.
   field.IntegerAs("general_min_fields", 1, 100, &config->general_service_min_fields);
+  field.Bool("municipal_is_general", &config->municipal_services_general);
 
   TomlSection region = root.Table("region");
   // Below 1 km every other county scores 0; Wenzhou spans about 150 km.

@@ -6,6 +6,13 @@
 namespace iisc {
 namespace {
 
+// Shares of vocabulary evidence against the votes of the best-matching
+// services. Field words are specific ("断路器" says electrical), so they weigh
+// more; service-type words are often context ("出口" in "出口欧盟做检测" asks
+// for testing, not export help), so the services the text matches decide more.
+constexpr float kFieldKeywordShare = 0.7f;
+constexpr float kTypeKeywordShare = 0.25f;
+
 // Mixes vocabulary evidence and feedback votes into a distribution. Either
 // source may be silent; then the other decides alone.
 std::vector<float> Mix(const std::vector<float>& keyword, const std::vector<float>& votes,
@@ -60,7 +67,7 @@ Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
   } else {
     std::vector<float> keyword(concepts.fields);
     keyword.resize(num_fields, 0.f);
-    s.field_weight = Mix(keyword, field_votes, 0.5f);
+    s.field_weight = Mix(keyword, field_votes, kFieldKeywordShare);
     size_t best = ArgMax(s.field_weight);
     if (s.field_weight[best] > 0) {
       u.report.field = {taxonomy.fields()[best].id, s.field_weight[best]};
@@ -84,7 +91,7 @@ Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
   } else {
     std::vector<float> keyword(concepts.service_types);
     keyword.resize(num_types, 0.f);
-    std::vector<float> p = Mix(keyword, type_votes, 0.5f);
+    std::vector<float> p = Mix(keyword, type_votes, kTypeKeywordShare);
     // Several types may be wanted at once: each keeps its strength relative
     // to the strongest, and weak ones are dropped.
     s.type_weight.assign(num_types, 0.f);

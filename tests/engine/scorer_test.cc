@@ -63,6 +63,17 @@ TEST_F(ScorerTest, GeneralServiceGetsPartialFieldMatch) {
                   static_cast<float>(config_.field_general));
 }
 
+TEST_F(ScorerTest, MunicipalServiceRanksAsGeneralBelowSpecialists) {
+  CapabilityRow city_lab = Row({"electrical", "auto_parts"}, "testing", "ouhai");
+  city_lab.municipal = true;
+  CapabilityRow specialist = Row({"electrical"}, "testing", "yueqing");
+  int electrical = taxonomy_->FieldIndex("electrical");
+  EXPECT_FLOAT_EQ(FieldMatch(city_lab, electrical, tables_, config_), static_cast<float>(config_.field_general));
+  EXPECT_GT(FieldMatch(specialist, electrical, tables_, config_), FieldMatch(city_lab, electrical, tables_, config_));
+  config_.municipal_services_general = false;
+  EXPECT_EQ(FieldMatch(city_lab, electrical, tables_, config_), 1.f);
+}
+
 TEST_F(ScorerTest, RegionIsOneInSameCountyAndDecaysWithDistance) {
   std::array<double, kNumComponents> same{}, near{}, far{};
   NeedSignals need = Need("footwear", "testing", "lucheng");

@@ -44,7 +44,7 @@ int CategoryIndex(std::string_view id) {
 TEST(ScoringConfigTest, ShippedConfigParsesWithTheDocumentedStartingWeights) {
   auto config = LoadScoringConfigFile(IISC_SOURCE_DIR "/configs/scoring.toml", TestTaxonomy());
   ASSERT_TRUE(config.ok()) << config.status().ToString();
-  const ComponentWeights expected = {1.0, 1.5, 1.5, 2.0, 0.5, 0.3, 0.2, 0.2, 0.2};
+  const ComponentWeights expected = {1.0, 0.75, 1.5, 2.0, 0.5, 0.3, 0.2, 0.2, 0.2};
   EXPECT_EQ((*config)->weights, expected);
   EXPECT_EQ((*config)->max_results_per_complex, 3);
   EXPECT_EQ((*config)->price_fit[0][2], 0.4);
@@ -55,6 +55,7 @@ TEST(ScoringConfigTest, ShippedConfigParsesWithTheDocumentedStartingWeights) {
   EXPECT_EQ((*config)->field_same_category, defaults.field_same_category);
   EXPECT_EQ((*config)->field_general, defaults.field_general);
   EXPECT_EQ((*config)->general_service_min_fields, defaults.general_service_min_fields);
+  EXPECT_EQ((*config)->municipal_services_general, defaults.municipal_services_general);
   EXPECT_EQ((*config)->region_decay_km, defaults.region_decay_km);
   EXPECT_EQ((*config)->quality_prior_rating, defaults.quality_prior_rating);
   EXPECT_EQ((*config)->quality_prior_weight, defaults.quality_prior_weight);
