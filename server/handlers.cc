@@ -117,10 +117,9 @@ void MetricsText(const ServiceContext& ctx, HttpRequest&, const PathParams&, Rep
 void ReloadConfig(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {
   if (Status s = CheckBureau(ctx, req); !s.ok()) return reply(ErrorResponse(s));
   if (Status s = ReloadScoringConfig(ctx); !s.ok()) {
-    // The bureau needs the reason (key and line) to fix its file.
-    return reply(ErrorResponse(s.code() == StatusCode::kInvalidArgument
-                                   ? s
-                                   : Status::InvalidArgument(s.message())));
+    // The file, not the request, is at fault: no "field"; the message names
+    // the key and line for the bureau to fix.
+    return reply(ErrorResponse(Status::InvalidArgument(s.message())));
   }
   std::string body;
   JsonWriter(&body).BeginObject()

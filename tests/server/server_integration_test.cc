@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <string>
 
@@ -235,6 +238,52 @@ TEST_F(ServerTest, ConfigReloadNeedsTheBureauToken) {
   // SIGHUP does the same and the server keeps serving.
   server_->Signal(SIGHUP);
   EXPECT_EQ(Fetch(port(), verb::get, "/healthz").result(), http::status::ok);
+}
+
+// A broken scoring file is refused with its reason and the old weights stay;
+// a good one is taken. Runs on a copy of configs/ so the file can be edited.
+TEST(ServerReload, BadScoringConfigKeepsTheOldOne) {
+  namespace fs = std::filesystem;
+  TempDir root;
+  ASSERT_FALSE(root.path().empty());
+  fs::copy(IISC_SOURCE_DIR "/configs", root.path() + "/configs", fs::copy_options::recursive);
+  fs::copy(IISC_SOURCE_DIR "/data", root.path() + "/data", fs::copy_options::recursive);
+  fs::create_directory(root.path() + "/db");
+  const std::string scoring = root.path() + "/configs/scoring.toml";
+  std::string original;
+  {
+    std::ifstream in(scoring);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    original = ss.str();
+  }
+  ServerProcess server(root.path() + "/db", {{"IISC_BUREAU_TOKEN", kBureauToken}},
+                       root.path() + "/configs/server.toml");
+  ASSERT_EQ(server.Start(), "");
+  const std::map<std::string, std::string> bureau = {
+      {"Authorization", std::string("Bearer ") + kBureauToken}};
+  auto version = [&] {
+    Response res = Fetch(server.port(), verb::post, "/v1/recommendations",
+                         R"({"need":{"description":"鞋底防滑检测"}})", kJson);
+    simdjson::dom::parser parser;
+    return Str(parser.parse(res.body())["config_version"]);
+  };
+  const std::string before = version();
+  ASSERT_FALSE(before.empty());
+
+  std::ofstream(scoring, std::ios::trunc) << "[weights]\ntext = \"heavy\"\n";
+  Response refused = Fetch(server.port(), verb::post, "/v1/admin/reload-config", "", "", bureau);
+  EXPECT_EQ(refused.result(), http::status::bad_request) << refused.body();
+  EXPECT_NE(refused.body().find("text"), std::string::npos) << refused.body();
+  server.Signal(SIGHUP);
+  EXPECT_EQ(Fetch(server.port(), verb::get, "/healthz").result(), http::status::ok);
+  EXPECT_EQ(version(), before);
+
+  std::ofstream(scoring, std::ios::trunc) << original << "\n# edited\n";
+  Response taken = Fetch(server.port(), verb::post, "/v1/admin/reload-config", "", "", bureau);
+  ASSERT_EQ(taken.result(), http::status::ok) << taken.body();
+  EXPECT_NE(version(), before);  // the version hashes the file's content
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
 }
 
 TEST_F(ServerTest, StoredNeedSurvivesRestartAndNeedsItsToken) {

@@ -43,8 +43,9 @@ TempDir::~TempDir() {
   if (!path_.empty()) std::filesystem::remove_all(path_, ec);
 }
 
-ServerProcess::ServerProcess(std::string data_dir, std::map<std::string, std::string> env)
-    : data_dir_(std::move(data_dir)), env_(std::move(env)) {}
+ServerProcess::ServerProcess(std::string data_dir, std::map<std::string, std::string> env,
+                             std::string config)
+    : data_dir_(std::move(data_dir)), env_(std::move(env)), config_(std::move(config)) {}
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Stop(SIGKILL);
@@ -60,9 +61,8 @@ std::string ServerProcess::Start() {
   posix_spawn_file_actions_addclose(&actions, fds[1]);
 
   const std::string binary = IISC_BINARY_DIR "/server/iisc-server";
-  std::vector<std::string> args = {binary,         "--listen",   "127.0.0.1:0",
-                                   "--data-dir",   data_dir_,    "--config",
-                                   IISC_SOURCE_DIR "/configs/server.toml"};
+  std::vector<std::string> args = {binary,     "--listen", "127.0.0.1:0", "--data-dir",
+                                   data_dir_,  "--config", config_};
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string entry = *e;

@@ -32,8 +32,10 @@ class TempDir {
 
 class ServerProcess {
  public:
-  // `env` is added to the test's own environment.
-  ServerProcess(std::string data_dir, std::map<std::string, std::string> env = {});
+  // `env` is added to the test's own environment; `config` defaults to the
+  // repository's configs/server.toml.
+  ServerProcess(std::string data_dir, std::map<std::string, std::string> env = {},
+                std::string config = IISC_SOURCE_DIR "/configs/server.toml");
   ~ServerProcess();  // SIGKILLs a server still running
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -50,6 +52,7 @@ class ServerProcess {
  private:
   std::string data_dir_;
   std::map<std::string, std::string> env_;
+  std::string config_;
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   uint16_t port_ = 0;
