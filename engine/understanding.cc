@@ -51,12 +51,16 @@ Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
   std::vector<float> field_votes(num_fields, 0.f), type_votes(num_types, 0.f);
   for (const FirstStageHit& hit : top_hits) {
     const CapabilityRow& r = rows[hit.row];
+    // Cubed, so the best match dominates: the other services of its complex
+    // match the need's words too (same complex name, same fields), and their
+    // types must not pass for what the need asks.
+    const float vote = hit.relevance * hit.relevance * hit.relevance;
     if (r.num_fields > 0) {
-      float share = hit.relevance / r.num_fields;
+      float share = vote / r.num_fields;
       for (size_t f = 0; f < num_fields; ++f)
         if (r.field_bits >> f & 1) field_votes[f] += share;
     }
-    if (r.service_type >= 0) type_votes[r.service_type] += hit.relevance;
+    if (r.service_type >= 0) type_votes[r.service_type] += vote;
   }
 
   if (!need.field.empty()) {
