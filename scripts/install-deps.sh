@@ -16,8 +16,11 @@ PACKAGES=(
   # fuzzing and sanitizers
   clang libclang-rt-14-dev
   # browser test
-  chromium nodejs npm
+  chromium
 )
+# Node.js may come from elsewhere than Debian (Debian's npm conflicts with
+# NodeSource's nodejs); take Debian's only when there is none.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
