@@ -99,7 +99,10 @@ class MemoryStore final : public Store {
   Status PutNeeds(const std::vector<StoredNeed>& needs) override {
     for (const StoredNeed& need : needs) IISC_RETURN_IF_ERROR(store_keys::ValidateNeedId(need.id));
     std::unique_lock lock(mutex_);
-    for (const StoredNeed& need : needs) needs_.insert_or_assign(need.id, need);
+    for (const StoredNeed& need : needs) {
+      needs_.insert_or_assign(need.id, need);
+      if (!need.features.values.empty()) features_.insert_or_assign("need/" + need.id, need.features);
+    }
     return Status::Ok();
   }
 

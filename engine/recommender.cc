@@ -109,7 +109,9 @@ class RecommenderImpl final : public Recommender {
 
   Status Init(std::shared_ptr<const ScoringConfig> scoring);
 
-  Result<RecommendResponse> Recommend(const RecommendRequest& request) const override;
+  Result<RecommendResponse> Recommend(const RecommendRequest& request) const override {
+    return RecommendWith(request, nullptr);
+  }
   void SubmitNeed(Need need, std::function<void(Result<SubmittedNeed>)> done) override;
   Result<StoredNeed> GetNeed(std::string_view id) const override { return store_->GetNeed(id); }
   bool CheckNeedToken(const StoredNeed& need, std::string_view token) const override {
@@ -144,6 +146,9 @@ class RecommenderImpl final : public Recommender {
   }
 
  private:
+  // Recommend, also handing back the need's dense vector when asked.
+  Result<RecommendResponse> RecommendWith(const RecommendRequest& request,
+                                          FeatureVector* need_vector) const;
   std::shared_ptr<const EngineState> state() const { return state_.load(std::memory_order_acquire); }
   void Publish(std::shared_ptr<const CatalogSnapshot> snapshot, std::shared_ptr<const ScoringConfig> config) {
     auto s = std::make_shared<EngineState>();
@@ -315,7 +320,8 @@ void RecommenderImpl::RecordDemand(const std::vector<std::string>& ids, int64_t 
   for (size_t i = 0; i < ids.size() && i < static_cast<size_t>(kDemandTopN); ++i) ++used_this_month_[ids[i]];
 }
 
-Result<RecommendResponse> RecommenderImpl::Recommend(const RecommendRequest& request) const {
+Result<RecommendResponse> RecommenderImpl::RecommendWith(const RecommendRequest& request,
+                                                        FeatureVector* need_vector) const {
   if (request.k < 1 || request.k > 100) return Status::InvalidArgument("k must be between 1 and 100", "k");
   auto st = state();
   const CatalogSnapshot& snap = *st->snapshot;
@@ -338,6 +344,7 @@ Result<RecommendResponse> RecommenderImpl::Recommend(const RecommendRequest& req
     if (field_ok[f]) field_mask |= uint64_t{1} << f;
 
   TextFeatures query = snap.model->FeaturizeQuery(request.need.description);
+  if (need_vector != nullptr) *need_vector = {snap.model->version(), query.vector};
 
   Scratch& s = ThreadScratch();
   s.text.assign(n, 0.f);
@@ -425,7 +432,8 @@ Result<RecommendResponse> RecommenderImpl::Recommend(const RecommendRequest& req
 void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedNeed>)> done) {
   RecommendRequest req;
   req.need = need;
-  auto recs = Recommend(req);
+  FeatureVector vector;
+  auto recs = RecommendWith(req, &vector);
   if (!recs.ok()) {
     done(recs.status());
     return;
@@ -439,6 +447,7 @@ void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedN
   stored.created_unix_ms = NowUnixMs();
   stored.access_token_sha256 = Sha256Hex(submitted.access_token);
   stored.config_version = recs->config_version;
+  stored.features = std::move(vector);
   for (const Recommendation& r : recs->results) stored.recommended_capability_ids.push_back(r.capability->id);
   std::vector<std::string> recommended = stored.recommended_capability_ids;
   std::vector<std::string> types = stored.need.service_types;

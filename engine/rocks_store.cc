@@ -323,6 +323,11 @@ class RocksStore final : public Store {
       IISC_RETURN_IF_ERROR(store_keys::ValidateNeedId(need.id));
       IISC_RETURN_IF_ERROR(
           FromRocks(batch.Put(needs_, need.id, EncodeStoredNeed(need)), "batching a put"));
+      if (!need.features.values.empty()) {
+        IISC_RETURN_IF_ERROR(FromRocks(
+            batch.Put(features_, "need/" + need.id, EncodeFeatureVector(need.features)),
+            "batching a put"));
+      }
     }
     if (batch.Count() == 0) return Status::Ok();
     // One write, so one WAL sync covers every need the caller grouped here.

@@ -33,6 +33,10 @@ struct StoredNeed {
   std::string access_token_sha256;
   std::string config_version;
   std::vector<std::string> recommended_capability_ids;  // in rank order
+  // The need's dense vector. PutNeeds writes it under "need/<id>" among the
+  // feature vectors, in the same batch; it is not part of the need record
+  // (read it back with GetFeatures).
+  FeatureVector features;
 };
 
 struct StoreOptions {

@@ -238,6 +238,19 @@ TEST(RecommenderDurabilityTest, SubmittedNeedSurvivesReopen) {
     EXPECT_GE(token.size(), 32u);
     EXPECT_FALSE(submitted->recommendations.results.empty());
   }
+  {
+    // The need's dense vector is stored beside it, with the model version.
+    auto store = OpenRocksStore(dir.path(), StoreOptions{});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto vector = (*store)->GetFeatures("need/" + id);
+    ASSERT_TRUE(vector.ok()) << vector.status().ToString();
+    ASSERT_TRUE(vector->has_value());
+    EXPECT_FALSE((*vector)->model_version.empty());
+    EXPECT_FALSE((*vector)->values.empty());
+    auto model = (*store)->GetMeta("model_version");
+    ASSERT_TRUE(model.ok() && model->has_value());
+    EXPECT_EQ((*vector)->model_version, **model);
+  }
   auto store = OpenRocksStore(dir.path(), StoreOptions{});
   ASSERT_TRUE(store.ok());
   auto engine = Recommender::Open(std::move(*store), taxonomy, scoring, DemoOptions());
