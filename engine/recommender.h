@@ -26,8 +26,12 @@ namespace iisc {
 struct RecommenderOptions {
   // Catalog loaded into an empty store at first start (JSONL); empty = none.
   std::string seed_catalog_path;
-  // Domain vocabulary files (bilingual glossary) used by the text model.
+  // Domain vocabulary files (bilingual glossary) used by the text model;
+  // empty = only the taxonomy's own names and keywords.
   std::string vocabulary_dir;
+  // Off = no domain vocabulary at all, not even the taxonomy's: plain BM25
+  // words and bigrams. Only for measuring what the vocabulary brings.
+  bool use_domain_vocabulary = true;
   // Threads of the group-commit writer for needs (1 is enough: it batches).
   int need_writer_threads = 1;
   // Most needs written in one synced batch.

@@ -39,19 +39,24 @@ struct ScoringConfig {
   std::string version;
 
   // Default weights (each >= 0; they need not sum to 1, the score is normalized
-  // by their sum).
-  ComponentWeights weights{};
+  // by their sum). Relevance components dominate; the same starting values as
+  // configs/scoring.toml, so a file without [weights] still ranks sensibly.
+  ComponentWeights weights{1.0, 0.75, 1.5, 2.0, 0.5, 0.3, 0.2, 0.2, 0.2};
   // Per-category replacements of individual weights, indexed by category
   // (Taxonomy::categories()); nullopt keeps the default weight.
   std::vector<std::array<std::optional<double>, kNumComponents>> category_overrides;
 
   // Field component when the service's field is in the need's category but not
   // the field itself (exact = 1, none = 0).
-  double field_same_category = 0.4;
-  // Field component for a service that lists `general_service_min_fields` or
-  // more fields (a general service).
-  double field_general = 0.5;
+  double field_same_category = 0.2;
+  // Field component of a general service, whatever the need's field: one that
+  // lists `general_service_min_fields` or more fields, or (see below) belongs
+  // to a municipal-level complex.
+  double field_general = 0.6;
   int general_service_min_fields = 6;
+  // Services of municipal-level complexes serve every field and count as
+  // general too: specialists in the need's field rank above them.
+  bool municipal_services_general = true;
   // Region component = exp(-distance_km / region_decay_km); 1 in the same county.
   double region_decay_km = 40.0;
   // Bayesian smoothing of ratings: (rating*n + prior*m)/(n+m) with n=1.

@@ -50,6 +50,10 @@ class Store {
   // --- catalog ---
   // Inserts or replaces a complex with all its capabilities, atomically:
   // capabilities no longer listed are removed, with their feature vectors.
+  // InvalidArgument unless the complex id is non-empty, has no '/' and is not
+  // "need" (kept for need vectors), and every capability id is unique and
+  // starts with "<complex id>/". Capabilities are read back with complex_id
+  // set and in id order (byte order), whatever order they were put in.
   virtual Status PutComplex(const Complex& complex) = 0;
   // NotFound when absent. Removes the capabilities and their vectors too.
   virtual Status DeleteComplex(std::string_view complex_id) = 0;
@@ -60,7 +64,8 @@ class Store {
   // --- feature vectors, keyed by capability id or "need/<need id>" ---
   virtual Status PutFeatures(const std::vector<std::pair<std::string, FeatureVector>>& batch) = 0;
   virtual Result<std::optional<FeatureVector>> GetFeatures(std::string_view key) const = 0;
-  // Calls `visit` for every stored vector in key order; stops early on a non-OK status.
+  // Calls `visit` for every stored vector in key order; stops early on a non-OK
+  // status and returns it.
   virtual Status ScanFeatures(
       const std::function<Status(std::string_view key, const FeatureVector&)>& visit) const = 0;
 
@@ -72,6 +77,7 @@ class Store {
   virtual Status ScanNeeds(const std::function<Status(const StoredNeed&)>& visit) const = 0;
 
   // --- metadata (schema version, model version, ...) ---
+  // "schema_version" is written by the store; PutMeta refuses it.
   virtual Result<std::optional<std::string>> GetMeta(std::string_view key) const = 0;
   virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
 
@@ -81,7 +87,8 @@ class Store {
 
 // Opens (creating if missing) a RocksDB database in `dir` with the column
 // families complexes, capabilities, features, needs and meta, and checks the
-// schema version.
+// schema version: a database of another schema version is refused with
+// InvalidArgument. RocksDB failures are IOError or Corruption.
 Result<std::unique_ptr<Store>> OpenRocksStore(const std::string& dir, const StoreOptions& options);
 
 std::unique_ptr<Store> NewMemoryStore();

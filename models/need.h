@@ -26,15 +26,18 @@ struct NeedLimits {
   size_t max_description_chars = 4000;  // Unicode code points
 };
 
-// Validates a parsed JSON object as a need. Unknown members are ignored; a
-// known member with a wrong type or unknown id is an InvalidArgument naming
-// `field_prefix` + member (e.g. "need.county"). The description must be valid
-// UTF-8, not blank, at most limits.max_description_chars code points.
+// Validates a parsed JSON object as a need. Unknown members are ignored (but
+// must be well-formed JSON); a known member with a wrong type or unknown id,
+// or given twice, is an InvalidArgument naming `field_prefix` + member (e.g.
+// "need.county", "need.enterprise.name"). JSON null, and "" for an id, mean
+// the member is absent. The description must be valid UTF-8, not blank, at
+// most limits.max_description_chars code points.
 // `taxonomy` may be null to skip id checks (needs read back from storage).
 Result<Need> ParseNeed(simdjson::ondemand::value& object, const Taxonomy* taxonomy,
                        const NeedLimits& limits, std::string_view field_prefix);
 
-// Parses a standalone JSON document holding one need object.
+// Parses a standalone JSON document holding one need object; errors name
+// members as "need.<member>".
 Result<Need> ParseNeedJson(std::string_view json, const Taxonomy* taxonomy,
                            const NeedLimits& limits);
 

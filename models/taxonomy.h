@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "models/status.h"
@@ -73,19 +74,40 @@ class Taxonomy {
   int CategoryIndex(std::string_view id) const;
   int SizeIndex(std::string_view id) const;
 
-  // Great-circle distance between two county seats, in kilometres.
+  // Great-circle distance between two county seats, in kilometres; +infinity
+  // when either index is out of range (an unknown county is "far").
   double CountyDistanceKm(int county_a, int county_b) const;
 
   // The JSON the taxonomy was loaded from, served as-is by GET /v1/taxonomy.
   const std::string& source_json() const { return source_json_; }
 
  private:
+  // Sorted (id, index) pairs: a flat map, small enough to stay in cache and
+  // safe to copy (it owns its keys).
+  class IdIndex {
+   public:
+    // Maps ids[i] to i. A duplicate id fails, naming "<list>[i].id".
+    Status Build(const std::vector<std::string>& ids, std::string_view list);
+    int Find(std::string_view id) const;
+
+   private:
+    std::vector<std::pair<std::string, int>> entries_;
+  };
+
   std::vector<CategoryInfo> categories_;
   std::vector<FieldInfo> fields_;
   std::vector<ServiceTypeInfo> service_types_;
   std::vector<CountyInfo> counties_;
   std::vector<std::string> sizes_;
   std::string source_json_;
+
+  IdIndex category_index_;
+  IdIndex field_index_;
+  IdIndex service_type_index_;
+  IdIndex county_index_;
+  IdIndex size_index_;
+  // counties x counties, row-major, computed once at load.
+  std::vector<double> county_distance_km_;
 };
 
 }  // namespace iisc

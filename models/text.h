@@ -43,7 +43,10 @@ class Analyzer {
  public:
   static Result<std::unique_ptr<Analyzer>> Create(const AnalyzerOptions& options = {});
   virtual ~Analyzer() = default;
-  // Normalizes and splits `text` into tokens, in order of appearance.
+  // Normalizes and splits `text` into tokens, in order of appearance: each
+  // Han dictionary word (single characters included) is followed by the
+  // bigrams that end inside it; a stop word or non-Han text ends the run, so
+  // no bigram spans them. "gb/t" and "r&d" stay one kNumber token.
   virtual std::vector<Token> Analyze(std::string_view text) const = 0;
 };
 

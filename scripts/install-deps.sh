@@ -10,14 +10,17 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl
   libboost1.81-dev librocksdb-dev libsimdjson-dev libeigen3-dev libicu-dev
-  libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   # benchmarks' peers and load tools
   libfaiss-dev libopenblas-dev wrk nginx-light
   # fuzzing and sanitizers
   clang libclang-rt-14-dev
   # browser test
-  chromium nodejs npm
+  chromium
 )
+# Node.js may come from elsewhere than Debian (Debian's npm conflicts with
+# NodeSource's nodejs); take Debian's only when there is none.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

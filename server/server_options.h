@@ -61,6 +61,17 @@ struct ServerOptions {
   std::string ResolvePath(const std::string& path) const;
 };
 
+// A listening address as written in `[server] listen` and the --listen flag:
+// "127.0.0.1:8080", "0.0.0.0:80", "localhost:0", "[::1]:8080". The host is
+// returned without IPv6 brackets, ready for address resolution; the port may
+// be 0 (ephemeral). Checks syntax only: whether the host resolves is known
+// when the server binds.
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;
+};
+Result<ListenAddress> ParseListenAddress(std::string_view text);
+
 // Parses configs/server.toml strictly (unknown keys, wrong types, out-of-range
 // values are InvalidArgument naming the key and line). `config_dir` is set to
 // the directory of `source_path`.

@@ -1,0 +1,53 @@
+// An immutable view of the catalog built for scoring: the records, packed
+// per-capability rows, lexical postings, the dense vector matrix and the text
+// model that made them. Readers hold it by shared_ptr; writers build a new one.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/scorer.h"
+#include "engine/vector_kernels.h"
+#include "models/catalog.h"
+#include "models/text_model.h"
+
+namespace iisc {
+
+struct Posting {
+  uint32_t row;
+  float weight;
+};
+
+class CatalogSnapshot {
+ public:
+  std::vector<Complex> complexes;                 // ordered by id
+  std::vector<const Capability*> capabilities;    // by row
+  std::vector<CapabilityRow> rows;
+  std::unordered_map<std::string_view, uint32_t> complex_by_id;
+  std::vector<std::vector<Posting>> postings;     // by term id
+  VectorMatrix vectors{1};
+  std::shared_ptr<const TextModel> model;
+  // Needs already routed to each row this month (the only mutable part).
+  std::unique_ptr<std::atomic<int64_t>[]> used_this_month;
+
+  size_t size() const { return rows.size(); }
+};
+
+// The text a capability is known by: its institution, description, complex
+// name, and the names of its fields and service type, in both languages.
+std::string CapabilityText(const Capability& capability, const Complex& complex,
+                           const Taxonomy& taxonomy);
+
+// Builds a snapshot from complexes and each capability's document features.
+// REQUIRES: `complexes` ordered by id; `features` holds one entry per
+// capability in that order (complex by complex, service by service).
+std::shared_ptr<CatalogSnapshot> BuildSnapshot(std::vector<Complex> complexes,
+                                               const std::vector<TextFeatures>& features,
+                                               std::shared_ptr<const TextModel> model,
+                                               const Taxonomy& taxonomy);
+
+}  // namespace iisc

@@ -1,0 +1,57 @@
+#include "engine/store_keys.h"
+
+#include <set>
+
+namespace iisc::store_keys {
+
+Status ValidateComplexKeys(const Complex& complex) {
+  if (complex.id.empty()) return Status::InvalidArgument("complex id is empty", "id");
+  if (complex.id.find('/') != std::string::npos) {
+    return Status::InvalidArgument("complex id \"" + complex.id + "\" contains '/'", "id");
+  }
+  // Need vectors live beside capability vectors under "need/<id>".
+  if (complex.id == "need") {
+    return Status::InvalidArgument("complex id \"need\" is reserved", "id");
+  }
+  const std::string prefix = CapabilityPrefix(complex.id);
+  std::set<std::string_view> seen;
+  for (size_t i = 0; i < complex.services.size(); ++i) {
+    const Capability& capability = complex.services[i];
+    const std::string field = "services[" + std::to_string(i) + "]";
+    if (!capability.id.starts_with(prefix) || capability.id.size() == prefix.size()) {
+      return Status::InvalidArgument(
+          "capability id \"" + capability.id + "\" does not start with \"" + prefix + "\"",
+          field + ".id");
+    }
+    if (!capability.complex_id.empty() && capability.complex_id != complex.id) {
+      return Status::InvalidArgument(
+          "capability \"" + capability.id + "\" names complex \"" + capability.complex_id + "\"",
+          field + ".complex_id");
+    }
+    if (!seen.insert(capability.id).second) {
+      return Status::InvalidArgument("duplicate capability id \"" + capability.id + "\"",
+                                     field + ".id");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateFeatureKey(std::string_view key) {
+  if (key.empty()) return Status::InvalidArgument("feature key is empty");
+  return Status::Ok();
+}
+
+Status ValidateNeedId(std::string_view id) {
+  if (id.empty()) return Status::InvalidArgument("need id is empty", "id");
+  return Status::Ok();
+}
+
+Status ValidateMetaWrite(std::string_view key) {
+  if (key.empty()) return Status::InvalidArgument("meta key is empty");
+  if (key == kSchemaVersionKey) {
+    return Status::InvalidArgument("meta key \"schema_version\" is managed by the store");
+  }
+  return Status::Ok();
+}
+
+}  // namespace iisc::store_keys

@@ -1,0 +1,402 @@
+#include "models/text_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <numeric>
+#include <sstream>
+#include <unordered_map>
+
+#include <Eigen/Dense>
+
+#include "models/hash.h"
+
+namespace iisc {
+namespace {
+
+// Concept terms live in the same dictionary as words; a control-character
+// prefix keeps them from ever colliding with analyzed text.
+std::string ConceptTerm(const Vocabulary::Group& g) {
+  switch (g.kind) {
+    case Vocabulary::Group::Kind::kField: return "\x01" "f:" + g.name;
+    case Vocabulary::Group::Kind::kServiceType: return "\x01" "t:" + g.name;
+    case Vocabulary::Group::Kind::kSynonyms: return "\x01" "s:" + g.name;
+  }
+  return {};
+}
+
+bool IsAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0x80) == 0; });
+}
+
+size_t Utf8Length(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead >> 5) == 0x6) return 2;
+  if ((lead >> 4) == 0xE) return 3;
+  if ((lead >> 3) == 0x1E) return 4;
+  return 1;
+}
+
+// Finds vocabulary terms in a text. Terms with any non-ASCII character match
+// as substrings of the normalized text (Chinese has no spaces, and the
+// segmenter may split a term differently); ASCII terms match as sequences of
+// analyzed (stemmed) words, so "testing" finds "tests".
+class ConceptMatcher {
+ public:
+  void Add(const std::string& term, uint32_t group, const Analyzer& analyzer) {
+    std::string norm = NormalizeText(term);
+    if (norm.empty()) return;
+    if (!IsAscii(norm)) {
+      std::string key = norm.substr(0, Utf8Length(static_cast<unsigned char>(norm[0])));
+      substring_terms_[key].push_back({norm, group});
+      return;
+    }
+    std::vector<std::string> stems;
+    for (const Token& t : analyzer.Analyze(norm)) stems.push_back(t.text);
+    if (stems.empty()) return;
+    std::string first = stems.front();
+    word_terms_[first].push_back({std::move(stems), group});
+  }
+
+  // Calls hit(group) once per occurrence. A match lying inside a longer match
+  // is dropped, so "茶树菇" (mushrooms) does not also count as "茶" (tea).
+  template <typename Hit>
+  void Match(std::string_view normalized, const std::vector<Token>& tokens, Hit&& hit) const {
+    struct Span {
+      size_t begin, end;
+      uint32_t group;
+    };
+    std::vector<Span> spans;
+    for (size_t pos = 0; pos < normalized.size();) {
+      size_t len = Utf8Length(static_cast<unsigned char>(normalized[pos]));
+      auto it = substring_terms_.find(std::string(normalized.substr(pos, len)));
+      if (it != substring_terms_.end()) {
+        for (const auto& [term, group] : it->second) {
+          if (normalized.compare(pos, term.size(), term) == 0) spans.push_back({pos, pos + term.size(), group});
+        }
+      }
+      pos += len;
+    }
+    KeepOutermost(&spans, hit);
+    spans.clear();
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      if (!IsAscii(tokens[i].text)) continue;
+      auto it = word_terms_.find(tokens[i].text);
+      if (it == word_terms_.end()) continue;
+      for (const auto& [stems, group] : it->second) {
+        if (i + stems.size() > tokens.size()) continue;
+        bool all = true;
+        for (size_t j = 1; j < stems.size() && all; ++j) all = tokens[i + j].text == stems[j];
+        if (all) spans.push_back({i, i + stems.size(), group});
+      }
+    }
+    KeepOutermost(&spans, hit);
+  }
+
+ private:
+  template <typename SpanT, typename Hit>
+  static void KeepOutermost(std::vector<SpanT>* spans, Hit& hit) {
+    std::sort(spans->begin(), spans->end(), [](const SpanT& a, const SpanT& b) {
+      return a.end - a.begin != b.end - b.begin ? a.end - a.begin > b.end - b.begin : a.begin < b.begin;
+    });
+    std::vector<std::pair<size_t, size_t>> kept;
+    for (const SpanT& s : *spans) {
+      bool inside = false;
+      for (const auto& [b, e] : kept) {
+        // Same extent is not "inside": one term may belong to several groups.
+        if (b <= s.begin && s.end <= e && (e - b) > (s.end - s.begin)) inside = true;
+      }
+      if (inside) continue;
+      kept.emplace_back(s.begin, s.end);
+      hit(s.group);
+    }
+  }
+
+  std::unordered_map<std::string, std::vector<std::pair<std::string, uint32_t>>> substring_terms_;
+  std::unordered_map<std::string, std::vector<std::pair<std::vector<std::string>, uint32_t>>>
+      word_terms_;
+};
+
+struct RawTerms {
+  std::vector<std::pair<uint32_t, float>> counts;  // term id, weighted tf
+  float length = 0;
+};
+
+class TextModelImpl final : public TextModel {
+ public:
+  TextModelImpl(const Taxonomy& taxonomy, const Vocabulary& vocabulary,
+                std::shared_ptr<const Analyzer> analyzer, const TextModelOptions& options)
+      : analyzer_(std::move(analyzer)), options_(options), vocabulary_(vocabulary),
+        num_fields_(taxonomy.fields().size()), num_types_(taxonomy.service_types().size()) {
+    for (uint32_t g = 0; g < vocabulary_.groups.size(); ++g) {
+      group_term_.push_back(InternTerm(ConceptTerm(vocabulary_.groups[g])));
+      for (const std::string& term : vocabulary_.groups[g].terms) matcher_.Add(term, g, *analyzer_);
+    }
+  }
+
+  Status Train(const std::vector<TrainingDocument>& documents, const Taxonomy& taxonomy);
+
+  const std::string& version() const override { return version_; }
+  int dim() const override { return dim_; }
+  size_t num_terms() const override { return terms_.size(); }
+
+  TextFeatures FeaturizeDocument(std::string_view text) const override {
+    TextFeatures f;
+    RawTerms raw = Extract(text, /*add_unknown=*/nullptr, &f.concepts);
+    float norm = 1 - options_.bm25_b + options_.bm25_b * raw.length / std::max(avg_length_, 1.0f);
+    for (const auto& [id, tf] : raw.counts) {
+      float w = idf_[id] * tf * (options_.bm25_k1 + 1) / (tf + options_.bm25_k1 * norm);
+      f.terms.ids.push_back(id);
+      f.terms.weights.push_back(w);
+    }
+    f.vector.assign(dim_, 0.f);
+    Embed(f.terms, f.vector);
+    return f;
+  }
+
+  TextFeatures FeaturizeQuery(std::string_view text) const override {
+    TextFeatures f;
+    RawTerms raw = Extract(text, nullptr, &f.concepts);
+    for (const auto& [id, tf] : raw.counts) {
+      f.terms.ids.push_back(id);
+      f.terms.weights.push_back(idf_[id] * (1 + std::log(std::max(tf, 1.0f))));
+    }
+    f.vector.assign(dim_, 0.f);
+    Embed(f.terms, f.vector);
+    return f;
+  }
+
+  void Embed(const SparseVector& terms, std::span<float> out) const override {
+    std::fill(out.begin(), out.end(), 0.f);
+    if (dim_ == 0) return;
+    for (size_t i = 0; i < terms.ids.size(); ++i) {
+      const float* row = &projection_[static_cast<size_t>(terms.ids[i]) * dim_];
+      float w = terms.weights[i];
+      for (int d = 0; d < dim_; ++d) out[d] += w * row[d];
+    }
+    double n = 0;
+    for (float v : out) n += double(v) * v;
+    if (n > 0) {
+      float inv = static_cast<float>(1.0 / std::sqrt(n));
+      for (float& v : out) v *= inv;
+    }
+  }
+
+  std::string TermText(uint32_t id) const override {
+    if (id >= terms_.size()) return {};
+    const std::string& t = terms_[id];
+    return (!t.empty() && t[0] == '\x01') ? "~" + t.substr(1) : t;
+  }
+
+ private:
+  uint32_t InternTerm(const std::string& term) {
+    auto [it, inserted] = term_ids_.emplace(term, static_cast<uint32_t>(terms_.size()));
+    if (inserted) terms_.push_back(term);
+    return it->second;
+  }
+
+  // Tokens and concepts of a text as weighted term counts. With `intern`,
+  // unknown terms get new ids (training); otherwise they are dropped.
+  RawTerms Extract(std::string_view text, std::unordered_map<std::string, uint32_t>* intern,
+                   ConceptHits* concepts) const;
+
+  std::shared_ptr<const Analyzer> analyzer_;
+  TextModelOptions options_;
+  Vocabulary vocabulary_;
+  size_t num_fields_, num_types_;
+  ConceptMatcher matcher_;
+  std::vector<uint32_t> group_term_;  // per vocabulary group: its concept term id
+  std::unordered_map<std::string, uint32_t> term_ids_;
+  std::vector<std::string> terms_;
+  std::vector<float> idf_;
+  float avg_length_ = 1;
+  int dim_ = 0;
+  std::vector<float> projection_;  // num_terms x dim, row-major
+  std::string version_;
+
+  friend class Trainer;
+};
+
+RawTerms TextModelImpl::Extract(std::string_view text,
+                                std::unordered_map<std::string, uint32_t>* intern,
+                                ConceptHits* concepts) const {
+  RawTerms raw;
+  std::string normalized = NormalizeText(text);
+  std::vector<Token> tokens = analyzer_->Analyze(normalized);
+  std::unordered_map<uint32_t, float> counts;
+  auto add = [&](const std::string& term, float weight) {
+    auto it = term_ids_.find(term);
+    uint32_t id;
+    if (it != term_ids_.end()) {
+      id = it->second;
+    } else if (intern != nullptr) {
+      auto [jt, inserted] = intern->emplace(term, static_cast<uint32_t>(term_ids_.size() + intern->size()));
+      id = jt->second;
+    } else {
+      return;
+    }
+    counts[id] += weight;
+    raw.length += weight;
+  };
+  for (const Token& t : tokens) {
+    add(t.text, t.kind == TokenKind::kBigram ? options_.bigram_weight : 1.0f);
+  }
+  if (concepts != nullptr) {
+    concepts->fields.assign(num_fields_, 0.f);
+    concepts->service_types.assign(num_types_, 0.f);
+  }
+  std::vector<uint8_t> seen(vocabulary_.groups.size(), 0);
+  matcher_.Match(normalized, tokens, [&](uint32_t g) {
+    const Vocabulary::Group& group = vocabulary_.groups[g];
+    add(terms_[group_term_[g]], options_.concept_weight);
+    if (concepts == nullptr || seen[g]) return;
+    seen[g] = 1;
+    if (group.kind == Vocabulary::Group::Kind::kField && group.label >= 0) {
+      concepts->fields[group.label] += 1;
+    } else if (group.kind == Vocabulary::Group::Kind::kServiceType && group.label >= 0) {
+      concepts->service_types[group.label] += 1;
+    }
+  });
+  raw.counts.assign(counts.begin(), counts.end());
+  std::sort(raw.counts.begin(), raw.counts.end());
+  return raw;
+}
+
+Status TextModelImpl::Train(const std::vector<TrainingDocument>& all_documents,
+                            const Taxonomy& taxonomy) {
+  // A deterministic sample keeps fitting bounded on very large catalogs.
+  std::vector<const TrainingDocument*> documents;
+  size_t step = std::max<size_t>(1, (all_documents.size() + options_.max_training_documents - 1) /
+                                        std::max<size_t>(1, options_.max_training_documents));
+  for (size_t i = 0; i < all_documents.size(); i += step) documents.push_back(&all_documents[i]);
+
+  // Pseudo-documents: every vocabulary group (its terms in both languages) and
+  // every field and service type name, so that the latent space links the
+  // words a bureau listed as meaning the same thing.
+  std::vector<std::string> texts;
+  for (const TrainingDocument* d : documents) texts.push_back(d->text);
+  size_t num_real = texts.size();
+  for (const Vocabulary::Group& g : vocabulary_.groups) {
+    std::string t;
+    for (const std::string& term : g.terms) t += term + " \n ";
+    texts.push_back(std::move(t));
+  }
+  (void)taxonomy;
+
+  // Pass 1: the term dictionary and document frequencies.
+  std::vector<RawTerms> raws;
+  raws.reserve(texts.size());
+  for (const std::string& text : texts) {
+    std::unordered_map<std::string, uint32_t> fresh;
+    RawTerms raw = Extract(text, &fresh, nullptr);
+    if (!fresh.empty()) {
+      // Intern new terms in id order so ids stay dense and deterministic.
+      std::vector<std::pair<uint32_t, std::string>> order;
+      for (auto& [term, id] : fresh) order.emplace_back(id, term);
+      std::sort(order.begin(), order.end());
+      for (auto& [id, term] : order) InternTerm(term);
+    }
+    raws.push_back(std::move(raw));
+  }
+  std::vector<float> df(terms_.size(), 0.f);
+  double total_length = 0;
+  for (size_t i = 0; i < num_real; ++i) {
+    for (const auto& [id, tf] : raws[i].counts) df[id] += 1;
+    total_length += raws[i].length;
+  }
+  avg_length_ = num_real ? static_cast<float>(total_length / num_real) : 1.0f;
+  // Terms that occur only in the vocabulary still get an idf, as if rare.
+  float n = static_cast<float>(std::max<size_t>(num_real, 1));
+  idf_.resize(terms_.size());
+  for (size_t t = 0; t < terms_.size(); ++t) {
+    idf_[t] = std::log(1.0f + (n - df[t] + 0.5f) / (df[t] + 0.5f));
+  }
+
+  // Pass 2: the weighted, L2-normalized term-document matrix, and its SVD via
+  // the (documents x documents) Gram matrix: X = U S V^T, U = X V S^-1.
+  const size_t num_docs = raws.size();
+  std::vector<std::vector<std::pair<uint32_t, float>>> columns(num_docs);
+  for (size_t d = 0; d < num_docs; ++d) {
+    float norm = 1 - options_.bm25_b + options_.bm25_b * raws[d].length / std::max(avg_length_, 1.0f);
+    double sq = 0;
+    for (const auto& [id, tf] : raws[d].counts) {
+      float w = idf_[id] * tf * (options_.bm25_k1 + 1) / (tf + options_.bm25_k1 * norm);
+      columns[d].emplace_back(id, w);
+      sq += double(w) * w;
+    }
+    if (sq > 0) {
+      float inv = static_cast<float>(1.0 / std::sqrt(sq));
+      for (auto& e : columns[d]) e.second *= inv;
+    }
+  }
+  // Gram matrix through an inverted index: only documents sharing a term interact.
+  std::vector<std::vector<std::pair<uint32_t, float>>> postings(terms_.size());
+  for (size_t d = 0; d < num_docs; ++d)
+    for (const auto& [id, w] : columns[d]) postings[id].emplace_back(static_cast<uint32_t>(d), w);
+  Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(num_docs, num_docs);
+  for (const auto& plist : postings)
+    for (const auto& [a, wa] : plist)
+      for (const auto& [b, wb] : plist) gram(a, b) += double(wa) * wb;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(gram);
+  if (solver.info() != Eigen::Success) return Status::Internal("latent space fit did not converge");
+  // Eigenvalues ascend; take the largest, skipping numerically null ones.
+  const Eigen::VectorXd& eval = solver.eigenvalues();
+  std::vector<int> keep;
+  for (int i = static_cast<int>(eval.size()) - 1; i >= 0 && static_cast<int>(keep.size()) < options_.dim; --i) {
+    if (eval(i) > 1e-6 * std::max(1.0, eval(eval.size() - 1))) keep.push_back(i);
+  }
+  dim_ = static_cast<int>(keep.size());
+  projection_.assign(terms_.size() * dim_, 0.f);
+  for (int k = 0; k < dim_; ++k) {
+    int col = keep[k];
+    double inv_sigma = 1.0 / std::sqrt(eval(col));
+    for (size_t d = 0; d < num_docs; ++d) {
+      double v = solver.eigenvectors()(d, col) * inv_sigma;
+      if (v == 0) continue;
+      for (const auto& [id, w] : columns[d]) projection_[static_cast<size_t>(id) * dim_ + k] += static_cast<float>(w * v);
+    }
+  }
+
+  Fnv1a64 hash;
+  hash.Update(vocabulary_.fingerprint);
+  hash.Update(taxonomy.source_json());
+  for (const std::string& t : texts) hash.Update(t);
+  char opts[160];
+  std::snprintf(opts, sizeof(opts), "%d/%g/%g/%g/%g/%zu", options_.dim, options_.bm25_k1, options_.bm25_b,
+                options_.concept_weight, options_.bigram_weight, options_.max_training_documents);
+  hash.Update(opts);
+  version_ = "lsi" + std::to_string(dim_) + "-" + hash.Hex().substr(0, 12);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const TextModel>> TextModel::Fit(const std::vector<TrainingDocument>& documents,
+                                                        const Taxonomy& taxonomy,
+                                                        const Vocabulary& vocabulary,
+                                                        std::shared_ptr<const Analyzer> analyzer,
+                                                        const TextModelOptions& options) {
+  if (!analyzer) return Status::InvalidArgument("text model needs an analyzer");
+  if (options.dim < 1 || options.dim > 1024) return Status::InvalidArgument("dim must be in 1..1024");
+  auto model = std::make_shared<TextModelImpl>(taxonomy, vocabulary, std::move(analyzer), options);
+  IISC_RETURN_IF_ERROR(model->Train(documents, taxonomy));
+  return std::shared_ptr<const TextModel>(std::move(model));
+}
+
+float SparseDot(const SparseVector& a, const SparseVector& b) {
+  float sum = 0;
+  size_t i = 0, j = 0;
+  while (i < a.ids.size() && j < b.ids.size()) {
+    if (a.ids[i] < b.ids[j]) {
+      ++i;
+    } else if (a.ids[i] > b.ids[j]) {
+      ++j;
+    } else {
+      sum += a.weights[i++] * b.weights[j++];
+    }
+  }
+  return sum;
+}
+
+}  // namespace iisc

@@ -1,0 +1,113 @@
+#include "server/errors.h"
+
+#include <boost/beast/http/field.hpp>
+
+#include "models/json_writer.h"
+
+namespace iisc {
+
+namespace http = boost::beast::http;
+
+http::status HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return http::status::ok;
+    case StatusCode::kInvalidArgument: return http::status::bad_request;
+    case StatusCode::kNotFound: return http::status::not_found;
+    case StatusCode::kUnauthenticated: return http::status::unauthorized;
+    case StatusCode::kPermissionDenied: return http::status::forbidden;
+    case StatusCode::kResourceExhausted: return http::status::too_many_requests;
+    case StatusCode::kUnavailable: return http::status::service_unavailable;
+    case StatusCode::kCorruption:
+    case StatusCode::kIOError:
+    case StatusCode::kInternal: return http::status::internal_server_error;
+  }
+  return http::status::internal_server_error;
+}
+
+std::string ErrorBody(std::string_view code, std::string_view message, std::string_view field) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("error").BeginObject();
+  w.Key("code").String(code).Key("message").String(message);
+  if (!field.empty()) w.Key("field").String(field);
+  w.EndObject().EndObject();
+  return out;
+}
+
+namespace {
+
+HttpResponse Make(http::status status, std::string_view code, std::string_view message,
+                  std::string_view field = {}) {
+  HttpResponse res{status, 11};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.body() = ErrorBody(code, message, field);
+  return res;
+}
+
+}  // namespace
+
+HttpResponse ErrorResponse(const Status& status) {
+  const http::status http_status = HttpStatusFor(status.code());
+  if (http_status == http::status::internal_server_error) {
+    // The message may name files or database internals: keep it in the log.
+    return Make(http_status, "internal", "internal error; the request was not completed");
+  }
+  HttpResponse res =
+      Make(http_status, StatusCodeName(status.code()), status.message(), status.field());
+  if (http_status == http::status::unauthorized) {
+    res.set(http::field::www_authenticate, "Bearer");
+  } else if (http_status == http::status::too_many_requests) {
+    res.set(http::field::retry_after, "1");
+  }
+  return res;
+}
+
+HttpResponse RouteNotFound() {
+  return Make(http::status::not_found, "not_found", "no such resource");
+}
+
+HttpResponse MethodNotAllowed(std::string_view allow) {
+  HttpResponse res = Make(http::status::method_not_allowed, "method_not_allowed",
+                          "method not allowed; allowed: " + std::string(allow));
+  res.set(http::field::allow, allow);
+  return res;
+}
+
+HttpResponse UnsupportedMediaType() {
+  return Make(http::status::unsupported_media_type, "unsupported_media_type",
+              "the body must be JSON sent with Content-Type: application/json");
+}
+
+HttpResponse PayloadTooLarge(size_t limit_bytes) {
+  return Make(http::status::payload_too_large, "payload_too_large",
+              "the body is larger than " + std::to_string(limit_bytes) + " bytes");
+}
+
+HttpResponse HeaderTooLarge(size_t limit_bytes) {
+  return Make(http::status::request_header_fields_too_large, "header_too_large",
+              "the request headers are larger than " + std::to_string(limit_bytes) + " bytes");
+}
+
+HttpResponse UriTooLong(size_t limit_bytes) {
+  return Make(http::status::uri_too_long, "uri_too_long",
+              "the request target is longer than " + std::to_string(limit_bytes) + " bytes");
+}
+
+HttpResponse MalformedHttp(std::string_view what) {
+  return Make(http::status::bad_request, "bad_request",
+              "malformed HTTP request: " + std::string(what));
+}
+
+HttpResponse RequestTimeout() {
+  return Make(http::status::request_timeout, "request_timeout",
+              "the request did not arrive in time");
+}
+
+HttpResponse Overloaded(std::string_view what) {
+  HttpResponse res = Make(http::status::service_unavailable, "unavailable", what);
+  res.set(http::field::retry_after, "1");
+  return res;
+}
+
+}  // namespace iisc

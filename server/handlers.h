@@ -1,0 +1,31 @@
+// The API's handlers: each parses and validates its input, calls the engine,
+// and serializes the answer. They hold no state of their own.
+#pragma once
+
+#include <string>
+
+#include "engine/recommender.h"
+#include "server/metrics.h"
+#include "server/request_parser.h"
+#include "server/router.h"
+
+namespace iisc {
+
+// What the handlers share. Owned by the Server; outlives every request.
+struct ServiceContext {
+  Recommender* recommender = nullptr;
+  Metrics* metrics = nullptr;
+  RequestLimits limits;
+  // The bureau's token; empty disables the bureau's routes (answered 403).
+  std::string bureau_token;
+  // Where POST /v1/admin/reload-config and SIGHUP read the scoring weights.
+  std::string scoring_config_path;
+};
+
+void RegisterRoutes(const ServiceContext& context, Router& router);
+
+// Loads the scoring weights from context.scoring_config_path and swaps them
+// into the engine; on error the engine keeps its current weights.
+Status ReloadScoringConfig(const ServiceContext& context);
+
+}  // namespace iisc

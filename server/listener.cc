@@ -1,0 +1,88 @@
+#include "server/listener.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+
+#include "server/errors.h"
+#include "server/log.h"
+
+namespace iisc {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+Listener::Listener(net::io_context& ioc, const SessionLimits& limits, int max_connections,
+                   const Router& router, SessionRegistry* registry)
+    : ioc_(ioc),
+      acceptor_(net::make_strand(ioc)),
+      limits_(limits),
+      max_connections_(max_connections),
+      router_(router),
+      registry_(registry) {}
+
+Result<std::shared_ptr<Listener>> Listener::Create(net::io_context& ioc,
+                                                   const tcp::endpoint& endpoint,
+                                                   const SessionLimits& limits,
+                                                   int max_connections, const Router& router,
+                                                   SessionRegistry* registry) {
+  auto listener = std::make_shared<Listener>(ioc, limits, max_connections, router, registry);
+  beast::error_code ec;
+  auto fail = [&](const char* what) {
+    return Status::IOError(std::string(what) + " " + endpoint.address().to_string() + ":" +
+                           std::to_string(endpoint.port()) + ": " + ec.message());
+  };
+  listener->acceptor_.open(endpoint.protocol(), ec);
+  if (ec) return fail("cannot open a socket for");
+  listener->acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (ec) return fail("cannot set SO_REUSEADDR on");
+  listener->acceptor_.bind(endpoint, ec);
+  if (ec) return fail("cannot bind");
+  listener->acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return fail("cannot listen on");
+  return listener;
+}
+
+tcp::endpoint Listener::local_endpoint() const {
+  beast::error_code ec;
+  return acceptor_.local_endpoint(ec);
+}
+
+void Listener::Run() {
+  net::dispatch(acceptor_.get_executor(),
+                beast::bind_front_handler(&Listener::DoAccept, shared_from_this()));
+}
+
+void Listener::Stop() {
+  net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
+    beast::error_code ignored;
+    self->acceptor_.close(ignored);
+  });
+}
+
+void Listener::DoAccept() {
+  // Each connection gets its own strand, so its handlers never run concurrently.
+  acceptor_.async_accept(net::make_strand(ioc_),
+                         beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
+}
+
+void Listener::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;  // stopped
+  if (ec) {
+    // Typically out of descriptors; keep accepting rather than go deaf.
+    LogError("accept failed: %s", ec.message().c_str());
+  } else {
+    const bool full = static_cast<int>(registry_->size()) >= max_connections_;
+    auto session = std::make_shared<Session>(std::move(socket), limits_, router_, registry_);
+    registry_->Add(session);
+    if (full) {
+      session->Refuse(Overloaded("too many connections; retry shortly"));
+    } else {
+      session->Run();
+    }
+  }
+  DoAccept();
+}
+
+}  // namespace iisc

@@ -1,0 +1,216 @@
+// iisc-server: loads the taxonomy, the scoring weights and the store, opens
+// the engine (seeding an empty store with the demo catalog) and serves HTTP.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/recommender.h"
+#include "engine/scoring_config.h"
+#include "engine/store.h"
+#include "models/taxonomy.h"
+#include "server/log.h"
+#include "server/server.h"
+#include "server/server_options.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: iisc-server [--listen HOST:PORT] [--data-dir DIR] [--config FILE]\n"
+    "\n"
+    "Serves IISC Match: the recommendation API and the web form.\n"
+    "\n"
+    "  --listen HOST:PORT  address to listen on (default 127.0.0.1:8080; port 0 picks a free\n"
+    "                      port, printed at start)\n"
+    "  --data-dir DIR      RocksDB data directory (created if missing; an empty one is\n"
+    "                      seeded with the demo catalog)\n"
+    "  --config FILE       server config (default: configs/server.toml of the source tree\n"
+    "                      or of the working directory)\n"
+    "  --help              this text\n"
+    "\n"
+    "Flags override the config file. SIGHUP reloads the scoring weights; SIGINT and\n"
+    "SIGTERM finish the requests in flight and stop.\n";
+
+struct Flags {
+  std::optional<std::string> listen;
+  std::optional<std::string> data_dir;
+  std::optional<std::string> config;
+  bool help = false;
+};
+
+// Accepts "--name value" and "--name=value".
+bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      flags->help = true;
+      continue;
+    }
+    std::string value;
+    const size_t eq = arg.find('=');
+    if (eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg.resize(eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      *error = "missing value for " + arg;
+      return false;
+    }
+    if (arg == "--listen") {
+      flags->listen = value;
+    } else if (arg == "--data-dir") {
+      flags->data_dir = value;
+    } else if (arg == "--config") {
+      flags->config = value;
+    } else {
+      *error = "unknown flag " + arg;
+      return false;
+    }
+  }
+  return true;
+}
+
+fs::path ExecutableDir() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : self.parent_path();
+}
+
+// The default config: the working directory's configs/ first (how the demo
+// script runs), then the source tree this binary was built from, found from
+// the executable's place in build/server/ or the path compiled in.
+std::optional<std::string> FindDefaultConfig() {
+  std::vector<fs::path> candidates = {fs::current_path() / "configs" / "server.toml"};
+  const fs::path exe = ExecutableDir();
+  if (!exe.empty()) {
+    candidates.push_back(exe / ".." / ".." / "configs" / "server.toml");
+    candidates.push_back(exe / ".." / "configs" / "server.toml");
+  }
+#ifdef IISC_SOURCE_DIR
+  candidates.push_back(fs::path(IISC_SOURCE_DIR) / "configs" / "server.toml");
+#endif
+  for (const fs::path& p : candidates) {
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec)) return fs::weakly_canonical(p, ec).string();
+  }
+  return std::nullopt;
+}
+
+std::string Trim(std::string s) {
+  const size_t b = s.find_first_not_of(" \t\r\n");
+  const size_t e = s.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// The bureau's token from its file, else from the environment. Never logged.
+iisc::Result<std::string> LoadBureauToken(const iisc::ServerOptions& options) {
+  if (!options.bureau_token_file.empty()) {
+    const std::string path = options.ResolvePath(options.bureau_token_file);
+    std::ifstream in(path);
+    if (!in) return iisc::Status::IOError("cannot read the bureau token file " + path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return Trim(ss.str());
+  }
+  if (!options.bureau_token_env.empty()) {
+    if (const char* v = std::getenv(options.bureau_token_env.c_str())) return Trim(v);
+  }
+  return std::string();
+}
+
+int Fail(const std::string& what) {
+  iisc::LogError("%s", what.c_str());
+  return 1;
+}
+
+std::string HostForUrl(const boost::asio::ip::address& address) {
+  return address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  std::string error;
+  if (!ParseFlags(argc, argv, &flags, &error)) {
+    std::fprintf(stderr, "iisc-server: %s\n\n%s", error.c_str(), kUsage);
+    return 2;
+  }
+  if (flags.help) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+
+  std::optional<std::string> config_path = flags.config;
+  if (!config_path) config_path = FindDefaultConfig();
+  if (!config_path) {
+    return Fail("no config file: pass --config FILE (configs/server.toml in the source tree)");
+  }
+  auto loaded = iisc::LoadServerOptionsFile(*config_path);
+  if (!loaded.ok()) return Fail("config " + *config_path + ": " + loaded.status().ToString());
+  iisc::ServerOptions options = std::move(loaded).value();
+  if (flags.listen) {
+    auto address = iisc::ParseListenAddress(*flags.listen);
+    if (!address.ok()) return Fail("--listen: " + address.status().message());
+    options.listen_host = address->host;
+    options.listen_port = address->port;
+  }
+  if (flags.data_dir) options.data_dir = *flags.data_dir;
+
+  auto bureau_token = LoadBureauToken(options);
+  if (!bureau_token.ok()) return Fail(bureau_token.status().ToString());
+
+  const std::string taxonomy_path = options.ResolvePath(options.taxonomy_file);
+  auto taxonomy = iisc::Taxonomy::FromFile(taxonomy_path);
+  if (!taxonomy.ok()) return Fail("taxonomy " + taxonomy_path + ": " + taxonomy.status().ToString());
+  auto shared_taxonomy = std::make_shared<const iisc::Taxonomy>(std::move(taxonomy).value());
+
+  const std::string scoring_path = options.ResolvePath(options.scoring_config);
+  auto scoring = iisc::LoadScoringConfigFile(scoring_path, *shared_taxonomy);
+  if (!scoring.ok()) return Fail("scoring config: " + scoring.status().ToString());
+
+  std::error_code ec;
+  fs::create_directories(options.data_dir, ec);
+  if (ec) return Fail("cannot create data dir " + options.data_dir + ": " + ec.message());
+  iisc::StoreOptions store_options;
+  store_options.sync_need_writes = options.sync_need_writes;
+  auto store = iisc::OpenRocksStore(options.data_dir, store_options);
+  if (!store.ok()) return Fail("store " + options.data_dir + ": " + store.status().ToString());
+
+  iisc::RecommenderOptions engine_options;
+  engine_options.seed_catalog_path = options.ResolvePath(options.seed_catalog);
+  engine_options.vocabulary_dir = options.ResolvePath(options.vocabulary_dir);
+  auto engine = iisc::Recommender::Open(std::move(store).value(), shared_taxonomy,
+                                        std::move(scoring).value(), engine_options);
+  if (!engine.ok()) return Fail("engine: " + engine.status().ToString());
+  std::unique_ptr<iisc::Recommender> recommender = std::move(engine).value();
+
+  iisc::ServerSetup setup;
+  setup.options = options;
+  setup.recommender = recommender.get();
+  setup.bureau_token = std::move(bureau_token).value();
+  setup.scoring_config_path = scoring_path;
+  auto server = iisc::Server::Create(std::move(setup));
+  if (!server.ok()) return Fail(server.status().ToString());
+
+  const auto endpoint = (*server)->endpoint();
+  iisc::LogInfo("config %s, data %s, scoring %s", config_path->c_str(), options.data_dir.c_str(),
+                recommender->scoring_config()->version.c_str());
+  // Tests and scripts wait for this exact line to learn the port.
+  std::printf("listening on http://%s:%u\n", HostForUrl(endpoint.address()).c_str(),
+              static_cast<unsigned>(endpoint.port()));
+  std::fflush(stdout);
+
+  (*server)->Run();
+  server->reset();  // no request can reach the engine any more
+  recommender->Flush();
+  iisc::LogInfo("needs flushed; bye");
+  return 0;
+}

@@ -1,0 +1,43 @@
+// Turns request bodies into engine requests: simdjson on-demand parsing with
+// one parser per thread, a nesting-depth limit checked before parsing, and
+// the validation rules of the API contract. Every error is InvalidArgument
+// naming the member at fault ("k", "need.county", "filters.fields").
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "engine/recommender.h"
+#include "models/need.h"
+#include "models/status.h"
+#include "models/taxonomy.h"
+
+namespace iisc {
+
+struct RequestLimits {
+  int max_json_depth = 16;
+  size_t max_description_chars = 4000;
+  int max_k = 100;
+  int default_k = 10;
+};
+
+// True for "application/json" with optional parameters ("; charset=utf-8"),
+// compared case-insensitively. Anything else is answered 415.
+bool IsJsonContentType(std::string_view content_type);
+
+// True when `json` nests arrays/objects deeper than `max_depth`, or holds
+// anything but whitespace after its first complete value. Run before the
+// on-demand parser, which never visits the members it skips.
+bool JsonTooDeepOrTrailing(std::string_view json, int max_depth, bool* trailing);
+
+// The body of POST /v1/recommendations: {"need":{...},"k":10,"filters":{...}}.
+// `body` may be grown in capacity to hold simdjson's padding (its content is
+// unchanged), which saves a copy of the body.
+Result<RecommendRequest> ParseRecommendRequest(std::string& body, const Taxonomy& taxonomy,
+                                               const RequestLimits& limits);
+
+// The body of POST /v1/needs: the need object itself.
+Result<Need> ParseNeedRequest(std::string& body, const Taxonomy& taxonomy,
+                              const RequestLimits& limits);
+
+}  // namespace iisc

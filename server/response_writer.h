@@ -1,0 +1,34 @@
+// Serializes engine answers into the API's JSON (models/json_writer.h). Pure
+// functions of their inputs: no I/O, no engine calls, safe on any thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/recommender.h"
+#include "models/catalog.h"
+#include "models/taxonomy.h"
+
+namespace iisc {
+
+class JsonWriter;
+
+// Writes the members shared by both recommendation answers: "results" (or
+// `results_key`), "understanding", "config_version", "model_version".
+void WriteRecommendationMembers(JsonWriter& w, const RecommendResponse& response,
+                                const Taxonomy& taxonomy, const char* results_key);
+
+// 200 body of POST /v1/recommendations.
+std::string RecommendationsJson(const RecommendResponse& response, const Taxonomy& taxonomy);
+
+// 201 body of POST /v1/needs: id, access_token and the recommendations.
+std::string SubmittedNeedJson(const SubmittedNeed& submitted, const Taxonomy& taxonomy);
+
+// GET /v1/needs/{id}: the need as stored; never the token or its hash.
+std::string StoredNeedJson(const StoredNeed& need);
+
+// GET /v1/complexes and GET /v1/complexes/{id}.
+std::string ComplexListJson(const std::vector<const Complex*>& complexes);
+std::string ComplexJson(const Complex& complex);
+
+}  // namespace iisc

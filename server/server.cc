@@ -1,0 +1,151 @@
+#include "server/server.h"
+
+#include <csignal>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "server/handlers.h"
+#include "server/listener.h"
+#include "server/log.h"
+#include "server/metrics.h"
+#include "server/router.h"
+#include "server/session_registry.h"
+
+namespace iisc {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// How long a shutdown waits for in-flight requests before giving up on them.
+constexpr std::chrono::seconds kDrainDeadline{10};
+constexpr std::chrono::milliseconds kDrainPoll{20};
+
+int ThreadCount(int configured) {
+  if (configured > 0) return configured;
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : static_cast<int>(cores);
+}
+
+class ServerImpl final : public Server {
+ public:
+  explicit ServerImpl(ServerSetup setup)
+      : options_(std::move(setup.options)),
+        router_(&metrics_, options_.max_inflight_requests),
+        threads_(ThreadCount(options_.io_threads)),
+        ioc_(threads_),
+        signals_(ioc_, SIGINT, SIGTERM, SIGHUP),
+        drain_timer_(ioc_) {
+    context_.recommender = setup.recommender;
+    context_.metrics = &metrics_;
+    context_.limits.max_json_depth = options_.max_json_depth;
+    context_.limits.max_description_chars = options_.max_description_chars;
+    context_.limits.max_k = options_.max_k;
+    context_.bureau_token = std::move(setup.bureau_token);
+    context_.scoring_config_path = std::move(setup.scoring_config_path);
+    limits_.max_body_bytes = options_.max_body_bytes;
+    limits_.max_header_bytes = options_.max_header_bytes;
+    limits_.max_url_bytes = options_.max_url_bytes;
+    limits_.read_timeout = std::chrono::milliseconds(options_.read_timeout_ms);
+    limits_.idle_timeout = std::chrono::milliseconds(options_.idle_timeout_ms);
+    RegisterRoutes(context_, router_);
+  }
+
+  Status Listen() {
+    boost::system::error_code ec;
+    tcp::resolver resolver(ioc_);
+    auto results = resolver.resolve(options_.listen_host, std::to_string(options_.listen_port),
+                                    tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec || results.empty()) {
+      return Status::InvalidArgument("cannot resolve listen host " + options_.listen_host + ": " +
+                                     ec.message());
+    }
+    auto listener = Listener::Create(ioc_, results.begin()->endpoint(), limits_,
+                                     options_.max_connections, router_, &registry_);
+    if (!listener.ok()) return listener.status();
+    listener_ = std::move(listener).value();
+    return Status::Ok();
+  }
+
+  tcp::endpoint endpoint() const override { return listener_->local_endpoint(); }
+
+  void Run() override {
+    WaitForSignal();
+    listener_->Run();
+    std::vector<std::thread> pool;
+    pool.reserve(static_cast<size_t>(threads_ - 1));
+    for (int i = 1; i < threads_; ++i) pool.emplace_back([this] { ioc_.run(); });
+    ioc_.run();
+    for (auto& t : pool) t.join();
+    LogInfo("stopped serving");
+  }
+
+ private:
+  void WaitForSignal() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+      if (ec) return;  // cancelled at the end of a drain
+      if (signo == SIGHUP) {
+        ReloadScoringConfig(context_);
+        return WaitForSignal();
+      }
+      if (draining_) {
+        LogInfo("second stop signal: stopping without waiting");
+        return ioc_.stop();
+      }
+      LogInfo("signal %d: draining %zu connection(s)", signo, registry_.size());
+      draining_ = true;
+      listener_->Stop();
+      registry_.DrainAll();
+      drain_deadline_ = std::chrono::steady_clock::now() + kDrainDeadline;
+      PollDrain();
+      WaitForSignal();
+    });
+  }
+
+  void PollDrain() {
+    if (registry_.size() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+      if (registry_.size() != 0) {
+        LogError("drain deadline passed with %zu connection(s) open", registry_.size());
+      }
+      boost::system::error_code ignored;
+      signals_.cancel(ignored);
+      ioc_.stop();
+      return;
+    }
+    drain_timer_.expires_after(kDrainPoll);
+    drain_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) PollDrain();
+    });
+  }
+
+  // Declared before ioc_ so they outlive the handlers the io_context still
+  // holds when it is destroyed (sessions unregister themselves then).
+  ServerOptions options_;
+  Metrics metrics_;
+  ServiceContext context_;
+  Router router_;
+  SessionLimits limits_;
+  SessionRegistry registry_;
+  int threads_;
+  net::io_context ioc_;
+  net::signal_set signals_;
+  net::steady_timer drain_timer_;
+  std::shared_ptr<Listener> listener_;
+  bool draining_ = false;  // touched only by the signal handler chain
+  std::chrono::steady_clock::time_point drain_deadline_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::Create(ServerSetup setup) {
+  auto server = std::make_unique<ServerImpl>(std::move(setup));
+  IISC_RETURN_IF_ERROR(server->Listen());
+  return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace iisc

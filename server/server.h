@@ -1,0 +1,39 @@
+// The HTTP service around a Recommender: a listener, sessions on a pool of
+// I/O threads, the routes, metrics, and the process signals (SIGINT/SIGTERM
+// drain and stop, SIGHUP reloads the scoring weights).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "engine/recommender.h"
+#include "models/status.h"
+#include "server/server_options.h"
+
+namespace iisc {
+
+struct ServerSetup {
+  ServerOptions options;
+  Recommender* recommender = nullptr;  // not owned; outlives the Server
+  std::string bureau_token;            // empty: the bureau's routes answer 403
+  std::string scoring_config_path;     // resolved path, for reloads
+};
+
+class Server {
+ public:
+  // Binds the listening socket (so the port is known) without serving yet.
+  static Result<std::unique_ptr<Server>> Create(ServerSetup setup);
+  virtual ~Server() = default;
+
+  // The bound address, with the real port when port 0 was asked.
+  virtual boost::asio::ip::tcp::endpoint endpoint() const = 0;
+
+  // Serves on options.io_threads threads (0 = one per core) until SIGINT or
+  // SIGTERM, then stops accepting, lets in-flight requests finish (bounded
+  // by a deadline) and returns. The caller then flushes the engine.
+  virtual void Run() = 0;
+};
+
+}  // namespace iisc

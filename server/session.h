@@ -1,0 +1,81 @@
+// One HTTP/1.1 connection: reads a request, hands it to the router, writes
+// the answer, and repeats while the client keeps the connection alive.
+//
+// Every step runs on the connection's strand (the socket's executor). The
+// chain is Run → DoRead → OnReadHeader → ReadBody → OnRead → (router) → Send
+// → OnWrite → DoRead. A response produced on another thread (a need's
+// durable write) is posted back onto the strand before it is written.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include "server/http_types.h"
+#include "server/router.h"
+
+namespace iisc {
+
+class SessionRegistry;
+
+struct SessionLimits {
+  size_t max_body_bytes = 1 << 20;
+  size_t max_header_bytes = 16 << 10;
+  size_t max_url_bytes = 4096;
+  // The whole request (headers and body) must arrive within this time.
+  std::chrono::milliseconds read_timeout{10000};
+  // A kept-alive connection may wait this long for its next request.
+  std::chrono::milliseconds idle_timeout{30000};
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::ip::tcp::socket&& socket, const SessionLimits& limits,
+          const Router& router, SessionRegistry* registry);
+  ~Session();
+
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Starts serving. REQUIRES: owned by a shared_ptr.
+  void Run();
+  // Answers `response` without reading, then closes (used to refuse a
+  // connection beyond the limit).
+  void Refuse(HttpResponse&& response);
+  // Graceful shutdown: a connection waiting for a request is closed now, one
+  // with a request in progress closes after answering it. Thread-safe.
+  void Drain();
+
+ private:
+  void DoRead();
+  void OnReadHeader(boost::beast::error_code ec, std::size_t bytes);
+  void ReadBody();
+  void OnRead(boost::beast::error_code ec, std::size_t bytes);
+  void OnReadError(boost::beast::error_code ec);
+  void Send(HttpResponse&& response);
+  void OnWrite(boost::beast::error_code ec, std::size_t bytes);
+  void LingerClose();
+  void DrainInput();
+  void DoClose();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  // A fresh parser per message: limits and state never leak between requests.
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<HttpResponse> response_;
+  const SessionLimits& limits_;
+  const Router& router_;
+  SessionRegistry* registry_;
+  bool first_request_ = true;
+  bool busy_ = false;      // a request is being handled or answered
+  bool draining_ = false;  // close after the current answer
+  size_t lingered_bytes_ = 0;
+};
+
+}  // namespace iisc

@@ -1,0 +1,473 @@
+// The SME form: fills its choices from /v1/taxonomy, asks /v1/recommendations,
+// saves needs through /v1/needs, and shows every result with its reasons.
+// Plain browser JavaScript, no build step.
+'use strict';
+
+const TEXT = {
+  zh: {
+    skip: '跳到需求表单',
+    eyebrow: '温州市产业创新服务综合体',
+    title: '找到适合您企业的创新服务',
+    lede: '用一两句话描述您的需求，我们从各县（市、区）综合体的服务中为您挑选最合适的，并说明理由。',
+    formTitle: '您的需求',
+    descriptionLabel: '需求描述',
+    descriptionPlaceholder: '例如：我们是乐清的小型断路器厂，产品要出口欧盟，需要做CE认证检测',
+    descriptionHint: '中文或英文均可；只填这一项也能得到推荐。',
+    countyLabel: '所在县（市、区）',
+    fieldLabel: '所属领域',
+    sizeLabel: '企业规模',
+    serviceTypesLabel: '需要的服务类型（可多选，可不选）',
+    any: '不限',
+    submit: '获取推荐',
+    save: '保存我的需求',
+    busy: '正在匹配…',
+    savedTitle: '需求已保存',
+    savedNote: '请记下编号和访问令牌：凭令牌可以随时查看这条需求。令牌只显示这一次。',
+    savedId: '需求编号',
+    savedToken: '访问令牌',
+    resultsTitle: '推荐的服务',
+    empty: '没有找到符合条件的服务，可以放宽筛选条件再试。',
+    footer: '结果按综合得分排序；每项理由是该因素在 0–100% 之间的匹配程度。',
+    understandingTitle: '我们对您需求的理解',
+    understoodField: '领域',
+    understoodServices: '服务类型',
+    inferred: '根据描述推断',
+    given: '您已选择',
+    unknown: '未能判断',
+    confidence: '把握',
+    correctHint: '如果判断不对，请在上方表单中选择正确的领域和服务类型，再提交一次。',
+    applyUnderstanding: '把这些判断填入表单',
+    score: '匹配度',
+    reasons: '推荐理由',
+    institution: '服务机构',
+    complex: '综合体',
+    county: '地区',
+    configVersion: '评分配置',
+    sizes: {micro: '微型企业', small: '小型企业', medium: '中型企业'},
+    components: {
+      text: '描述中的关键词',
+      semantic: '需求语义相近',
+      field: '领域匹配',
+      service: '服务类型匹配',
+      region: '地理位置近',
+      quality: '服务评价',
+      capacity: '本月可接单',
+      price: '价格适合企业规模',
+      priority: '政策重点领域',
+    },
+    errors: {
+      network: '无法连接服务器，请检查网络后重试。',
+      generic: '出错了',
+      descriptionRequired: '请先填写需求描述。',
+    },
+    switchTo: 'English',
+    switchLabel: 'Switch to English',
+    htmlLang: 'zh-CN',
+    docTitle: '温州产业创新服务综合体 · 服务匹配',
+  },
+  en: {
+    skip: 'Skip to the need form',
+    eyebrow: "Wenzhou's Industrial Innovation Service Complexes",
+    title: 'Find the innovation services that fit your business',
+    lede: 'Describe what you need in a sentence or two. We pick the best-fitting services of the complexes across all counties and tell you why.',
+    formTitle: 'Your need',
+    descriptionLabel: 'Describe your need',
+    descriptionPlaceholder: 'e.g. We make small circuit breakers in Yueqing and need CE testing to export to the EU',
+    descriptionHint: 'Chinese or English; the description alone is enough for recommendations.',
+    countyLabel: 'County / district',
+    fieldLabel: 'Industry field',
+    sizeLabel: 'Enterprise size',
+    serviceTypesLabel: 'Service types you need (any number, or none)',
+    any: 'Any',
+    submit: 'Get recommendations',
+    save: 'Save my need',
+    busy: 'Matching…',
+    savedTitle: 'Need saved',
+    savedNote: 'Keep the id and the access token: the token lets you read this need again. It is shown only once.',
+    savedId: 'Need id',
+    savedToken: 'Access token',
+    resultsTitle: 'Recommended services',
+    empty: 'No service matches these conditions; try loosening them.',
+    footer: 'Results are ranked by overall score; each reason shows how well one factor matches, from 0 to 100%.',
+    understandingTitle: 'What we understood',
+    understoodField: 'Field',
+    understoodServices: 'Service types',
+    inferred: 'inferred from your description',
+    given: 'chosen by you',
+    unknown: 'not recognised',
+    confidence: 'confidence',
+    correctHint: 'If this is wrong, choose the right field and service types in the form above and submit again.',
+    applyUnderstanding: 'Put these into the form',
+    score: 'Match',
+    reasons: 'Why this service',
+    institution: 'Provider',
+    complex: 'Complex',
+    county: 'Location',
+    configVersion: 'Scoring config',
+    sizes: {micro: 'Micro', small: 'Small', medium: 'Medium'},
+    components: {
+      text: 'Keywords in your description',
+      semantic: 'Similar meaning',
+      field: 'Field match',
+      service: 'Service type match',
+      region: 'Nearby',
+      quality: 'Rating',
+      capacity: 'Capacity this month',
+      price: 'Price fits your size',
+      priority: 'Policy priority field',
+    },
+    errors: {
+      network: 'Cannot reach the server; check the connection and try again.',
+      generic: 'Something went wrong',
+      descriptionRequired: 'Please describe your need first.',
+    },
+    switchTo: '中文',
+    switchLabel: '切换到中文',
+    htmlLang: 'en',
+    docTitle: 'IISC Match · Wenzhou innovation services',
+  },
+};
+
+// The form element that holds each request member, to point errors at it.
+const FIELD_INPUTS = {
+  description: 'description',
+  county: 'county',
+  field: 'field',
+  service_types: 'service-types',
+  size: 'size',
+};
+
+const state = {
+  lang: 'zh',
+  taxonomy: null,
+  last: null,  // last recommendation answer, re-rendered on language switch
+  lastError: null,
+};
+
+const $ = (id) => document.getElementById(id);
+const t = () => TEXT[state.lang];
+const nameOf = (item) => (item && item.name ? item.name[state.lang] || item.name.zh : '');
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (key === 'class') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) node.append(child);
+  }
+  return node;
+}
+
+function percent(value) {
+  const v = Math.max(0, Math.min(1, Number(value) || 0));
+  return Math.round(v * 100);
+}
+
+// ---- language ----
+
+function applyLanguage() {
+  const text = t();
+  document.documentElement.lang = text.htmlLang;
+  document.title = text.docTitle;
+  for (const node of document.querySelectorAll('[data-i18n]')) {
+    node.textContent = text[node.dataset.i18n];
+  }
+  for (const node of document.querySelectorAll('[data-i18n-placeholder]')) {
+    node.placeholder = text[node.dataset.i18nPlaceholder];
+  }
+  const toggle = $('lang-toggle');
+  toggle.textContent = text.switchTo;
+  toggle.setAttribute('aria-label', text.switchLabel);
+  toggle.lang = state.lang === 'zh' ? 'en' : 'zh-CN';
+  if (state.taxonomy) fillChoices();
+  if (state.last) renderResults(state.last);
+  if (state.lastError) showError(state.lastError);
+}
+
+function setLanguage(lang) {
+  state.lang = lang;
+  try { localStorage.setItem('iisc-lang', lang); } catch (_) { /* private mode */ }
+  applyLanguage();
+}
+
+// ---- choices from the taxonomy ----
+
+function fillSelect(select, options) {
+  const keep = select.value;
+  select.replaceChildren(el('option', {value: '', text: t().any}));
+  for (const option of options) {
+    if (option.group) {
+      const group = el('optgroup', {label: option.group});
+      for (const item of option.items) group.append(el('option', {value: item.id, text: nameOf(item)}));
+      select.append(group);
+    } else {
+      select.append(el('option', {value: option.id, text: option.label}));
+    }
+  }
+  select.value = keep;
+}
+
+function fillChoices() {
+  const tax = state.taxonomy;
+  fillSelect($('county'), tax.counties.map((c) => ({id: c.id, label: nameOf(c)})));
+  fillSelect($('field'), tax.categories.map((cat) => ({
+    group: nameOf(cat),
+    items: tax.fields.filter((f) => f.category === cat.id),
+  })));
+  fillSelect($('size'), tax.enterprise_sizes.map((s) => ({id: s, label: t().sizes[s] || s})));
+
+  const box = $('service-types');
+  const checked = new Set(selectedServiceTypes());
+  box.replaceChildren();
+  for (const st of tax.service_types) {
+    const id = `st-${st.id}`;
+    const input = el('input', {type: 'checkbox', id, name: 'service_types', value: st.id});
+    input.checked = checked.has(st.id);
+    box.append(el('label', {class: 'check', for: id}, input, el('span', {text: nameOf(st)})));
+  }
+}
+
+function selectedServiceTypes() {
+  return [...document.querySelectorAll('#service-types input:checked')].map((i) => i.value);
+}
+
+// ---- requests ----
+
+function needFromForm() {
+  const need = {description: $('description').value.trim()};
+  for (const key of ['county', 'field', 'size']) {
+    if ($(key).value) need[key] = $(key).value;
+  }
+  const types = selectedServiceTypes();
+  if (types.length) need.service_types = types;
+  return need;
+}
+
+async function postJson(path, body) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      headers: {'Content-Type': 'application/json', Accept: 'application/json'},
+      body: JSON.stringify(body),
+    });
+  } catch (_) {
+    throw {network: true};
+  }
+  let data = null;
+  try { data = await response.json(); } catch (_) { /* a body that is not JSON */ }
+  if (!response.ok) {
+    throw {status: response.status, error: (data && data.error) || {message: response.statusText}};
+  }
+  return data;
+}
+
+function setBusy(busy) {
+  $('busy').hidden = !busy;
+  $('submit').disabled = busy;
+  $('save').disabled = busy;
+  $('need-form').setAttribute('aria-busy', String(busy));
+}
+
+function clearError() {
+  state.lastError = null;
+  $('error').hidden = true;
+  $('error').replaceChildren();
+  for (const node of document.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
+}
+
+function showError(failure) {
+  state.lastError = failure;
+  const text = t();
+  const box = $('error');
+  let message;
+  if (failure.network) message = text.errors.network;
+  else if (failure.local) message = text.errors[failure.local];
+  else message = `${text.errors.generic} (${failure.status}): ${failure.error.message || ''}`;
+  box.replaceChildren(el('p', {text: message}));
+  box.hidden = false;
+  const member = failure.error && failure.error.field
+    ? failure.error.field.replace(/^need\./, '').replace(/\[.*$/, '') : failure.field;
+  const inputId = FIELD_INPUTS[member];
+  if (inputId) {
+    $(inputId).setAttribute('aria-invalid', 'true');
+    $(inputId).focus();
+  }
+}
+
+async function run(action) {
+  clearError();
+  const need = needFromForm();
+  if (!need.description) {
+    showError({local: 'descriptionRequired', field: 'description'});
+    return;
+  }
+  setBusy(true);
+  try {
+    await action(need);
+  } catch (failure) {
+    showError(failure);
+  } finally {
+    setBusy(false);
+  }
+}
+
+async function recommend(need) {
+  const data = await postJson('/v1/recommendations', {need, k: 10});
+  state.last = {results: data.results, understanding: data.understanding,
+    config_version: data.config_version};
+  renderResults(state.last);
+  $('results-title').focus();
+}
+
+async function saveNeed(need) {
+  const data = await postJson('/v1/needs', need);
+  $('saved-id').textContent = data.id;
+  $('saved-token').textContent = data.access_token;
+  $('saved').hidden = false;
+  state.last = {results: data.recommendations, understanding: data.understanding,
+    config_version: data.config_version};
+  renderResults(state.last);
+  $('saved-title').setAttribute('tabindex', '-1');
+  $('saved-title').focus();
+}
+
+// ---- results ----
+
+function describeLabel(label, inferred) {
+  const text = t();
+  if (!label) return el('span', {class: 'muted', text: text.unknown});
+  const name = label.name ? label.name[state.lang] || label.name.zh : label.id;
+  const how = inferred ? `${text.inferred}, ${text.confidence} ${percent(label.confidence)}%` : text.given;
+  return el('span', {class: 'tag'}, el('strong', {text: name}), ` · ${how}`);
+}
+
+function renderUnderstanding(u) {
+  const text = t();
+  const box = $('understanding');
+  box.replaceChildren();
+  if (!u) return;
+  box.append(el('h3', {text: text.understandingTitle}));
+  const list = el('dl', {class: 'understood'});
+  list.append(el('dt', {text: text.understoodField}),
+    el('dd', {}, describeLabel(u.field, u.field_inferred)));
+  const services = el('dd');
+  if (u.service_types && u.service_types.length) {
+    for (const st of u.service_types) services.append(describeLabel(st, u.service_types_inferred), ' ');
+  } else {
+    services.append(describeLabel(null));
+  }
+  list.append(el('dt', {text: text.understoodServices}), services);
+  box.append(list);
+  if (u.field_inferred || u.service_types_inferred) {
+    const apply = el('button', {type: 'button', class: 'link', text: text.applyUnderstanding});
+    apply.addEventListener('click', () => {
+      if (u.field && u.field.id) $('field').value = u.field.id;
+      const wanted = new Set((u.service_types || []).map((s) => s.id));
+      for (const input of document.querySelectorAll('#service-types input')) {
+        input.checked = wanted.has(input.value);
+      }
+      $('field').focus();
+    });
+    box.append(el('p', {class: 'hint'}, text.correctHint, ' '), apply);
+  }
+}
+
+function renderReasons(explanation) {
+  const text = t();
+  const list = el('ul', {class: 'reasons'});
+  const entries = Object.entries(explanation || {}).sort((a, b) => b[1] - a[1]);
+  for (const [component, value] of entries) {
+    const label = text.components[component] || component;
+    const p = percent(value);
+    const bar = el('span', {class: 'bar', 'aria-hidden': 'true'}, el('span', {class: 'fill'}));
+    bar.firstChild.style.width = `${p}%`;
+    list.append(el('li', {class: p >= 50 ? 'strong' : ''},
+      el('span', {class: 'reason-label', text: label}), bar,
+      el('span', {class: 'reason-value', text: `${p}%`})));
+  }
+  return list;
+}
+
+// The few strongest reasons, named in one line so the card reads at a glance.
+function topReasons(explanation) {
+  const text = t();
+  return Object.entries(explanation || {})
+    .filter(([, value]) => value >= 0.6)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([component]) => el('span', {class: 'chip', text: text.components[component] || component}));
+}
+
+function renderResult(r) {
+  const text = t();
+  const local = (v) => (v ? v[state.lang] || v.zh || v.en : '');
+  const typeName = r.service_type_name ? local(r.service_type_name) : r.service_type;
+  const item = el('li', {class: 'card result'});
+  const why = el('details', {class: 'why'},
+    el('summary', {text: text.reasons}),
+    renderReasons(r.explanation));
+  if (r.rank === 1) why.open = true;  // the best match explains itself unasked
+  item.append(
+    el('div', {class: 'result-head'},
+      el('span', {class: 'rank', 'aria-label': `#${r.rank}`, text: String(r.rank)}),
+      el('div', {class: 'result-title'},
+        el('h3', {text: local(r.institution)}),
+        el('p', {class: 'muted'},
+          el('span', {class: 'type', text: typeName}), ' · ',
+          el('span', {text: local(r.complex_name)}), ' · ',
+          el('span', {text: local(r.county_name) || r.county}))),
+      el('div', {class: 'score'},
+        el('span', {class: 'score-value', text: `${percent(r.score)}%`}),
+        el('span', {class: 'score-label', text: text.score}))),
+    el('p', {class: 'description', text: local(r.description)}),
+    el('p', {class: 'chips'}, ...topReasons(r.explanation)),
+    why);
+  return item;
+}
+
+function renderResults(answer) {
+  $('results-section').hidden = false;
+  $('results-title').setAttribute('tabindex', '-1');
+  renderUnderstanding(answer.understanding);
+  const list = $('results');
+  list.replaceChildren(...(answer.results || []).map(renderResult));
+  $('results-empty').hidden = (answer.results || []).length > 0;
+  $('config-version').textContent = answer.config_version
+    ? `${t().configVersion}: ${answer.config_version}` : '';
+}
+
+// ---- start ----
+
+async function start() {
+  let lang = 'zh';
+  const asked = new URLSearchParams(location.search).get('lang');
+  try { lang = asked || localStorage.getItem('iisc-lang') || 'zh'; } catch (_) { lang = asked || 'zh'; }
+  state.lang = TEXT[lang] ? lang : 'zh';
+  applyLanguage();
+
+  $('lang-toggle').addEventListener('click', () => setLanguage(state.lang === 'zh' ? 'en' : 'zh'));
+  $('description').addEventListener('input', (e) => {
+    $('description-count').textContent = `${[...e.target.value].length} / 4000`;
+  });
+  $('need-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    run(recommend);
+  });
+  $('save').addEventListener('click', () => run(saveNeed));
+
+  try {
+    const response = await fetch('/v1/taxonomy');
+    if (!response.ok) throw {status: response.status, error: {message: response.statusText}};
+    state.taxonomy = await response.json();
+    fillChoices();
+    document.body.dataset.ready = 'true';
+  } catch (failure) {
+    showError(failure.status ? failure : {network: true});
+  }
+}
+
+start();

@@ -1,0 +1,124 @@
+// Loads the web form in headless Chromium against a real iisc-server and
+// checks that an SME can describe a need and see ranked services with reasons.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const sourceDir = path.resolve(here, '../..');
+const binary = process.env.IISC_SERVER_BINARY || path.join(sourceDir, 'build/server/iisc-server');
+const config = process.env.IISC_SERVER_CONFIG || path.join(sourceDir, 'configs/server.toml');
+
+let server;
+let dataDir;
+let baseUrl;
+let browser;
+
+function startServer() {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'iisc-browser-'));
+  server = spawn(binary, ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--config', config],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no "listening on" line: ${out}`)), 120000);
+    server.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/listening on (http:\/\/\S+)\n/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+  });
+}
+
+before(async () => {
+  baseUrl = await startServer();
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update'],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server && server.exitCode === null) {
+    server.removeAllListeners('exit');
+    const exited = new Promise((resolve) => server.on('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function openForm() {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(baseUrl + '/');
+  await page.waitForSelector('body[data-ready="true"]');
+  return page;
+}
+
+test('a need typed in Chinese gets ranked services with reasons', async () => {
+  const page = await openForm();
+  assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+  assert.equal(await page.textContent('#submit'), '获取推荐');
+  // The choices come from the taxonomy: 12 counties and 11 service types.
+  assert.equal(await page.locator('#county option').count(), 13);
+  assert.equal(await page.locator('#service-types input[type=checkbox]').count(), 11);
+
+  await page.fill('#description', '鞋底防滑检测');
+  await page.click('#submit');
+  await page.waitForSelector('#results > li');
+
+  const results = page.locator('#results > li');
+  assert.ok(await results.count() > 0);
+  assert.equal(await results.first().locator('.rank').textContent(), '1');
+  assert.match(await results.first().locator('.score-value').textContent(), /^\d+%$/);
+  assert.ok((await results.first().locator('h3').textContent()).trim().length > 0);
+  const reasons = results.first().locator('.reasons li');
+  assert.equal(await reasons.count(), 9);
+  assert.ok(await page.locator('.reasons li', { hasText: '服务类型匹配' }).count() > 0);
+  // What the engine understood is shown so the SME can correct it.
+  assert.match(await page.textContent('#understanding'), /我们对您需求的理解/);
+
+  if (process.env.IISC_SCREENSHOT) {
+    await page.screenshot({ path: process.env.IISC_SCREENSHOT, fullPage: true });
+  }
+
+  await page.click('#lang-toggle');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.equal(await page.textContent('#submit'), 'Get recommendations');
+  assert.equal(await page.textContent('#results-title'), 'Recommended services');
+  assert.ok(await page.locator('.reasons li', { hasText: 'Service type match' }).count() > 0);
+  assert.equal(await page.locator('#county option').nth(1).textContent(), 'Lucheng District');
+  if (process.env.IISC_SCREENSHOT_EN) {
+    await page.screenshot({ path: process.env.IISC_SCREENSHOT_EN, fullPage: true });
+  }
+  await page.close();
+});
+
+test('an empty description is refused readably, and a need can be saved', async () => {
+  const page = await openForm();
+  await page.click('#submit');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.textContent('#error'), /请先填写需求描述/);
+  assert.equal(await page.getAttribute('#description', 'aria-invalid'), 'true');
+
+  await page.fill('#description', '我们是乐清的小型断路器厂，产品要出口欧盟，需要做CE认证检测');
+  await page.selectOption('#county', 'yueqing');
+  await page.check('#st-testing');
+  await page.click('#save');
+  await page.waitForSelector('#saved:not([hidden])');
+  assert.ok((await page.textContent('#saved-id')).length > 0);
+  assert.ok((await page.textContent('#saved-token')).length > 0);
+  assert.ok(await page.locator('#results > li').count() > 0);
+  assert.equal(await page.isHidden('#error'), true);
+  await page.close();
+});

@@ -1,0 +1,258 @@
+#include "engine/recommender.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+#include <set>
+
+#include "engine/scoring_config.h"
+
+namespace iisc {
+namespace {
+
+const std::string kRoot = IISC_SOURCE_DIR;
+
+std::shared_ptr<const Taxonomy> LoadTaxonomy() {
+  auto tax = Taxonomy::FromFile(kRoot + "/data/taxonomy.json");
+  EXPECT_TRUE(tax.ok()) << tax.status().ToString();
+  return std::make_shared<const Taxonomy>(std::move(*tax));
+}
+
+std::shared_ptr<const ScoringConfig> LoadScoring(const Taxonomy& tax) {
+  auto cfg = LoadScoringConfigFile(kRoot + "/configs/scoring.toml", tax);
+  EXPECT_TRUE(cfg.ok()) << cfg.status().ToString();
+  return *cfg;
+}
+
+RecommenderOptions DemoOptions() {
+  RecommenderOptions o;
+  o.seed_catalog_path = kRoot + "/data/demo-catalog.jsonl";
+  o.vocabulary_dir = kRoot + "/configs/vocabulary";
+  return o;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = std::filesystem::temp_directory_path() /
+            ("iisc-recommender-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::filesystem::remove_all(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+class RecommenderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    taxonomy_ = LoadTaxonomy();
+    scoring_ = LoadScoring(*taxonomy_);
+    auto engine = Recommender::Open(NewMemoryStore(), taxonomy_, scoring_, DemoOptions());
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    engine_ = std::move(*engine);
+  }
+
+  RecommendResponse Ask(const std::string& description, int k = 10) {
+    RecommendRequest req;
+    req.need.description = description;
+    req.k = k;
+    auto resp = engine_->Recommend(req);
+    EXPECT_TRUE(resp.ok()) << resp.status().ToString();
+    return resp.ok() ? *resp : RecommendResponse{};
+  }
+
+  static int RankOf(const RecommendResponse& resp, const std::string& capability_id) {
+    for (const Recommendation& r : resp.results)
+      if (r.capability->id == capability_id) return r.rank;
+    return 0;
+  }
+
+  std::shared_ptr<const Taxonomy> taxonomy_;
+  std::shared_ptr<const ScoringConfig> scoring_;
+  std::unique_ptr<Recommender> engine_;
+};
+
+TEST_F(RecommenderTest, SeedsTheDemoCatalogIntoAnEmptyStore) {
+  auto snap = engine_->Snapshot();
+  EXPECT_EQ(engine_->ListComplexes(*snap).size(), 36u);
+  const Complex* c = engine_->FindComplex(*snap, "iisc-yueqing-electrical");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->services.size(), 7u);
+  EXPECT_EQ(engine_->FindComplex(*snap, "no-such-complex"), nullptr);
+}
+
+TEST_F(RecommenderTest, RanksResultsWithExplanations) {
+  RecommendResponse resp = Ask("鞋底防滑检测", 5);
+  ASSERT_FALSE(resp.results.empty());
+  EXPECT_LE(resp.results.size(), 5u);
+  EXPECT_EQ(resp.config_version, scoring_->version);
+  for (size_t i = 0; i < resp.results.size(); ++i) {
+    const Recommendation& r = resp.results[i];
+    EXPECT_EQ(r.rank, static_cast<int>(i + 1));
+    if (i > 0) {
+      EXPECT_LE(r.score, resp.results[i - 1].score);
+    }
+    for (double c : r.components) {
+      EXPECT_GE(c, 0.0);
+      EXPECT_LE(c, 1.0);
+    }
+  }
+  const Capability* top = resp.results[0].capability;
+  EXPECT_EQ(top->type, "testing");
+  EXPECT_NE(std::find(top->fields.begin(), top->fields.end(), "footwear"), top->fields.end());
+  // Nothing was given but the text: field and type are inferred and reported.
+  EXPECT_EQ(resp.understanding.field.id, "footwear");
+  EXPECT_TRUE(resp.understanding.field_inferred);
+  ASSERT_FALSE(resp.understanding.service_types.empty());
+  EXPECT_EQ(resp.understanding.service_types[0].id, "testing");
+}
+
+TEST_F(RecommenderTest, EnglishAndChineseNeedsFindTheSameService) {
+  // The EMC / CE / UL export testing station of the Yueqing electrical complex.
+  const std::string target = "iisc-yueqing-electrical/testing-2";
+  RecommendResponse zh = Ask("我们的断路器要出口欧洲，需要做电磁兼容和CE认证");
+  RecommendResponse en = Ask("our circuit breakers go to Europe and need electromagnetic compatibility tests and CE marking");
+  int zh_rank = RankOf(zh, target), en_rank = RankOf(en, target);
+  EXPECT_GE(zh_rank, 1);
+  EXPECT_LE(zh_rank, 3);
+  EXPECT_GE(en_rank, 1);
+  EXPECT_LE(en_rank, 3);
+}
+
+TEST_F(RecommenderTest, GivenFieldAndTypesAreUsedAsIs) {
+  RecommendRequest req;
+  req.need.description = "想找人帮忙";
+  req.need.field = "eyewear";
+  req.need.service_types = {"exhibition"};
+  auto resp = engine_->Recommend(req);
+  ASSERT_TRUE(resp.ok());
+  EXPECT_FALSE(resp->understanding.field_inferred);
+  EXPECT_EQ(resp->understanding.field.id, "eyewear");
+  ASSERT_FALSE(resp->results.empty());
+  EXPECT_EQ(resp->results[0].capability->type, "exhibition");
+  EXPECT_EQ(resp->results[0].components[kService], 1.0);
+}
+
+TEST_F(RecommenderTest, HardFiltersRestrictResults) {
+  RecommendRequest req;
+  req.need.description = "检测";
+  req.k = 100;
+  req.filters.counties = {"ruian"};
+  req.filters.service_types = {"testing"};
+  auto resp = engine_->Recommend(req);
+  ASSERT_TRUE(resp.ok());
+  ASSERT_FALSE(resp->results.empty());
+  for (const Recommendation& r : resp->results) {
+    EXPECT_EQ(r.complex->county, "ruian");
+    EXPECT_EQ(r.capability->type, "testing");
+  }
+  req.filters.counties = {"atlantis"};
+  auto bad = engine_->Recommend(req);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().field(), "filters.counties[0]");
+}
+
+TEST_F(RecommenderTest, AtMostNResultsPerComplex) {
+  RecommendResponse resp = Ask("电气 检测 研发 设计 标准 培训 融资 展会", 20);
+  std::map<std::string, int> per_complex;
+  for (const Recommendation& r : resp.results) ++per_complex[r.complex->id];
+  for (const auto& [id, n] : per_complex) EXPECT_LE(n, scoring_->max_results_per_complex) << id;
+}
+
+TEST_F(RecommenderTest, KOutOfRangeIsRejected) {
+  RecommendRequest req;
+  req.need.description = "检测";
+  req.k = 0;
+  EXPECT_EQ(engine_->Recommend(req).status().code(), StatusCode::kInvalidArgument);
+  req.k = 101;
+  EXPECT_EQ(engine_->Recommend(req).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(RecommenderTest, ScoringConfigSwapChangesVersionAndRanking) {
+  RecommendResponse before = Ask("检测", 5);
+  auto changed = std::make_shared<ScoringConfig>(*scoring_);
+  changed->weights = {};
+  changed->weights[kQuality] = 1;  // rank by rating alone
+  changed->version = "test@quality-only";
+  engine_->SetScoringConfig(changed);
+  RecommendResponse after = Ask("检测", 5);
+  EXPECT_EQ(after.config_version, "test@quality-only");
+  ASSERT_FALSE(after.results.empty());
+  double best_rating = 0;
+  for (const Complex* c : engine_->ListComplexes(*engine_->Snapshot()))
+    for (const Capability& cap : c->services) best_rating = std::max(best_rating, cap.rating);
+  EXPECT_EQ(after.results[0].capability->rating, best_rating);
+}
+
+TEST_F(RecommenderTest, CatalogWritesAreVisibleToTheNextRequest) {
+  Complex c;
+  c.id = "iisc-test-ceramics";
+  c.name = {"测试陶瓷综合体", "Test Ceramics Complex"};
+  c.county = "taishun";
+  c.level = "county";
+  c.fields = {"crafts_gifts"};
+  Capability cap;
+  cap.id = "iisc-test-ceramics/testing-1";
+  cap.type = "testing";
+  cap.institution = {"泰顺陶瓷釉料检测站", "Taishun Ceramic Glaze Lab"};
+  cap.fields = {"crafts_gifts"};
+  cap.description = {"陶瓷釉料铅镉溶出检测", "Lead and cadmium release tests of ceramic glazes"};
+  cap.capacity_per_month = 10;
+  cap.rating = 4.0;
+  cap.price_level = "subsidized";
+  c.services = {cap};
+  ASSERT_TRUE(engine_->PutComplex(c).ok());
+  RecommendResponse resp = Ask("陶瓷釉料铅镉溶出", 3);
+  ASSERT_FALSE(resp.results.empty());
+  EXPECT_EQ(resp.results[0].capability->id, "iisc-test-ceramics/testing-1");
+  ASSERT_TRUE(engine_->DeleteComplex("iisc-test-ceramics").ok());
+  EXPECT_EQ(RankOf(Ask("陶瓷釉料铅镉溶出", 100), "iisc-test-ceramics/testing-1"), 0);
+  EXPECT_EQ(engine_->DeleteComplex("iisc-test-ceramics").code(), StatusCode::kNotFound);
+}
+
+TEST(RecommenderDurabilityTest, SubmittedNeedSurvivesReopen) {
+  TempDir dir;
+  auto taxonomy = LoadTaxonomy();
+  auto scoring = LoadScoring(*taxonomy);
+  std::string id, token;
+  {
+    auto store = OpenRocksStore(dir.path(), StoreOptions{});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto engine = Recommender::Open(std::move(*store), taxonomy, scoring, DemoOptions());
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    Need need;
+    need.description = "眼镜架外观设计";
+    need.county = "ouhai";
+    std::promise<Result<SubmittedNeed>> done;
+    (*engine)->SubmitNeed(need, [&](Result<SubmittedNeed> r) { done.set_value(std::move(r)); });
+    auto submitted = done.get_future().get();
+    ASSERT_TRUE(submitted.ok()) << submitted.status().ToString();
+    id = submitted->id;
+    token = submitted->access_token;
+    EXPECT_GE(token.size(), 32u);
+    EXPECT_FALSE(submitted->recommendations.results.empty());
+  }
+  auto store = OpenRocksStore(dir.path(), StoreOptions{});
+  ASSERT_TRUE(store.ok());
+  auto engine = Recommender::Open(std::move(*store), taxonomy, scoring, DemoOptions());
+  ASSERT_TRUE(engine.ok());
+  auto stored = (*engine)->GetNeed(id);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->need.description, "眼镜架外观设计");
+  EXPECT_EQ(stored->need.county, "ouhai");
+  EXPECT_FALSE(stored->recommended_capability_ids.empty());
+  EXPECT_TRUE((*engine)->CheckNeedToken(*stored, token));
+  EXPECT_FALSE((*engine)->CheckNeedToken(*stored, token.substr(1) + "0"));
+  EXPECT_FALSE((*engine)->CheckNeedToken(*stored, ""));
+  EXPECT_EQ((*engine)->GetNeed("need-unknown").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ((*engine)->Demand().total_needs, 1);
+}
+
+}  // namespace
+}  // namespace iisc

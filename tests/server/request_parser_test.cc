@@ -1,0 +1,178 @@
+#include "server/request_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace iisc {
+namespace {
+
+class RequestParserTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto taxonomy = Taxonomy::FromFile(IISC_SOURCE_DIR "/data/taxonomy.json");
+    ASSERT_TRUE(taxonomy.ok()) << taxonomy.status().ToString();
+    taxonomy_ = new Taxonomy(std::move(taxonomy).value());
+  }
+  static void TearDownTestSuite() {
+    delete taxonomy_;
+    taxonomy_ = nullptr;
+  }
+
+  Result<RecommendRequest> Parse(std::string body) {
+    return ParseRecommendRequest(body, *taxonomy_, limits_);
+  }
+  // The field an invalid body is blamed on; fails the test if it parses.
+  std::string FieldOf(std::string body) {
+    auto r = Parse(std::move(body));
+    EXPECT_FALSE(r.ok());
+    if (r.ok()) return "<parsed>";
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    return r.status().field();
+  }
+
+  static Taxonomy* taxonomy_;
+  RequestLimits limits_;
+};
+
+Taxonomy* RequestParserTest::taxonomy_ = nullptr;
+
+TEST_F(RequestParserTest, DescriptionOnlyGetsDefaults) {
+  auto r = Parse(R"({"need":{"description":"鞋底防滑检测"}})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->need.description, "鞋底防滑检测");
+  EXPECT_EQ(r->k, 10);
+  EXPECT_TRUE(r->filters.counties.empty());
+  EXPECT_TRUE(r->filters.service_types.empty());
+  EXPECT_TRUE(r->filters.fields.empty());
+}
+
+TEST_F(RequestParserTest, FullEnvelope) {
+  auto r = Parse(R"({
+    "need": {"description": "CE testing for breakers", "county": "yueqing",
+             "field": "electrical", "service_types": ["testing", "intl_coop"], "size": "small"},
+    "k": 5,
+    "filters": {"counties": ["yueqing", "yueqing"], "service_types": ["testing"],
+                "fields": ["electrical"]},
+    "unknown": {"ignored": [1, 2, 3]}
+  })");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->k, 5);
+  EXPECT_EQ(r->need.county, "yueqing");
+  EXPECT_EQ(r->need.field, "electrical");
+  EXPECT_EQ(r->need.service_types, (std::vector<std::string>{"testing", "intl_coop"}));
+  EXPECT_EQ(r->filters.counties, std::vector<std::string>{"yueqing"});  // deduplicated
+  EXPECT_EQ(r->filters.service_types, std::vector<std::string>{"testing"});
+  EXPECT_EQ(r->filters.fields, std::vector<std::string>{"electrical"});
+}
+
+TEST_F(RequestParserTest, NullOptionalMembersAreAbsent) {
+  auto r = Parse(R"({"need":{"description":"x"},"k":null,"filters":null})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->k, 10);
+}
+
+TEST_F(RequestParserTest, KBounds) {
+  EXPECT_TRUE(Parse(R"({"need":{"description":"x"},"k":1})").ok());
+  EXPECT_TRUE(Parse(R"({"need":{"description":"x"},"k":100})").ok());
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"k":0})"), "k");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"k":101})"), "k");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"k":-3})"), "k");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"k":2.5})"), "k");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"k":"10"})"), "k");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"k":1e400})"), "k");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"k":99999999999999999999})"), "k");
+}
+
+TEST_F(RequestParserTest, NeedMissingOrWrong) {
+  EXPECT_EQ(FieldOf(R"({})"), "need");
+  EXPECT_EQ(FieldOf(R"({"k":3})"), "need");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"a"},"need":{"description":"b"}})"), "need");
+  // The need's own rules are ParseNeed's; the envelope only prefixes them.
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x","county":"atlantis"}})"), "need.county");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x","field":7}})"), "need.field");
+  EXPECT_EQ(FieldOf(R"({"need":{"county":"yueqing"}})"), "need.description");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x","service_types":["nope"]}})"),
+            "need.service_types");
+}
+
+TEST_F(RequestParserTest, FilterListsMustBeArraysOfKnownIds) {
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"filters":[]})"), "filters");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"filters":{"counties":"yueqing"}})"),
+            "filters.counties");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"filters":{"counties":["mars"]}})"),
+            "filters.counties");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"filters":{"service_types":[1]}})"),
+            "filters.service_types");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"filters":{"fields":["testing"]}})"),
+            "filters.fields");
+}
+
+TEST_F(RequestParserTest, BrokenJsonBlamesNoField) {
+  EXPECT_EQ(FieldOf(""), "");
+  EXPECT_EQ(FieldOf("{"), "");
+  EXPECT_EQ(FieldOf(R"({"need":)"), "");
+  EXPECT_EQ(FieldOf("[]"), "");
+  EXPECT_EQ(FieldOf("\"need\""), "");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"}} {"more":1})"), "");
+  EXPECT_EQ(FieldOf("{\"need\":{\"description\":\"\xff\xfe\"}}"), "");  // invalid UTF-8
+}
+
+TEST_F(RequestParserTest, DepthLimit) {
+  std::string deep = R"({"need":{"description":"x"},"extra":)";
+  for (int i = 0; i < 40; ++i) deep += "[";
+  for (int i = 0; i < 40; ++i) deep += "]";
+  deep += "}";
+  auto r = Parse(deep);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("nested"), std::string::npos);
+
+  limits_.max_json_depth = 3;
+  EXPECT_TRUE(Parse(R"({"need":{"description":"x","service_types":["testing"]}})").ok());
+  EXPECT_FALSE(Parse(R"({"need":{"description":"x","x":[[1]]}})").ok());
+}
+
+TEST_F(RequestParserTest, DescriptionLengthLimit) {
+  limits_.max_description_chars = 4;
+  EXPECT_TRUE(Parse(R"({"need":{"description":"鞋底防滑"}})").ok());
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"鞋底防滑检测"}})"), "need.description");
+}
+
+TEST_F(RequestParserTest, NeedBodyIsTheNeedItself) {
+  std::string body = R"({"description":"断路器CE认证","county":"yueqing"})";
+  auto need = ParseNeedRequest(body, *taxonomy_, limits_);
+  ASSERT_TRUE(need.ok()) << need.status().ToString();
+  EXPECT_EQ(need->county, "yueqing");
+
+  std::string wrong = R"({"description":"x","size":"huge"})";
+  auto bad = ParseNeedRequest(wrong, *taxonomy_, limits_);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().field(), "size");
+
+  std::string scalar = "42";
+  EXPECT_FALSE(ParseNeedRequest(scalar, *taxonomy_, limits_).ok());
+}
+
+TEST(JsonContentType, AcceptsJsonWithParameters) {
+  EXPECT_TRUE(IsJsonContentType("application/json"));
+  EXPECT_TRUE(IsJsonContentType("application/json; charset=utf-8"));
+  EXPECT_TRUE(IsJsonContentType("Application/JSON;charset=UTF-8"));
+  EXPECT_TRUE(IsJsonContentType(" application/json "));
+  EXPECT_FALSE(IsJsonContentType(""));
+  EXPECT_FALSE(IsJsonContentType("text/plain"));
+  EXPECT_FALSE(IsJsonContentType("application/jsonp"));
+  EXPECT_FALSE(IsJsonContentType("application/x-www-form-urlencoded"));
+}
+
+TEST(JsonDepth, CountsOnlyOutsideStrings) {
+  bool trailing = false;
+  EXPECT_FALSE(JsonTooDeepOrTrailing(R"({"a":"[[[[[[[[[[\"[[["})", 2, &trailing));
+  EXPECT_TRUE(JsonTooDeepOrTrailing(R"({"a":[[1]]})", 2, &trailing));
+  EXPECT_FALSE(trailing);
+  EXPECT_TRUE(JsonTooDeepOrTrailing("{} x", 5, &trailing));
+  EXPECT_TRUE(trailing);
+  EXPECT_FALSE(JsonTooDeepOrTrailing("{}\n\t ", 5, &trailing));
+}
+
+}  // namespace
+}  // namespace iisc

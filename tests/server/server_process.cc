@@ -1,0 +1,173 @@
+#include "server_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+extern char** environ;
+
+namespace iisc::testing {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "iisc-test-XXXXXX").string();
+  std::vector<char> buf(pattern.begin(), pattern.end());
+  buf.push_back('\0');
+  if (mkdtemp(buf.data()) != nullptr) path_ = buf.data();
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+}
+
+ServerProcess::ServerProcess(std::string data_dir, std::map<std::string, std::string> env,
+                             std::string config)
+    : data_dir_(std::move(data_dir)), env_(std::move(env)), config_(std::move(config)) {}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Stop(SIGKILL);
+}
+
+std::string ServerProcess::Start() {
+  int fds[2];
+  if (pipe(fds) != 0) return "pipe failed";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, fds[0]);
+  posix_spawn_file_actions_addclose(&actions, fds[1]);
+
+  const std::string binary = IISC_BINARY_DIR "/server/iisc-server";
+  std::vector<std::string> args = {binary,     "--listen", "127.0.0.1:0", "--data-dir",
+                                   data_dir_,  "--config", config_};
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    if (!env_.contains(entry.substr(0, entry.find('=')))) env.push_back(entry);
+  }
+  for (const auto& [k, v] : env_) env.push_back(k + "=" + v);
+  std::vector<char*> argv, envp;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  const int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
+  if (rc != 0) {
+    close(fds[0]);
+    pid_ = -1;
+    return "cannot start " + binary + ": " + std::strerror(rc);
+  }
+  stdout_fd_ = fds[0];
+
+  // The engine fits its text model at start; allow it time on a busy machine.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  std::string out;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{stdout_fd_, POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) continue;
+    char buf[512];
+    const ssize_t n = read(stdout_fd_, buf, sizeof buf);
+    if (n <= 0) return "server exited before listening; stdout: " + out;
+    out.append(buf, static_cast<size_t>(n));
+    const size_t at = out.find("listening on http://127.0.0.1:");
+    const size_t eol = out.find('\n', at);
+    if (at != std::string::npos && eol != std::string::npos) {
+      const size_t colon = at + std::strlen("listening on http://127.0.0.1:");
+      port_ = static_cast<uint16_t>(std::stoi(out.substr(colon, eol - colon)));
+      return "";
+    }
+  }
+  return "no \"listening on\" line in time; stdout: " + out;
+}
+
+void ServerProcess::Signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
+int ServerProcess::Stop(int signal) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, signal);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (stdout_fd_ >= 0) close(stdout_fd_);
+  stdout_fd_ = -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+namespace {
+
+Response ReadResponse(beast::tcp_stream& stream) {
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 << 20);
+  stream.expires_after(std::chrono::seconds(60));
+  http::read(stream, buffer, parser);
+  return parser.release();
+}
+
+beast::tcp_stream Connect(net::io_context& ioc, uint16_t port) {
+  beast::tcp_stream stream(ioc);
+  stream.expires_after(std::chrono::seconds(10));
+  stream.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  return stream;
+}
+
+}  // namespace
+
+Response Send(uint16_t port, Request request) {
+  net::io_context ioc;
+  beast::tcp_stream stream = Connect(ioc, port);
+  stream.expires_after(std::chrono::seconds(60));
+  http::write(stream, request);
+  return ReadResponse(stream);
+}
+
+Response SendRaw(uint16_t port, const std::string& bytes) {
+  net::io_context ioc;
+  beast::tcp_stream stream = Connect(ioc, port);
+  net::write(stream, net::buffer(bytes));
+  return ReadResponse(stream);
+}
+
+Response Fetch(uint16_t port, http::verb method, const std::string& target,
+               const std::string& body, const std::string& content_type,
+               const std::map<std::string, std::string>& headers) {
+  Request req{method, target, 11};
+  req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+  if (!content_type.empty()) req.set(http::field::content_type, content_type);
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  if (!body.empty() || method == http::verb::post) req.prepare_payload();
+  return Send(port, std::move(req));
+}
+
+}  // namespace iisc::testing
