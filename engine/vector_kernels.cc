@@ -319,11 +319,15 @@ void ExactTopK(const VectorMatrix& m, const float* query, RowBitmap allowed, siz
 // The kernel uses B = fma(nxh, Q, fma(ndx, P, eta)) with, all rounded up,
 //   ndx >= ||dx||, nxh >= ||xh||, P = (||q|| + c S)(1 + 2^-20), Q = (||dq|| + c S)(1 + 2^-20),
 //   S = ||q|| + ||dq||, c = 2 (n + 8) u >= g_n + g_3 + (n + 13) u.
-// The factor 2^-20 = 16u covers the two roundings in B (all terms >= 0), and
-// the spare (n + 13) u ||xh|| S >= 13 u |a| covers the rounding of
-// L = fl(a - B) and U = fl(a + B); eta = (n + 16) 2^-149 covers underflow
-// (subnormal results lose at most 2^-150 per operation). So, in float,
-//   L(x) <= f(x) <= U(x) for every row.
+// Call B* the right-hand side above. All terms of B are >= 0, so its two
+// roundings cost at most 2.01u B; the factor 2^-20 = 16u leaves B >= B* (1 + 13u).
+// The spare (n + 13) u ||xh|| S in c is >= 12u |a| (as |a| <= ||xh|| S (1 + g_3)).
+// Rounding L = fl(a - B) and U = fl(a + B) moves them by at most
+// u (|a| + B) <= u |a| + 1.01u B, which those two spares (13u B* and 12u |a|)
+// cover. eta = (n + 16) 2^-149 covers underflow (a subnormal result loses at
+// most 2^-150 per operation). If the compiler fuses the multiply into the
+// subtraction or addition, there are fewer roundings and the bound still holds.
+// So, in float, L(x) <= f(x) <= U(x) for every row.
 // Selection: let tau be the k-th largest L over the allowed rows (-inf if
 // fewer than k). Rows r_1..r_k with L >= tau have f(r_i) >= L(r_i) >= tau, so
 // a row with U < tau has f < tau <= f(r_i): k rows beat it strictly, it is not

@@ -14,12 +14,13 @@
 // Counts heap allocations so the test can check that a warmed-up scratch
 // makes queries allocation-free.
 static std::atomic<long> g_allocations{0};
-void* operator new(size_t n) {
+// Out of line, like the deletes below, so GCC does not see malloc inlined
+// into a `new` whose pointer later reaches a sized delete, and warn.
+[[gnu::noinline]] void* operator new(size_t n) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
-// Out of line so GCC does not pair an inlined `new` with `free` and warn.
 [[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
 [[gnu::noinline]] void operator delete(void* p, size_t) noexcept { std::free(p); }
 
