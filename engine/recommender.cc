@@ -395,7 +395,7 @@ Result<RecommendResponse> RecommenderImpl::RecommendWith(const RecommendRequest&
   s.candidates.clear();
   for (size_t r = 0; r < n; ++r) {
     if (!s.allowed[r]) continue;
-    s.candidates.push_back({CombineComponents(components_of(r), weights), static_cast<uint32_t>(r)});
+    s.candidates.push_back({CombineComponents(components_of(r), weights, config.field_counts_only_for_wanted_types), static_cast<uint32_t>(r)});
   }
   const size_t k = static_cast<size_t>(request.k);
   // Diversity may skip candidates: shortlist generously, widen if it ran dry.

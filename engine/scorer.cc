@@ -87,12 +87,14 @@ void StructuredComponents(const CapabilityRow& row, const NeedSignals& need,
   }
 }
 
-double CombineComponents(const std::array<double, kNumComponents>& c, const ComponentWeights& w) {
+double CombineComponents(const std::array<double, kNumComponents>& c, const ComponentWeights& w,
+                         bool field_needs_service) {
   double sum = 0, total = 0;
   for (int i = 0; i < kNumComponents; ++i) {
     sum += w[i] * c[i];
     total += w[i];
   }
+  if (field_needs_service) sum -= w[kField] * c[kField] * (1.0 - c[kService]);
   return total > 0 ? sum / total : 0.0;
 }
 

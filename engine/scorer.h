@@ -59,9 +59,11 @@ void StructuredComponents(const CapabilityRow& row, const NeedSignals& need,
                           const ScoringTables& tables, const ScoringConfig& config,
                           int64_t used_this_month, std::array<double, kNumComponents>* components);
 
-// Weighted mean of the components: sum(w_i c_i) / sum(w_i), in [0, 1].
+// Weighted mean of the components: sum(w_i c_i) / sum(w_i), in [0, 1]. With
+// `field_needs_service` the field term counts as field x service: a service of
+// the need's field but of a kind not asked for is no better for it.
 double CombineComponents(const std::array<double, kNumComponents>& components,
-                         const ComponentWeights& weights);
+                         const ComponentWeights& weights, bool field_needs_service);
 
 struct RankedRow {
   double score;

@@ -95,6 +95,7 @@ void ReadSettings(TomlSection root, ScoringConfig* config) {
   // The taxonomy has a few dozen fields; a threshold in the hundreds is a typo.
   field.IntegerAs("general_min_fields", 1, 100, &config->general_service_min_fields);
   field.Bool("municipal_is_general", &config->municipal_services_general);
+  field.Bool("only_for_wanted_types", &config->field_counts_only_for_wanted_types);
 
   TomlSection region = root.Table("region");
   // Below 1 km every other county scores 0; Wenzhou spans about 150 km.

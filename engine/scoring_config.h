@@ -57,6 +57,9 @@ struct ScoringConfig {
   // Services of municipal-level complexes serve every field and count as
   // general too: specialists in the need's field rank above them.
   bool municipal_services_general = true;
+  // The field match counts only as much as the service is of a wanted type:
+  // a footwear testing lab is no answer to a footwear design need.
+  bool field_counts_only_for_wanted_types = true;
   // Region component = exp(-distance_km / region_decay_km); 1 in the same county.
   double region_decay_km = 40.0;
   // Bayesian smoothing of ratings: (rating*n + prior*m)/(n+m) with n=1.

@@ -119,8 +119,19 @@ TEST_F(ScorerTest, CombineIsWeightedMean) {
   ComponentWeights w{};
   w[kText] = 1;
   w[kService] = 3;
-  EXPECT_DOUBLE_EQ(CombineComponents(c, w), (1.0 + 1.5) / 4);
-  EXPECT_EQ(CombineComponents(c, ComponentWeights{}), 0.0);
+  EXPECT_DOUBLE_EQ(CombineComponents(c, w, false), (1.0 + 1.5) / 4);
+  EXPECT_EQ(CombineComponents(c, ComponentWeights{}, false), 0.0);
+}
+
+TEST_F(ScorerTest, FieldCountsOnlyForWantedTypesWhenAsked) {
+  std::array<double, kNumComponents> c{};
+  c[kField] = 1.0;
+  c[kService] = 0.25;
+  ComponentWeights w{};
+  w[kField] = 1;
+  w[kService] = 1;
+  EXPECT_DOUBLE_EQ(CombineComponents(c, w, false), (1.0 + 0.25) / 2);
+  EXPECT_DOUBLE_EQ(CombineComponents(c, w, true), (0.25 + 0.25) / 2);
 }
 
 TEST_F(ScorerTest, DiversityCapsResultsPerComplex) {

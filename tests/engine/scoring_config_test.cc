@@ -56,6 +56,7 @@ TEST(ScoringConfigTest, ShippedConfigParsesWithTheDocumentedStartingWeights) {
   EXPECT_EQ((*config)->field_general, defaults.field_general);
   EXPECT_EQ((*config)->general_service_min_fields, defaults.general_service_min_fields);
   EXPECT_EQ((*config)->municipal_services_general, defaults.municipal_services_general);
+  EXPECT_EQ((*config)->field_counts_only_for_wanted_types, defaults.field_counts_only_for_wanted_types);
   EXPECT_EQ((*config)->region_decay_km, defaults.region_decay_km);
   EXPECT_EQ((*config)->quality_prior_rating, defaults.quality_prior_rating);
   EXPECT_EQ((*config)->quality_prior_weight, defaults.quality_prior_weight);
