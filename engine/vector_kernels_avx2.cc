@@ -1,17 +1,6 @@
 // AVX2 + FMA kernels for x86-64 CPUs without AVX-512, compiled through
 // function-level target attributes like the AVX-512 ones.
-// GCC 12 flags the deliberately undefined registers inside its own intrinsic
-// headers (_mm512_undefined_ps behind the reductions) as uninitialized when
-// inlined at -O3: a false positive located in the header, silenced there only.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "engine/simd_intrinsics.h"
 
 #include <cstring>
 

@@ -1,18 +1,7 @@
 // AVX-512 kernels (F + BW + VNNI), compiled through function-level target
 // attributes so the rest of the binary keeps the baseline instruction set;
 // Avx512Kernels() hands them out only when the CPU reports the features.
-// GCC 12 flags the deliberately undefined registers inside its own intrinsic
-// headers (_mm512_undefined_ps behind the reductions) as uninitialized when
-// inlined at -O3: a false positive located in the header, silenced there only.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "engine/simd_intrinsics.h"
 
 #include <cstring>
 
