@@ -186,8 +186,14 @@ class RecommenderImpl final : public Recommender {
 
 Result<std::shared_ptr<const TextModel>> RecommenderImpl::FitModel(const std::vector<Complex>& complexes) {
   std::vector<TrainingDocument> docs;
+  size_t total = 0;
+  for (const Complex& c : complexes) total += c.services.size();
+  // Only the sample the fit will use: a million texts need not be built.
+  const size_t step = TextModel::TrainingSampleStep(total, TextModelOptions{});
+  size_t index = 0;
   for (const Complex& c : complexes) {
     for (const Capability& cap : c.services) {
+      if (index++ % step != 0) continue;
       TrainingDocument d;
       d.text = CapabilityText(cap, c, *taxonomy_);
       for (const std::string& f : cap.fields) d.fields.push_back(taxonomy_->FieldIndex(f));

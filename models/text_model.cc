@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include <Eigen/Dense>
+#include <Eigen/Sparse>
 
 #include "models/hash.h"
 
@@ -118,6 +119,14 @@ class ConceptMatcher {
       word_terms_;
 };
 
+// Above this many training documents (catalog sample plus vocabulary groups)
+// the dense eigensolver's n^3 time and n^2 memory are out of reach (1,000
+// documents take seconds, 20,000 would take hours): the randomized solver
+// takes over. The demo catalog stays on the exact path.
+constexpr size_t kExactFitMaxDocuments = 1024;
+constexpr int kRandomizedOversample = 32;
+constexpr int kRandomizedPowerIterations = 3;
+
 struct RawTerms {
   std::vector<std::pair<uint32_t, float>> counts;  // term id, weighted tf
   float length = 0;
@@ -196,6 +205,12 @@ class TextModelImpl final : public TextModel {
     return it->second;
   }
 
+  // The latent space of the term-document matrix (columns = documents):
+  // exactly through the Gram matrix's eigenvectors for small training sets,
+  // by a randomized SVD for large ones. Set dim_ and projection_.
+  Status FitExact(const std::vector<std::vector<std::pair<uint32_t, float>>>& columns);
+  Status FitRandomized(const std::vector<std::vector<std::pair<uint32_t, float>>>& columns);
+
   // Tokens and concepts of a text as weighted term counts. With `intern`,
   // unknown terms get new ids (training); otherwise they are dropped.
   RawTerms Extract(std::string_view text, std::unordered_map<std::string, uint32_t>* intern,
@@ -263,12 +278,108 @@ RawTerms TextModelImpl::Extract(std::string_view text,
   return raw;
 }
 
+Status TextModelImpl::FitExact(const std::vector<std::vector<std::pair<uint32_t, float>>>& columns) {
+  // Gram matrix through an inverted index: only documents sharing a term interact.
+  const size_t num_docs = columns.size();
+  std::vector<std::vector<std::pair<uint32_t, float>>> postings(terms_.size());
+  for (size_t d = 0; d < num_docs; ++d)
+    for (const auto& [id, w] : columns[d]) postings[id].emplace_back(static_cast<uint32_t>(d), w);
+  Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(num_docs, num_docs);
+  for (const auto& plist : postings)
+    for (const auto& [a, wa] : plist)
+      for (const auto& [b, wb] : plist) gram(a, b) += double(wa) * wb;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(gram);
+  if (solver.info() != Eigen::Success) return Status::Internal("latent space fit did not converge");
+  // Eigenvalues ascend; take the largest, skipping numerically null ones.
+  const Eigen::VectorXd& eval = solver.eigenvalues();
+  std::vector<int> keep;
+  for (int i = static_cast<int>(eval.size()) - 1; i >= 0 && static_cast<int>(keep.size()) < options_.dim; --i) {
+    if (eval(i) > 1e-6 * std::max(1.0, eval(eval.size() - 1))) keep.push_back(i);
+  }
+  dim_ = static_cast<int>(keep.size());
+  projection_.assign(terms_.size() * dim_, 0.f);
+  for (int k = 0; k < dim_; ++k) {
+    int col = keep[k];
+    double inv_sigma = 1.0 / std::sqrt(eval(col));
+    for (size_t d = 0; d < num_docs; ++d) {
+      double v = solver.eigenvectors()(d, col) * inv_sigma;
+      if (v == 0) continue;
+      for (const auto& [id, w] : columns[d]) projection_[static_cast<size_t>(id) * dim_ + k] += static_cast<float>(w * v);
+    }
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// Orthonormal basis of the columns of `m` (thin Q of its QR factorization).
+Eigen::MatrixXd OrthonormalColumns(const Eigen::MatrixXd& m) {
+  Eigen::HouseholderQR<Eigen::MatrixXd> qr(m);
+  return qr.householderQ() * Eigen::MatrixXd::Identity(m.rows(), m.cols());
+}
+
+}  // namespace
+
+Status TextModelImpl::FitRandomized(const std::vector<std::vector<std::pair<uint32_t, float>>>& columns) {
+  // Randomized range finder (Halko, Martinsson, Tropp 2011) on the sparse
+  // term-document matrix X: a seeded random test matrix, a few power
+  // iterations, then the exact SVD of the small projected matrix B = Q^T X.
+  // Cost is linear in the documents, where the Gram matrix is quadratic in
+  // memory and its eigensolver cubic in time.
+  const auto num_docs = static_cast<Eigen::Index>(columns.size());
+  const auto num_terms = static_cast<Eigen::Index>(terms_.size());
+  std::vector<Eigen::Triplet<double>> triplets;
+  for (Eigen::Index d = 0; d < num_docs; ++d)
+    for (const auto& [id, w] : columns[d]) triplets.emplace_back(static_cast<Eigen::Index>(id), d, w);
+  Eigen::SparseMatrix<double> x(num_terms, num_docs);
+  x.setFromTriplets(triplets.begin(), triplets.end());
+  x.makeCompressed();
+  const Eigen::SparseMatrix<double> xt = x.transpose();
+
+  const Eigen::Index width =
+      std::min<Eigen::Index>(options_.dim + kRandomizedOversample, std::min(num_terms, num_docs));
+  if (width < 1) return Status::Internal("latent space fit: no terms");
+  Eigen::MatrixXd omega(num_docs, width);
+  uint64_t state = 0x5eed5eed5eed5eedULL;  // fixed: the same texts give the same model
+  for (Eigen::Index j = 0; j < width; ++j) {
+    for (Eigen::Index i = 0; i < num_docs; ++i) {
+      uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+      z ^= z >> 31;
+      omega(i, j) = static_cast<double>(z >> 11) * 0x1.0p-52 - 1.0;  // uniform in [-1, 1)
+    }
+  }
+  Eigen::MatrixXd q = OrthonormalColumns(x * omega);
+  for (int it = 0; it < kRandomizedPowerIterations; ++it) {
+    Eigen::MatrixXd z = OrthonormalColumns(xt * q);
+    q = OrthonormalColumns(x * z);
+  }
+  // B B^T = (Q^T X)(Q^T X)^T = U_B S^2 U_B^T; then X's left singular vectors are Q U_B.
+  const Eigen::MatrixXd bt = xt * q;  // docs x width = B^T
+  const Eigen::MatrixXd small = bt.transpose() * bt;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(small);
+  if (solver.info() != Eigen::Success) return Status::Internal("latent space fit did not converge");
+  const Eigen::VectorXd& eval = solver.eigenvalues();
+  std::vector<Eigen::Index> keep;
+  for (Eigen::Index i = eval.size() - 1; i >= 0 && static_cast<int>(keep.size()) < options_.dim; --i) {
+    if (eval(i) > 1e-6 * std::max(1.0, eval(eval.size() - 1))) keep.push_back(i);
+  }
+  dim_ = static_cast<int>(keep.size());
+  Eigen::MatrixXd ub(width, dim_);
+  for (int k = 0; k < dim_; ++k) ub.col(k) = solver.eigenvectors().col(keep[k]);
+  const Eigen::MatrixXd u = q * ub;  // terms x dim
+  projection_.assign(terms_.size() * dim_, 0.f);
+  for (Eigen::Index t = 0; t < num_terms; ++t)
+    for (int k = 0; k < dim_; ++k) projection_[static_cast<size_t>(t) * dim_ + k] = static_cast<float>(u(t, k));
+  return Status::Ok();
+}
+
 Status TextModelImpl::Train(const std::vector<TrainingDocument>& all_documents,
                             const Taxonomy& taxonomy) {
   // A deterministic sample keeps fitting bounded on very large catalogs.
   std::vector<const TrainingDocument*> documents;
-  size_t step = std::max<size_t>(1, (all_documents.size() + options_.max_training_documents - 1) /
-                                        std::max<size_t>(1, options_.max_training_documents));
+  const size_t step = TrainingSampleStep(all_documents.size(), options_);
   for (size_t i = 0; i < all_documents.size(); i += step) documents.push_back(&all_documents[i]);
 
   // Pseudo-documents: every vocabulary group (its terms in both languages) and
@@ -330,33 +441,9 @@ Status TextModelImpl::Train(const std::vector<TrainingDocument>& all_documents,
       for (auto& e : columns[d]) e.second *= inv;
     }
   }
-  // Gram matrix through an inverted index: only documents sharing a term interact.
-  std::vector<std::vector<std::pair<uint32_t, float>>> postings(terms_.size());
-  for (size_t d = 0; d < num_docs; ++d)
-    for (const auto& [id, w] : columns[d]) postings[id].emplace_back(static_cast<uint32_t>(d), w);
-  Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(num_docs, num_docs);
-  for (const auto& plist : postings)
-    for (const auto& [a, wa] : plist)
-      for (const auto& [b, wb] : plist) gram(a, b) += double(wa) * wb;
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(gram);
-  if (solver.info() != Eigen::Success) return Status::Internal("latent space fit did not converge");
-  // Eigenvalues ascend; take the largest, skipping numerically null ones.
-  const Eigen::VectorXd& eval = solver.eigenvalues();
-  std::vector<int> keep;
-  for (int i = static_cast<int>(eval.size()) - 1; i >= 0 && static_cast<int>(keep.size()) < options_.dim; --i) {
-    if (eval(i) > 1e-6 * std::max(1.0, eval(eval.size() - 1))) keep.push_back(i);
-  }
-  dim_ = static_cast<int>(keep.size());
-  projection_.assign(terms_.size() * dim_, 0.f);
-  for (int k = 0; k < dim_; ++k) {
-    int col = keep[k];
-    double inv_sigma = 1.0 / std::sqrt(eval(col));
-    for (size_t d = 0; d < num_docs; ++d) {
-      double v = solver.eigenvectors()(d, col) * inv_sigma;
-      if (v == 0) continue;
-      for (const auto& [id, w] : columns[d]) projection_[static_cast<size_t>(id) * dim_ + k] += static_cast<float>(w * v);
-    }
-  }
+  const bool exact = num_docs <= kExactFitMaxDocuments;
+  Status fitted = exact ? FitExact(columns) : FitRandomized(columns);
+  if (!fitted.ok()) return fitted;
 
   Fnv1a64 hash;
   hash.Update(vocabulary_.fingerprint);
@@ -366,6 +453,8 @@ Status TextModelImpl::Train(const std::vector<TrainingDocument>& all_documents,
   std::snprintf(opts, sizeof(opts), "%d/%g/%g/%g/%g/%zu", options_.dim, options_.bm25_k1, options_.bm25_b,
                 options_.concept_weight, options_.bigram_weight, options_.max_training_documents);
   hash.Update(opts);
+  // The randomized solver is another fit; its parameters are part of the model.
+  if (!exact) hash.Update("rsvd/" + std::to_string(kRandomizedOversample) + "/" + std::to_string(kRandomizedPowerIterations));
   version_ = "lsi" + std::to_string(dim_) + "-" + hash.Hex().substr(0, 12);
   return Status::Ok();
 }
@@ -382,6 +471,11 @@ Result<std::shared_ptr<const TextModel>> TextModel::Fit(const std::vector<Traini
   auto model = std::make_shared<TextModelImpl>(taxonomy, vocabulary, std::move(analyzer), options);
   IISC_RETURN_IF_ERROR(model->Train(documents, taxonomy));
   return std::shared_ptr<const TextModel>(std::move(model));
+}
+
+size_t TextModel::TrainingSampleStep(size_t documents, const TextModelOptions& options) {
+  const size_t cap = std::max<size_t>(1, options.max_training_documents);
+  return std::max<size_t>(1, (documents + cap - 1) / cap);
 }
 
 float SparseDot(const SparseVector& a, const SparseVector& b) {

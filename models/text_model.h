@@ -85,6 +85,11 @@ class TextModel {
       const Vocabulary& vocabulary, std::shared_ptr<const Analyzer> analyzer,
       const TextModelOptions& options = {});
 
+  // Fit() trains on every step-th document of `documents` when there are
+  // more than options.max_training_documents; callers with huge catalogs may
+  // pass only that sample (the same model results).
+  static size_t TrainingSampleStep(size_t documents, const TextModelOptions& options);
+
   virtual ~TextModel() = default;
 
   // Changes whenever the training texts, the vocabulary or the options change.
