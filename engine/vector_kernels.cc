@@ -412,6 +412,14 @@ void DotAll(const VectorMatrix& m, const float* query, float* out) {
   for (size_t r = full; r < m.rows(); ++r) out[r] = kern.dot(m.row(r), query, m.stride());
 }
 
+void DotRows(const VectorMatrix& m, const float* query, std::span<const uint32_t> rows, float* out) {
+  if (rows.empty()) return;
+  const Kernels& kern = Active();
+  thread_local std::vector<float> padded;
+  query = PaddedQuery(m, query, &padded);
+  for (size_t i = 0; i < rows.size(); ++i) out[i] = kern.dot(m.row(rows[i]), query, m.stride());
+}
+
 void BatchDot(const VectorMatrix& m, const float* queries, size_t num_queries, float* out) {
   if (m.rows() == 0 || num_queries == 0) return;
 #if defined(IISC_HAVE_GEMM_AVX512)

@@ -103,6 +103,11 @@ void CompactTopK(const QuantizedMatrix& q, const VectorMatrix& m, const float* q
 // bit-identical to the scores ExactTopK returns.
 void DotAll(const VectorMatrix& m, const float* query, float* out);
 
+// Inner products of one query with the listed rows: out[i] = <row rows[i],
+// query>, bit-identical to DotAll's out[rows[i]]. For re-scoring candidates.
+// REQUIRES: every rows[i] < m.rows().
+void DotRows(const VectorMatrix& m, const float* query, std::span<const uint32_t> rows, float* out);
+
 // Scores of a batch of queries (row-major, `num_queries` x dim, stride = dim)
 // against every row as one matrix product: out is num_queries x rows, row-major.
 // Uses a blocked GEMM, so scores may differ from DotAll in the last bits.

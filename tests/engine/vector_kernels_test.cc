@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -165,6 +166,24 @@ TEST_P(KernelTest, DotAllMatchesDoublePrecision) {
         }
         EXPECT_NEAR(out[r], want, 1e-6 * mag + 1e-30) << "dim " << dim << " row " << r;
       }
+    }
+  }
+}
+
+TEST_P(KernelTest, DotRowsEqualsDotAllBitForBit) {
+  std::mt19937_64 rng(5);
+  for (size_t dim : {1u, 7u, 16u, 100u, 128u, 256u}) {
+    VectorMatrix m = RandomMatrix(53, dim, rng);
+    std::vector<float> q = RandomVector(dim, rng);
+    std::vector<float> all(m.rows());
+    DotAll(m, q.data(), all.data());
+    // Rows in any order and repeated, across full blocks and the tail.
+    std::vector<uint32_t> rows = {52, 0, 17, 17, 31, 48, 1, 15, 16, 32, 47};
+    std::vector<float> some(rows.size());
+    DotRows(m, q.data(), rows, some.data());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_EQ(std::bit_cast<uint32_t>(some[i]), std::bit_cast<uint32_t>(all[rows[i]]))
+          << "dim " << dim << " row " << rows[i];
     }
   }
 }
