@@ -1,6 +1,7 @@
 #include "engine/catalog_snapshot.h"
 
 #include <algorithm>
+#include <bit>
 
 namespace iisc {
 
@@ -30,6 +31,38 @@ std::string CapabilityText(const Capability& cap, const Complex& complex, const 
   }
   return text;
 }
+
+namespace {
+
+void SetBit(RowBits& bits, size_t row) { bits[row / 64] |= uint64_t{1} << (row % 64); }
+
+void BuildFilterIndex(const Taxonomy& taxonomy, CatalogSnapshot* snap) {
+  const size_t n = snap->rows.size(), words = (n + 63) / 64;
+  const size_t counties = taxonomy.counties().size(), types = taxonomy.service_types().size(),
+               fields = taxonomy.fields().size();
+  snap->eligible.assign(words, 0);
+  snap->by_county.assign(counties, RowBits(words, 0));
+  snap->by_type.assign(types, RowBits(words, 0));
+  snap->by_field.assign(fields, RowBits(words, 0));
+  snap->type_field_rows.assign(types, std::vector<std::vector<uint32_t>>(fields));
+  for (size_t r = 0; r < n; ++r) {
+    const CapabilityRow& row = snap->rows[r];
+    if (row.field_bits != 0) SetBit(snap->eligible, r);
+    snap->all_eligible = snap->all_eligible && row.field_bits != 0;
+    for (size_t c = 0; c < counties; ++c)
+      if (row.county < 0 || static_cast<size_t>(row.county) == c) SetBit(snap->by_county[c], r);
+    for (size_t t = 0; t < types; ++t)
+      if (row.service_type < 0 || static_cast<size_t>(row.service_type) == t) SetBit(snap->by_type[t], r);
+    for (uint64_t bits = row.field_bits; bits != 0; bits &= bits - 1) {
+      const auto f = static_cast<size_t>(std::countr_zero(bits));
+      if (f >= fields) continue;
+      SetBit(snap->by_field[f], r);
+      if (row.service_type >= 0) snap->type_field_rows[row.service_type][f].push_back(static_cast<uint32_t>(r));
+    }
+  }
+}
+
+}  // namespace
 
 std::shared_ptr<CatalogSnapshot> BuildSnapshot(std::vector<Complex> complexes,
                                                const std::vector<TextFeatures>& features,
@@ -86,6 +119,8 @@ std::shared_ptr<CatalogSnapshot> BuildSnapshot(std::vector<Complex> complexes,
   }
   snap->used_this_month = std::make_unique<std::atomic<int64_t>[]>(std::max<size_t>(total, 1));
   for (size_t i = 0; i < total; ++i) snap->used_this_month[i].store(0);
+  snap->compact = QuantizedMatrix::FromFloat(snap->vectors);
+  BuildFilterIndex(taxonomy, snap.get());
   return snap;
 }
 

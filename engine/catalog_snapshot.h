@@ -22,6 +22,9 @@ struct Posting {
   float weight;
 };
 
+// One bit per row, 64 rows per word; bits past the last row are zero.
+using RowBits = std::vector<uint64_t>;
+
 class CatalogSnapshot {
  public:
   std::vector<Complex> complexes;                 // ordered by id
@@ -30,7 +33,20 @@ class CatalogSnapshot {
   std::unordered_map<std::string_view, uint32_t> complex_by_id;
   std::vector<std::vector<Posting>> postings;     // by term id
   VectorMatrix vectors{1};
+  QuantizedMatrix compact;  // int8 copy of `vectors` for the semantic shortlist scan
   std::shared_ptr<const TextModel> model;
+
+  // Filters as row bitmaps, built once per catalog. A row without a known
+  // county (type) passes every county (type) filter; a row serving no known
+  // field is never recommended.
+  RowBits eligible;               // rows serving a known field
+  bool all_eligible = true;       // eligible has every row
+  std::vector<RowBits> by_county;  // [county]: that county or none known
+  std::vector<RowBits> by_type;    // [service type]: that type or none known
+  std::vector<RowBits> by_field;   // [field]: rows serving it
+  // Candidate lists: [service type][field] -> rows of that type serving that
+  // field, ascending.
+  std::vector<std::vector<std::vector<uint32_t>>> type_field_rows;
   // Needs already routed to each row this month (the only mutable part).
   std::unique_ptr<std::atomic<int64_t>[]> used_this_month;
 

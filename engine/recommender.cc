@@ -13,6 +13,7 @@
 
 #include "engine/catalog_snapshot.h"
 #include "engine/need_writer.h"
+#include "engine/ranker.h"
 #include "engine/scorer.h"
 #include "engine/tokens.h"
 #include "engine/understanding.h"
@@ -23,9 +24,6 @@
 namespace iisc {
 namespace {
 
-// Services whose labels vote on what a need is about: a handful, so that
-// one strong match is not outvoted by many weak ones.
-constexpr size_t kFirstStageHits = 6;
 constexpr int kDemandTopN = 3;  // a need loads the capacity of its top services
 
 int64_t NowUnixMs() {
@@ -67,34 +65,20 @@ struct EngineState {
   std::shared_ptr<const CatalogSnapshot> snapshot;
   std::shared_ptr<const ScoringConfig> config;
   std::shared_ptr<const ScoringTables> tables;
+  std::shared_ptr<const RankingTables> ranking;
 };
 
-// Per-thread buffers reused across requests: scoring allocates nothing per
-// row once they have grown to the catalog's size.
-struct Scratch {
-  std::vector<float> text;
-  std::vector<float> semantic;
-  std::vector<uint8_t> allowed;
-  std::vector<RankedRow> candidates;
-  std::vector<FirstStageHit> hits;
-};
-
-Scratch& ThreadScratch() {
-  thread_local Scratch scratch;
-  return scratch;
-}
-
+// Filter ids to taxonomy indices; an unknown id is the caller's error.
 Status ResolveIds(const std::vector<std::string>& ids, const std::string& member,
-                  const std::function<int(std::string_view)>& index_of, size_t universe,
-                  std::vector<uint8_t>* mask) {
-  mask->assign(universe, ids.empty() ? 1 : 0);
+                  const std::function<int(std::string_view)>& index_of, std::vector<int>* out) {
+  out->clear();
   for (size_t i = 0; i < ids.size(); ++i) {
     int idx = index_of(ids[i]);
     if (idx < 0) {
       return Status::InvalidArgument("unknown id '" + ids[i] + "'",
                                      "filters." + member + "[" + std::to_string(i) + "]");
     }
-    (*mask)[idx] = 1;
+    out->push_back(idx);
   }
   return Status::Ok();
 }
@@ -153,6 +137,7 @@ class RecommenderImpl final : public Recommender {
   void Publish(std::shared_ptr<const CatalogSnapshot> snapshot, std::shared_ptr<const ScoringConfig> config) {
     auto s = std::make_shared<EngineState>();
     s->tables = std::make_shared<ScoringTables>(ScoringTables::Build(*taxonomy_, *config));
+    s->ranking = std::make_shared<RankingTables>(RankingTables::Build(*snapshot, *config));
     s->snapshot = std::move(snapshot);
     s->config = std::move(config);
     state_.store(std::move(s), std::memory_order_release);
@@ -331,105 +316,49 @@ Result<RecommendResponse> RecommenderImpl::RecommendWith(const RecommendRequest&
   if (request.k < 1 || request.k > 100) return Status::InvalidArgument("k must be between 1 and 100", "k");
   auto st = state();
   const CatalogSnapshot& snap = *st->snapshot;
-  const ScoringConfig& config = *st->config;
   const Taxonomy& tax = *taxonomy_;
-  const size_t n = snap.size();
 
-  std::vector<uint8_t> county_ok, type_ok, field_ok;
+  thread_local FilterIndices filters;
   IISC_RETURN_IF_ERROR(ResolveIds(request.filters.counties, "counties",
-                                  [&](std::string_view id) { return tax.CountyIndex(id); },
-                                  tax.counties().size(), &county_ok));
+                                  [&](std::string_view id) { return tax.CountyIndex(id); }, &filters.counties));
   IISC_RETURN_IF_ERROR(ResolveIds(request.filters.service_types, "service_types",
                                   [&](std::string_view id) { return tax.ServiceTypeIndex(id); },
-                                  tax.service_types().size(), &type_ok));
+                                  &filters.service_types));
   IISC_RETURN_IF_ERROR(ResolveIds(request.filters.fields, "fields",
-                                  [&](std::string_view id) { return tax.FieldIndex(id); },
-                                  tax.fields().size(), &field_ok));
-  uint64_t field_mask = 0;
-  for (size_t f = 0; f < field_ok.size() && f < 64; ++f)
-    if (field_ok[f]) field_mask |= uint64_t{1} << f;
+                                  [&](std::string_view id) { return tax.FieldIndex(id); }, &filters.fields));
 
   TextFeatures query = snap.model->FeaturizeQuery(request.need.description);
   if (need_vector != nullptr) *need_vector = {snap.model->version(), query.vector};
 
-  Scratch& s = ThreadScratch();
-  s.text.assign(n, 0.f);
-  for (size_t i = 0; i < query.terms.ids.size(); ++i) {
-    uint32_t term = query.terms.ids[i];
-    if (term >= snap.postings.size()) continue;
-    float qw = query.terms.weights[i];
-    for (const Posting& p : snap.postings[term]) s.text[p.row] += qw * p.weight;
-  }
-  s.semantic.resize(n);
-  if (n > 0 && snap.model->dim() > 0) DotAll(snap.vectors, query.vector.data(), s.semantic.data());
-
-  s.allowed.resize(n);
-  float max_text = 0;
-  for (size_t r = 0; r < n; ++r) {
-    const CapabilityRow& row = snap.rows[r];
-    bool ok = (row.county < 0 || county_ok[row.county]) && (row.service_type < 0 || type_ok[row.service_type]) &&
-              (row.field_bits & field_mask) != 0;
-    s.allowed[r] = ok;
-    if (ok) max_text = std::max(max_text, s.text[r]);
-  }
-  const float text_scale = max_text > 0 ? 1.f / max_text : 0.f;
-
-  // First stage: how well the texts match, to learn what the need is about.
-  s.hits.clear();
-  for (size_t r = 0; r < n; ++r) {
-    if (!s.allowed[r]) continue;
-    float rel = 0.5f * s.text[r] * text_scale + 0.5f * std::max(0.f, s.semantic[r]);
-    if (rel > 0) s.hits.push_back({rel, static_cast<uint32_t>(r)});
-  }
-  size_t top = std::min(kFirstStageHits, s.hits.size());
-  std::partial_sort(s.hits.begin(), s.hits.begin() + top, s.hits.end(),
-                    [](const FirstStageHit& a, const FirstStageHit& b) {
-                      return a.relevance != b.relevance ? a.relevance > b.relevance : a.row < b.row;
-                    });
-  Understanding u = UnderstandNeed(request.need, query.concepts,
-                                   std::span<const FirstStageHit>(s.hits.data(), top), snap.rows, tax, config);
-  ComponentWeights weights = config.WeightsFor(u.signals.category);
-
-  auto components_of = [&](size_t r) {
-    std::array<double, kNumComponents> c{};
-    c[kText] = s.text[r] * text_scale;
-    c[kSemantic] = std::clamp(static_cast<double>(s.semantic[r]), 0.0, 1.0);
-    StructuredComponents(snap.rows[r], u.signals, *st->tables, config,
-                         snap.used_this_month[r].load(std::memory_order_relaxed), &c);
-    return c;
-  };
-  s.candidates.clear();
-  for (size_t r = 0; r < n; ++r) {
-    if (!s.allowed[r]) continue;
-    s.candidates.push_back({CombineComponents(components_of(r), weights, config.field_counts_only_for_wanted_types), static_cast<uint32_t>(r)});
-  }
-  const size_t k = static_cast<size_t>(request.k);
-  // Diversity may skip candidates: shortlist generously, widen if it ran dry.
-  size_t shortlist = std::min(s.candidates.size(), k * 4 + 64);
-  auto better = [](const RankedRow& a, const RankedRow& b) {
-    return a.score != b.score ? a.score > b.score : a.row < b.row;
-  };
-  std::vector<RankedRow> picked;
-  for (;;) {
-    std::partial_sort(s.candidates.begin(), s.candidates.begin() + shortlist, s.candidates.end(), better);
-    picked = SelectDiverseTopK(std::vector<RankedRow>(s.candidates.begin(), s.candidates.begin() + shortlist),
-                               snap.rows, k, config.max_results_per_complex);
-    if (picked.size() == k || shortlist == s.candidates.size()) break;
-    shortlist = s.candidates.size();
-  }
+  RankScratch& scratch = ThreadRankScratch();
+  const RankInput input{tax,
+                        snap,
+                        *st->config,
+                        *st->tables,
+                        *st->ranking,
+                        request.need,
+                        query,
+                        AllowedRows(snap, filters, &scratch),
+                        static_cast<size_t>(request.k),
+                        snap.size() < options_.candidate_generation_min_rows};
+  RankOutput ranked;
+  Rank(input, scratch, &ranked);
 
   RecommendResponse resp;
   resp.snapshot = st->snapshot;
-  resp.config_version = config.version;
+  resp.config_version = st->config->version;
   resp.model_version = snap.model->version();
-  resp.understanding = std::move(u.report);
-  for (size_t i = 0; i < picked.size(); ++i) {
+  resp.understanding = std::move(ranked.understanding.report);
+  resp.stats = ranked.stats;
+  resp.results.reserve(scratch.picks.size());
+  for (size_t i = 0; i < scratch.picks.size(); ++i) {
+    const uint32_t row = scratch.picks[i].row;
     Recommendation rec;
     rec.rank = static_cast<int>(i + 1);
-    rec.score = picked[i].score;
-    rec.components = components_of(picked[i].row);
-    rec.capability = snap.capabilities[picked[i].row];
-    rec.complex = &snap.complexes[snap.rows[picked[i].row].complex_index];
+    rec.score = scratch.picks[i].score;
+    rec.components = scratch.pick_components[i];
+    rec.capability = snap.capabilities[row];
+    rec.complex = &snap.complexes[snap.rows[row].complex_index];
     resp.results.push_back(rec);
   }
   return resp;

@@ -36,6 +36,11 @@ struct RecommenderOptions {
   int need_writer_threads = 1;
   // Most needs written in one synced batch.
   size_t max_need_batch = 256;
+  // Catalogs of at least this many capabilities are ranked through candidate
+  // generation (semantic shortlist, lexical hits and the rows of the wanted
+  // service types, each bounded before it is scored exactly); smaller ones
+  // score every row. Both give the same results; only the work differs.
+  size_t candidate_generation_min_rows = 2048;
 };
 
 // Hard filters; each non-empty list restricts results to its members.
@@ -74,12 +79,22 @@ struct Recommendation {
 
 class CatalogSnapshot;  // opaque; keeps the pointers above alive
 
+// How much work one ranking took (for benchmarks and tests).
+struct RecommendStats {
+  size_t rows = 0;         // capabilities in the catalog
+  size_t rows_bounded = 0;  // rows whose hybrid score was bounded from above
+  size_t rows_scored = 0;  // rows whose hybrid score was computed exactly
+  bool candidate_generation = false;  // false: every allowed row was scored
+  bool full_scan = false;  // candidate generation could not prove its pool complete and bounded every row
+};
+
 struct RecommendResponse {
   std::vector<Recommendation> results;
   NeedUnderstanding understanding;
   std::string config_version;
   std::string model_version;
   std::shared_ptr<const CatalogSnapshot> snapshot;
+  RecommendStats stats;
 };
 
 struct SubmittedNeed {

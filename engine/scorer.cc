@@ -19,6 +19,13 @@ ScoringTables ScoringTables::Build(const Taxonomy& taxonomy, const ScoringConfig
   return t;
 }
 
+void NeedSignals::SetFieldSupport() {
+  field_support.clear();
+  for (size_t f = 0; f < field_weight.size() && f < 256; ++f)
+    if (field_weight[f] > 0) field_support.push_back(static_cast<uint8_t>(f));
+  field_support_set = field_weight.size() <= 256;
+}
+
 int PriceLevelIndex(std::string_view price_level) {
   if (price_level == "free") return 0;
   if (price_level == "subsidized") return 1;
@@ -53,8 +60,12 @@ void StructuredComponents(const CapabilityRow& row, const NeedSignals& need,
                           const ScoringTables& tables, const ScoringConfig& config,
                           int64_t used_this_month, std::array<double, kNumComponents>* c) {
   double field = 0;
-  for (size_t f = 0; f < need.field_weight.size(); ++f) {
-    if (need.field_weight[f] > 0) field += need.field_weight[f] * FieldMatch(row, static_cast<int>(f), tables, config);
+  if (need.field_support_set) {
+    for (uint8_t f : need.field_support) field += need.field_weight[f] * FieldMatch(row, f, tables, config);
+  } else {
+    for (size_t f = 0; f < need.field_weight.size(); ++f) {
+      if (need.field_weight[f] > 0) field += need.field_weight[f] * FieldMatch(row, static_cast<int>(f), tables, config);
+    }
   }
   (*c)[kField] = std::min(1.0, field);
 

@@ -36,6 +36,11 @@ struct NeedSignals {
   int county = -1;
   int size = -1;                    // index into Taxonomy::enterprise_sizes()
   int category = -1;                // category of the most likely field, or -1
+  // When set: the indices of the positive field weights, ascending. Scoring
+  // then visits only those (the same sum in the same order, fewer steps).
+  std::vector<uint8_t> field_support;
+  bool field_support_set = false;
+  void SetFieldSupport();
 };
 
 // Tables derived once per (taxonomy, config) pair.

@@ -113,6 +113,7 @@ Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
     }
     u.report.service_types_inferred = !ranked.empty();
   }
+  s.SetFieldSupport();
   return u;
 }
 
