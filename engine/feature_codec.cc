@@ -1,6 +1,9 @@
 // Feature vector encoding:
 //   "IV1"  u8 reserved (0)  u32 LE version length  version bytes
 //   u32 LE dimension  dimension x float32 LE
+// and, when the record carries lexical terms, "IVT" with the same header and
+// vector followed by
+//   u32 LE term count  count x (u32 LE term id, float32 LE weight), ids ascending
 // All integers and floats are little-endian whatever the host, so a database
 // copied between machines stays readable.
 #include <bit>
@@ -16,6 +19,7 @@ namespace iisc {
 namespace {
 
 constexpr std::string_view kMagic = "IV1";
+constexpr std::string_view kMagicWithTerms = "IVT";
 constexpr size_t kReservedSize = 1;
 constexpr size_t kU32Size = 4;
 constexpr size_t kFloatSize = 4;
@@ -41,9 +45,11 @@ uint32_t LoadU32(const char* bytes) {
 std::string EncodeFeatureVector(const FeatureVector& vector) {
   const size_t version_size = vector.model_version.size();
   const size_t dimension = vector.values.size();
+  const bool with_terms = !vector.term_ids.empty();
   std::string out;
-  out.reserve(kMagic.size() + kReservedSize + 2 * kU32Size + version_size + dimension * kFloatSize);
-  out.append(kMagic);
+  out.reserve(kMagic.size() + kReservedSize + 3 * kU32Size + version_size + dimension * kFloatSize +
+              vector.term_ids.size() * (kU32Size + kFloatSize));
+  out.append(with_terms ? kMagicWithTerms : kMagic);
   out.push_back('\0');
   AppendU32(&out, static_cast<uint32_t>(version_size));
   out.append(vector.model_version);
@@ -56,6 +62,14 @@ std::string EncodeFeatureVector(const FeatureVector& vector) {
   } else {
     for (float value : vector.values) AppendU32(&out, std::bit_cast<uint32_t>(value));
   }
+  if (with_terms) {
+    AppendU32(&out, static_cast<uint32_t>(vector.term_ids.size()));
+    for (size_t i = 0; i < vector.term_ids.size(); ++i) {
+      AppendU32(&out, vector.term_ids[i]);
+      const float w = i < vector.term_weights.size() ? vector.term_weights[i] : 0.0f;
+      AppendU32(&out, std::bit_cast<uint32_t>(w));
+    }
+  }
   return out;
 }
 
@@ -66,8 +80,9 @@ Result<FeatureVector> DecodeFeatureVector(std::string_view bytes) {
     return Status::Corruption("feature vector: " + std::to_string(bytes.size()) +
                               " bytes is shorter than the header");
   }
-  if (bytes.substr(0, kMagic.size()) != kMagic) {
-    return Status::Corruption("feature vector: bad magic (expected IV1)");
+  const bool with_terms = bytes.substr(0, kMagic.size()) == kMagicWithTerms;
+  if (!with_terms && bytes.substr(0, kMagic.size()) != kMagic) {
+    return Status::Corruption("feature vector: bad magic (expected IV1 or IVT)");
   }
   if (bytes[kMagic.size()] != '\0') {
     return Status::Corruption("feature vector: reserved header byte is not zero");
@@ -84,7 +99,14 @@ Result<FeatureVector> DecodeFeatureVector(std::string_view bytes) {
   offset += version_size;
   const uint64_t dimension = LoadU32(bytes.data() + offset);
   offset += kU32Size;
-  const uint64_t payload_size = bytes.size() - offset;
+  uint64_t payload_size = bytes.size() - offset;
+  if (with_terms) {
+    if (payload_size < dimension * kFloatSize + kU32Size) {
+      return Status::Corruption("feature vector: dimension " + std::to_string(dimension) +
+                                " leaves no room for the term count");
+    }
+    payload_size = dimension * kFloatSize;
+  }
   if (payload_size != dimension * kFloatSize) {
     return Status::Corruption("feature vector: dimension " + std::to_string(dimension) + " needs " +
                               std::to_string(dimension * kFloatSize) + " value bytes, record has " +
@@ -97,6 +119,25 @@ Result<FeatureVector> DecodeFeatureVector(std::string_view bytes) {
   } else {
     for (size_t i = 0; i < dimension; ++i) {
       vector.values[i] = std::bit_cast<float>(LoadU32(payload + i * kFloatSize));
+    }
+  }
+  if (with_terms) {
+    offset += payload_size;
+    const uint64_t count = LoadU32(bytes.data() + offset);
+    offset += kU32Size;
+    if (bytes.size() - offset != count * (kU32Size + kFloatSize)) {
+      return Status::Corruption("feature vector: " + std::to_string(count) + " terms need " +
+                                std::to_string(count * (kU32Size + kFloatSize)) + " bytes, record has " +
+                                std::to_string(bytes.size() - offset));
+    }
+    vector.term_ids.resize(count);
+    vector.term_weights.resize(count);
+    for (size_t i = 0; i < count; ++i, offset += kU32Size + kFloatSize) {
+      vector.term_ids[i] = LoadU32(bytes.data() + offset);
+      vector.term_weights[i] = std::bit_cast<float>(LoadU32(bytes.data() + offset + kU32Size));
+      if (i > 0 && vector.term_ids[i] <= vector.term_ids[i - 1]) {
+        return Status::Corruption("feature vector: term ids not ascending at " + std::to_string(i));
+      }
     }
   }
   return vector;

@@ -11,6 +11,10 @@
 #include <thread>
 #include <unordered_map>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "engine/catalog_snapshot.h"
 #include "engine/need_writer.h"
 #include "engine/ranker.h"
@@ -195,30 +199,43 @@ Result<std::vector<TextFeatures>> RecommenderImpl::Featurize(const std::vector<C
   for (const Complex& c : complexes)
     for (const Capability& cap : c.services) caps.emplace_back(&cap, &c);
   std::vector<TextFeatures> features(caps.size());
-  std::vector<uint8_t> fresh(caps.size(), 1);
+  // Per capability, what the store already holds under this model version.
+  enum : uint8_t { kNothing, kVector, kVectorAndTerms };
+  std::vector<uint8_t> stored(caps.size(), kNothing);
   if (reuse_stored) {
-    std::unordered_map<std::string, FeatureVector> stored;
+    std::unordered_map<std::string_view, uint32_t> row_of;
+    row_of.reserve(caps.size());
+    for (size_t i = 0; i < caps.size(); ++i) row_of.emplace(caps[i].first->id, static_cast<uint32_t>(i));
+    const size_t dim = static_cast<size_t>(model.dim());
     IISC_RETURN_IF_ERROR(store_->ScanFeatures([&](std::string_view key, const FeatureVector& v) {
-      if (v.model_version == model.version()) stored.emplace(std::string(key), v);
+      if (v.model_version != model.version() || v.values.size() != dim) return Status::Ok();
+      auto it = row_of.find(key);
+      if (it == row_of.end()) return Status::Ok();
+      TextFeatures& f = features[it->second];
+      f.vector = v.values;
+      const bool terms_ok = !v.term_ids.empty() && v.term_ids.size() == v.term_weights.size() &&
+                            v.term_ids.back() < model.num_terms();
+      if (terms_ok) {
+        f.terms.ids = v.term_ids;
+        f.terms.weights = v.term_weights;
+      }
+      stored[it->second] = terms_ok ? kVectorAndTerms : kVector;
       return Status::Ok();
     }));
-    for (size_t i = 0; i < caps.size(); ++i) {
-      auto it = stored.find(caps[i].first->id);
-      if (it != stored.end() && it->second.values.size() == static_cast<size_t>(model.dim())) {
-        features[i].vector = std::move(it->second.values);
-        fresh[i] = 0;
-      }
-    }
   }
+  // Only what is missing is computed: a restart over stored features does
+  // not analyze a single text.
   ParallelFor(caps.size(), [&](size_t i) {
+    if (stored[i] == kVectorAndTerms) return;
     TextFeatures f = model.FeaturizeDocument(CapabilityText(*caps[i].first, *caps[i].second, *taxonomy_));
-    if (!fresh[i]) f.vector = std::move(features[i].vector);
+    if (stored[i] == kVector) f.vector = std::move(features[i].vector);
     features[i] = std::move(f);
   });
   std::vector<std::pair<std::string, FeatureVector>> batch;
   for (size_t i = 0; i < caps.size(); ++i) {
-    if (!fresh[i]) continue;
-    batch.emplace_back(caps[i].first->id, FeatureVector{model.version(), features[i].vector});
+    if (stored[i] == kVectorAndTerms) continue;
+    batch.emplace_back(caps[i].first->id, FeatureVector{model.version(), features[i].vector,
+                                                        features[i].terms.ids, features[i].terms.weights});
     if (batch.size() == 4096) {
       IISC_RETURN_IF_ERROR(store_->PutFeatures(batch));
       batch.clear();
@@ -230,7 +247,14 @@ Result<std::vector<TextFeatures>> RecommenderImpl::Featurize(const std::vector<C
 
 Status RecommenderImpl::Rebuild(std::vector<Complex> complexes,
                                 std::shared_ptr<const ScoringConfig> config) {
+  // The store's order (complexes by id, services by id): the first start
+  // after seeding must see the catalog exactly as every later start does, or
+  // the model (fitted on these texts in this order) and the rows differ.
   std::sort(complexes.begin(), complexes.end(), [](const Complex& a, const Complex& b) { return a.id < b.id; });
+  for (Complex& c : complexes) {
+    std::sort(c.services.begin(), c.services.end(),
+              [](const Capability& a, const Capability& b) { return a.id < b.id; });
+  }
   auto old = state();
   std::shared_ptr<const TextModel> model;
   if (old && old->snapshot) {
@@ -252,6 +276,13 @@ Status RecommenderImpl::Rebuild(std::vector<Complex> complexes,
     }
   }
   Publish(std::move(snapshot), std::move(config));
+  features->clear();
+  features->shrink_to_fit();
+#if defined(__GLIBC__)
+  // A rebuild's transient features (a gigabyte at a million capabilities)
+  // would otherwise stay in the heap's free lists for good.
+  malloc_trim(0);
+#endif
   return Status::Ok();
 }
 

@@ -22,6 +22,11 @@ namespace iisc {
 struct FeatureVector {
   std::string model_version;
   std::vector<float> values;
+  // A capability's lexical terms under the same model (term ids ascending,
+  // BM25 document weights), kept beside its vector so that opening a large
+  // catalog need not analyze every text again. Empty for needs.
+  std::vector<uint32_t> term_ids = {};
+  std::vector<float> term_weights = {};
 };
 
 // A need as stored: what the SME sent, plus what the service answered.

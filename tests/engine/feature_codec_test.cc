@@ -100,5 +100,53 @@ TEST(FeatureCodecTest, HugeLengthsDoNotOverrun) {
   EXPECT_EQ(DecodeFeatureVector(huge_dimension).status().code(), StatusCode::kCorruption);
 }
 
+
+FeatureVector SampleWithTerms() {
+  FeatureVector v = SampleVector();
+  v.term_ids = {3, 17, 4096};
+  v.term_weights = {1.5f, -0.0f, 2.25e-7f};
+  return v;
+}
+
+TEST(FeatureCodecTest, TermsRoundTrip) {
+  const FeatureVector original = SampleWithTerms();
+  const std::string bytes = EncodeFeatureVector(original);
+  EXPECT_EQ(bytes.substr(0, 3), "IVT");
+  Result<FeatureVector> decoded = DecodeFeatureVector(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->model_version, original.model_version);
+  EXPECT_EQ(decoded->values, original.values);
+  EXPECT_EQ(decoded->term_ids, original.term_ids);
+  ASSERT_EQ(decoded->term_weights.size(), 3u);
+  EXPECT_EQ(0, std::memcmp(decoded->term_weights.data(), original.term_weights.data(), 3 * sizeof(float)));
+}
+
+TEST(FeatureCodecTest, WithoutTermsTheLayoutStaysIV1) {
+  EXPECT_EQ(EncodeFeatureVector(SampleVector()).substr(0, 3), "IV1");
+  Result<FeatureVector> decoded = DecodeFeatureVector(EncodeFeatureVector(SampleVector()));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_TRUE(decoded->term_ids.empty());
+}
+
+TEST(FeatureCodecTest, EveryTruncationWithTermsIsCorruption) {
+  const std::string bytes = EncodeFeatureVector(SampleWithTerms());
+  for (size_t size = 0; size < bytes.size(); ++size) {
+    Result<FeatureVector> decoded = DecodeFeatureVector(std::string_view(bytes).substr(0, size));
+    ASSERT_FALSE(decoded.ok()) << "decoded a prefix of " << size << " bytes";
+    EXPECT_EQ(decoded.status().code(), StatusCode::kCorruption);
+  }
+  EXPECT_EQ(DecodeFeatureVector(bytes + "x").status().code(), StatusCode::kCorruption);
+}
+
+TEST(FeatureCodecTest, UnorderedOrHugeTermCountsAreCorruption) {
+  FeatureVector v = SampleWithTerms();
+  v.term_ids = {5, 5, 9};
+  EXPECT_EQ(DecodeFeatureVector(EncodeFeatureVector(v)).status().code(), StatusCode::kCorruption);
+  std::string bytes = EncodeFeatureVector(SampleWithTerms());
+  const size_t count_offset = bytes.size() - 3 * 8 - 4;
+  bytes.replace(count_offset, 4, "\xff\xff\xff\xff");
+  EXPECT_EQ(DecodeFeatureVector(bytes).status().code(), StatusCode::kCorruption);
+}
+
 }  // namespace
 }  // namespace iisc
