@@ -72,7 +72,17 @@ std::shared_ptr<CatalogSnapshot> BuildSnapshot(std::vector<Complex> complexes,
   snap->complexes = std::move(complexes);
   snap->model = std::move(model);
   snap->vectors = VectorMatrix(static_cast<size_t>(std::max(1, snap->model->dim())));
-  snap->postings.resize(snap->model->num_terms());
+  // Postings in one flat array (term by term, rows ascending): exactly 8
+  // bytes a posting, no per-term vectors growing with slack.
+  const size_t num_terms = snap->model->num_terms();
+  snap->posting_offsets.assign(num_terms + 1, 0);
+  for (const TextFeatures& f : features) {
+    for (uint32_t term : f.terms.ids)
+      if (term < num_terms) ++snap->posting_offsets[term + 1];
+  }
+  for (size_t t = 0; t < num_terms; ++t) snap->posting_offsets[t + 1] += snap->posting_offsets[t];
+  snap->posting_data.resize(snap->posting_offsets[num_terms]);
+  std::vector<uint64_t> fill(snap->posting_offsets.begin(), snap->posting_offsets.end() - 1);
 
   size_t total = 0;
   for (const Complex& c : snap->complexes) total += c.services.size();
@@ -109,9 +119,7 @@ std::shared_ptr<CatalogSnapshot> BuildSnapshot(std::vector<Complex> complexes,
       const TextFeatures& f = features[row];
       for (size_t i = 0; i < f.terms.ids.size(); ++i) {
         uint32_t term = f.terms.ids[i];
-        if (term < snap->postings.size()) {
-          snap->postings[term].push_back({static_cast<uint32_t>(row), f.terms.weights[i]});
-        }
+        if (term < num_terms) snap->posting_data[fill[term]++] = {static_cast<uint32_t>(row), f.terms.weights[i]};
       }
       snap->vectors.Append(f.vector);
       ++row;

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,7 +32,14 @@ class CatalogSnapshot {
   std::vector<const Capability*> capabilities;    // by row
   std::vector<CapabilityRow> rows;
   std::unordered_map<std::string_view, uint32_t> complex_by_id;
-  std::vector<std::vector<Posting>> postings;     // by term id
+  // Lexical postings: those of term t are posting_data[posting_offsets[t] ..
+  // posting_offsets[t + 1]), rows ascending.
+  std::vector<uint64_t> posting_offsets;
+  std::vector<Posting> posting_data;
+  std::span<const Posting> postings(uint32_t term) const {
+    if (term + size_t{1} >= posting_offsets.size()) return {};
+    return {posting_data.data() + posting_offsets[term], posting_data.data() + posting_offsets[term + 1]};
+  }
   VectorMatrix vectors{1};
   QuantizedMatrix compact;  // int8 copy of `vectors` for the semantic shortlist scan
   std::shared_ptr<const TextModel> model;

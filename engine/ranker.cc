@@ -99,9 +99,8 @@ class Ranking {
     const TextFeatures& q = in_.query;
     for (size_t i = 0; i < q.terms.ids.size(); ++i) {
       const uint32_t term = q.terms.ids[i];
-      if (term >= snap_.postings.size()) continue;
       const float qw = q.terms.weights[i];
-      for (const Posting& p : snap_.postings[term]) {
+      for (const Posting& p : snap_.postings(term)) {
         if (s_.text[p.row] == 0.f) s_.touched.push_back(p.row);
         s_.text[p.row] += qw * p.weight;
       }

@@ -195,7 +195,10 @@ class TextModelImpl final : public TextModel {
   std::string TermText(uint32_t id) const override {
     if (id >= terms_.size()) return {};
     const std::string& t = terms_[id];
-    return (!t.empty() && t[0] == '\x01') ? "~" + t.substr(1) : t;
+    if (t.empty() || t[0] != '\x01') return t;
+    std::string shown = "~";
+    shown.append(t, 1, std::string::npos);  // not "~" + substr: GCC 12 -O3 warns falsely (-Wrestrict)
+    return shown;
   }
 
  private:
@@ -454,7 +457,11 @@ Status TextModelImpl::Train(const std::vector<TrainingDocument>& all_documents,
                 options_.concept_weight, options_.bigram_weight, options_.max_training_documents);
   hash.Update(opts);
   // The randomized solver is another fit; its parameters are part of the model.
-  if (!exact) hash.Update("rsvd/" + std::to_string(kRandomizedOversample) + "/" + std::to_string(kRandomizedPowerIterations));
+  if (!exact) {
+    char rsvd[64];
+    std::snprintf(rsvd, sizeof(rsvd), "rsvd/%d/%d", kRandomizedOversample, kRandomizedPowerIterations);
+    hash.Update(rsvd);
+  }
   version_ = "lsi" + std::to_string(dim_) + "-" + hash.Hex().substr(0, 12);
   return Status::Ok();
 }
