@@ -2,6 +2,10 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include <simdjson.h>
 
 #include "models/utf8.h"
 
@@ -29,19 +33,76 @@ void AppendEscapedByte(std::string* out, unsigned char c) {
 
 bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
+// True when none of the 8 bytes at p needs escaping: none is a control
+// character, '"' or '\\' (SWAR; each test is exact for "any byte").
+bool NoEscape8(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof(v));
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  const uint64_t control = (v - kOnes * 0x20) & ~v;
+  const uint64_t quote = v ^ (kOnes * '"');
+  const uint64_t backslash = v ^ (kOnes * '\\');
+  const uint64_t zero_quote = (quote - kOnes) & ~quote;
+  const uint64_t zero_backslash = (backslash - kOnes) & ~backslash;
+  return ((control | zero_quote | zero_backslash) & kHigh) == 0;
+}
+
+bool Ascii8(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return (v & 0x8080808080808080ULL) == 0;
+}
+
+// Well-formed UTF-8 (the common case): only ASCII bytes can need escaping,
+// since every byte of a multi-byte sequence is >= 0x80.
+void AppendValidUtf8(std::string* out, std::string_view value) {
+  size_t pos = 0;
+  while (pos < value.size()) {
+    size_t run_end = pos;
+    for (;;) {
+      while (run_end + 8 <= value.size() && NoEscape8(value.data() + run_end)) run_end += 8;
+      if (run_end == value.size() || NeedsEscape(static_cast<unsigned char>(value[run_end]))) break;
+      ++run_end;
+    }
+    out->append(value.data() + pos, run_end - pos);
+    if (run_end == value.size()) break;
+    AppendEscapedByte(out, static_cast<unsigned char>(value[run_end]));
+    pos = run_end + 1;
+  }
+}
+
 }  // namespace
 
 void AppendJsonString(std::string* out, std::string_view value) {
   out->reserve(out->size() + value.size() + 2);
   out->push_back('"');
+  // Long text: validate with SIMD, then only ASCII needs a look. Short
+  // strings (keys, ids) cost less than the validator's call.
+  if (value.size() >= 64 && simdjson::validate_utf8(value.data(), value.size())) {
+    AppendValidUtf8(out, value);
+    out->push_back('"');
+    return;
+  }
   size_t pos = 0;
   while (pos < value.size()) {
-    // Copy the longest run of plain ASCII in one append: the common case.
+    // The longest run that needs no escaping, plain ASCII and well-formed
+    // UTF-8 alike (Chinese text is most of a response), in one append.
     size_t run_end = pos;
     while (run_end < value.size()) {
+      // Eight plain ASCII bytes at a time.
+      while (run_end + 8 <= value.size() && NoEscape8(value.data() + run_end) && Ascii8(value.data() + run_end)) {
+        run_end += 8;
+      }
+      if (run_end == value.size()) break;
       const auto c = static_cast<unsigned char>(value[run_end]);
-      if (c >= 0x80 || NeedsEscape(c)) break;
-      ++run_end;
+      if (c < 0x80) {
+        if (NeedsEscape(c)) break;
+        ++run_end;
+        continue;
+      }
+      size_t next = run_end;
+      if (utf8::Decode(value, &next) == utf8::kInvalid) break;
+      run_end = next;
     }
     out->append(value.data() + pos, run_end - pos);
     pos = run_end;
@@ -53,12 +114,8 @@ void AppendJsonString(std::string* out, std::string_view value) {
       ++pos;
       continue;
     }
-    const size_t start = pos;
-    if (utf8::Decode(value, &pos) == utf8::kInvalid) {
-      utf8::Append(out, utf8::kReplacement);
-    } else {
-      out->append(value.data() + start, pos - start);
-    }
+    utf8::Decode(value, &pos);  // ill-formed: skip its maximal subpart
+    utf8::Append(out, utf8::kReplacement);
   }
   out->push_back('"');
 }

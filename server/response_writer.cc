@@ -104,6 +104,7 @@ void WriteRecommendationMembers(JsonWriter& w, const RecommendResponse& response
 
 std::string RecommendationsJson(const RecommendResponse& response, const Taxonomy& taxonomy) {
   std::string out;
+  out.reserve(2048 + 1536 * response.results.size());  // about what a result takes
   JsonWriter w(&out);
   w.BeginObject();
   WriteRecommendationMembers(w, response, taxonomy, "results");

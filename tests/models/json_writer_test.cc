@@ -2,11 +2,14 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
+
+#include "models/utf8.h"
 
 namespace iisc {
 namespace {
@@ -50,6 +53,60 @@ TEST(AppendJsonStringTest, OutputIsValidJsonForArbitraryBytes) {
   std::string_view parsed;
   ASSERT_EQ(parser.parse(simdjson::padded_string(json)).get(parsed), simdjson::SUCCESS);
   EXPECT_EQ(parsed.substr(0, 128), std::string_view(bytes).substr(0, 128));
+}
+
+// Byte-at-a-time escaping, the definition the fast paths must match.
+std::string ReferenceQuoted(std::string_view value) {
+  std::string out = "\"";
+  for (size_t pos = 0; pos < value.size();) {
+    const auto c = static_cast<unsigned char>(value[pos]);
+    if (c >= 0x80) {
+      const size_t start = pos;
+      if (utf8::Decode(value, &pos) == utf8::kInvalid) {
+        utf8::Append(&out, utf8::kReplacement);
+      } else {
+        out.append(value.substr(start, pos - start));
+      }
+      continue;
+    }
+    ++pos;
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x20) {
+      const char* named = c == '\b' ? "\\b" : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : nullptr;
+      if (named != nullptr) {
+        out += named;
+      } else {
+        char buf[8];
+        std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+        out += buf;
+      }
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out + "\"";
+}
+
+TEST(AppendJsonStringTest, MatchesByteAtATimeEscapingAtEveryOffset) {
+  // Every byte that needs attention at every position of runs long enough for
+  // the eight-byte fast path, among ASCII and multi-byte text.
+  const std::string specials[] = {"\"", "\\", std::string(1, '\0'), "\x1f", "\n", "\x7f",
+                                  "\x80", "\xE6\xA3", "检", "\xF0\x9F\x98\x80", " ", "~"};
+  for (const std::string& special : specials) {
+    for (size_t at = 0; at < 24; ++at) {
+      for (const char* filler : {"abcdefghijklmnopqrstuvwxyz0123", "检测认证服务中心面向中小企业"}) {
+        std::string text(filler);
+        text.insert(std::min(at, text.size()), special);
+        EXPECT_EQ(Quoted(text), ReferenceQuoted(text)) << "special at " << at;
+      }
+    }
+  }
+  std::string all;
+  for (int round = 0; round < 3; ++round)
+    for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>((i * 37 + round) & 0xff));
+  EXPECT_EQ(Quoted(all), ReferenceQuoted(all));
 }
 
 TEST(JsonWriterTest, WritesNestedStructuresWithCommas) {
