@@ -140,10 +140,13 @@ class Ranking {
   double Pick() {
     std::vector<RankedRow>& c = s_.candidates;
     const size_t k = in_.k;
-    // Diversity may skip candidates: sort a generous prefix, all if it ran dry.
-    size_t prefix = std::min(c.size(), k * 4 + 64);
+    // Diversity may skip candidates: sort a prefix of the best, a longer one
+    // if it ran dry. Any prefix gives the greedy's picks over the whole order
+    // once it yields k of them.
+    size_t prefix = std::min(c.size(), 2 * k + 8);
     for (;;) {
-      std::partial_sort(c.begin(), c.begin() + static_cast<ptrdiff_t>(prefix), c.end(), Better);
+      if (prefix < c.size()) std::nth_element(c.begin(), c.begin() + static_cast<ptrdiff_t>(prefix), c.end(), Better);
+      std::sort(c.begin(), c.begin() + static_cast<ptrdiff_t>(prefix), Better);
       s_.picks.clear();
       s_.per_complex.clear();
       const int cap = in_.config.max_results_per_complex;
@@ -163,7 +166,7 @@ class Ranking {
         s_.picks.push_back(c[i]);
       }
       if (s_.picks.size() == k || prefix == c.size()) break;
-      prefix = c.size();
+      prefix = std::min(c.size(), prefix * 4);
     }
     return s_.picks.size() == k ? s_.picks.back().score : kNoThreshold;
   }
