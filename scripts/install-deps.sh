@@ -12,7 +12,7 @@ PACKAGES=(
   libboost1.81-dev librocksdb-dev libsimdjson-dev libeigen3-dev libicu-dev
   libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   # benchmarks' peers and load tools
-  libfaiss-dev libopenblas-dev wrk nginx-light
+  libfaiss-dev libopenblas-dev wrk nginx-light python3
   # fuzzing and sanitizers
   clang libclang-rt-14-dev
   # browser test
