@@ -1,11 +1,12 @@
 #include "engine/need_writer.h"
 
-#include <vector>
-
 namespace iisc {
 
 NeedWriter::NeedWriter(Store* store, size_t max_batch)
-    : store_(store), max_batch_(max_batch == 0 ? 1 : max_batch), thread_([this] { Run(); }) {}
+    : store_(store),
+      max_batch_(max_batch == 0 ? 1 : max_batch),
+      completion_thread_([this] { RunCompletions(); }),
+      writer_thread_([this] { RunWriter(); }) {}
 
 NeedWriter::~NeedWriter() { Stop(); }
 
@@ -27,17 +28,18 @@ void NeedWriter::Stop() {
     stopping_ = true;
     cv_.notify_one();
   }
-  if (thread_.joinable()) thread_.join();
+  if (writer_thread_.joinable()) writer_thread_.join();
+  if (completion_thread_.joinable()) completion_thread_.join();
 }
 
-void NeedWriter::Run() {
+void NeedWriter::RunWriter() {
   std::vector<StoredNeed> needs;
-  std::vector<std::function<void(Status)>> callbacks;
+  Callbacks callbacks;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
+      if (queue_.empty()) break;  // stopping and drained
       while (!queue_.empty() && needs.size() < max_batch_) {
         needs.push_back(std::move(queue_.front().first));
         callbacks.push_back(std::move(queue_.front().second));
@@ -45,9 +47,30 @@ void NeedWriter::Run() {
       }
     }
     Status status = store_->PutNeeds(needs);
-    for (auto& done : callbacks) done(status);
     needs.clear();
-    callbacks.clear();
+    {
+      std::lock_guard<std::mutex> lock(done_mu_);
+      completed_.emplace_back(std::move(callbacks), std::move(status));
+      done_cv_.notify_one();
+    }
+    callbacks = Callbacks();
+  }
+  std::lock_guard<std::mutex> lock(done_mu_);
+  writer_finished_ = true;
+  done_cv_.notify_one();
+}
+
+void NeedWriter::RunCompletions() {
+  for (;;) {
+    std::pair<Callbacks, Status> batch;
+    {
+      std::unique_lock<std::mutex> lock(done_mu_);
+      done_cv_.wait(lock, [this] { return writer_finished_ || !completed_.empty(); });
+      if (completed_.empty()) return;  // the writer is done and every batch acknowledged
+      batch = std::move(completed_.front());
+      completed_.pop_front();
+    }
+    for (auto& done : batch.first) done(batch.second);
   }
 }
 

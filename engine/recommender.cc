@@ -98,7 +98,7 @@ class RecommenderImpl final : public Recommender {
   Status Init(std::shared_ptr<const ScoringConfig> scoring);
 
   Result<RecommendResponse> Recommend(const RecommendRequest& request) const override {
-    return RecommendWith(request, nullptr);
+    return RecommendWith(request, nullptr, nullptr);
   }
   void SubmitNeed(Need need, std::function<void(Result<SubmittedNeed>)> done) override;
   Result<StoredNeed> GetNeed(std::string_view id) const override { return store_->GetNeed(id); }
@@ -134,9 +134,10 @@ class RecommenderImpl final : public Recommender {
   }
 
  private:
-  // Recommend, also handing back the need's dense vector when asked.
-  Result<RecommendResponse> RecommendWith(const RecommendRequest& request,
-                                          FeatureVector* need_vector) const;
+  // Recommend, also handing back the need's dense vector and the results'
+  // rows when asked.
+  Result<RecommendResponse> RecommendWith(const RecommendRequest& request, FeatureVector* need_vector,
+                                          std::vector<uint32_t>* rows) const;
   std::shared_ptr<const EngineState> state() const { return state_.load(std::memory_order_acquire); }
   void Publish(std::shared_ptr<const CatalogSnapshot> snapshot, std::shared_ptr<const ScoringConfig> config) {
     auto s = std::make_shared<EngineState>();
@@ -343,7 +344,8 @@ void RecommenderImpl::RecordDemand(const std::vector<std::string>& ids, int64_t 
 }
 
 Result<RecommendResponse> RecommenderImpl::RecommendWith(const RecommendRequest& request,
-                                                        FeatureVector* need_vector) const {
+                                                        FeatureVector* need_vector,
+                                                        std::vector<uint32_t>* rows) const {
   if (request.k < 1 || request.k > 100) return Status::InvalidArgument("k must be between 1 and 100", "k");
   auto st = state();
   const CatalogSnapshot& snap = *st->snapshot;
@@ -391,6 +393,7 @@ Result<RecommendResponse> RecommenderImpl::RecommendWith(const RecommendRequest&
     rec.capability = snap.capabilities[row];
     rec.complex = &snap.complexes[snap.rows[row].complex_index];
     resp.results.push_back(rec);
+    if (rows != nullptr) rows->push_back(row);
   }
   return resp;
 }
@@ -399,7 +402,8 @@ void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedN
   RecommendRequest req;
   req.need = need;
   FeatureVector vector;
-  auto recs = RecommendWith(req, &vector);
+  std::vector<uint32_t> rows;
+  auto recs = RecommendWith(req, &vector, &rows);
   if (!recs.ok()) {
     done(recs.status());
     return;
@@ -424,7 +428,8 @@ void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedN
   int64_t created = stored.created_unix_ms;
   submitted.recommendations = std::move(*recs);
   auto shared = std::make_shared<SubmittedNeed>(std::move(submitted));
-  writer_->Submit(std::move(stored), [this, shared, recommended, types, created, done = std::move(done)](Status status) {
+  writer_->Submit(std::move(stored), [this, shared, recommended, types, created, rows = std::move(rows),
+                                      done = std::move(done)](Status status) {
     if (!status.ok()) {
       done(status);
       return;
@@ -438,12 +443,11 @@ void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedN
         if (idx >= 0) ++needs_by_type_[idx];
       }
     }
-    auto snap = shared->recommendations.snapshot;
-    for (size_t i = 0; i < shared->recommendations.results.size() && i < static_cast<size_t>(kDemandTopN); ++i) {
-      const Capability* cap = shared->recommendations.results[i].capability;
-      size_t row = static_cast<size_t>(std::find(snap->capabilities.begin(), snap->capabilities.end(), cap) -
-                                       snap->capabilities.begin());
-      if (row < snap->size()) snap->used_this_month[row].fetch_add(1, std::memory_order_relaxed);
+    // The rows of the snapshot the need was ranked on (not a search through
+    // a million capabilities per stored need).
+    const auto& snap = shared->recommendations.snapshot;
+    for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(kDemandTopN); ++i) {
+      if (rows[i] < snap->size()) snap->used_this_month[rows[i]].fetch_add(1, std::memory_order_relaxed);
     }
     done(std::move(*shared));
   });
