@@ -29,6 +29,7 @@ namespace iisc {
 namespace {
 
 constexpr int kDemandTopN = 3;  // a need loads the capacity of its top services
+constexpr std::string_view kTextModelKey = "text_model";  // meta: the fitted model (TextModel::Serialize)
 
 int64_t NowUnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -191,7 +192,20 @@ Result<std::shared_ptr<const TextModel>> RecommenderImpl::FitModel(const std::ve
       docs.push_back(std::move(d));
     }
   }
-  return TextModel::Fit(docs, *taxonomy_, vocabulary_, analyzer_);
+  // The stored model is reused when its fit had exactly these inputs (the
+  // sampled texts, vocabulary, taxonomy and options): it is the model a
+  // refit would give, under the same version, without its cost.
+  const std::string fingerprint = TextModel::TrainingFingerprint(docs, *taxonomy_, vocabulary_);
+  auto stored = store_->GetMeta(kTextModelKey);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) {
+    auto restored = TextModel::Restore(**stored, *taxonomy_, vocabulary_, analyzer_);
+    if (restored.ok() && (*restored)->fingerprint() == fingerprint) return restored;
+  }
+  auto fitted = TextModel::Fit(docs, *taxonomy_, vocabulary_, analyzer_);
+  if (!fitted.ok()) return fitted;
+  IISC_RETURN_IF_ERROR(store_->PutMeta(kTextModelKey, (*fitted)->Serialize()));
+  return fitted;
 }
 
 Result<std::vector<TextFeatures>> RecommenderImpl::Featurize(const std::vector<Complex>& complexes,

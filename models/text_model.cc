@@ -1,8 +1,10 @@
 #include "models/text_model.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <numeric>
 #include <sstream>
@@ -127,6 +129,44 @@ constexpr size_t kExactFitMaxDocuments = 1024;
 constexpr int kRandomizedOversample = 32;
 constexpr int kRandomizedPowerIterations = 3;
 
+// The texts a fit trains on: every step-th document, then one pseudo-document
+// per vocabulary group (its terms in both languages, so that the latent space
+// links the words a bureau listed as meaning the same thing).
+std::vector<std::string> TrainingTexts(const std::vector<TrainingDocument>& all_documents,
+                                       const Vocabulary& vocabulary, const TextModelOptions& options,
+                                       size_t* num_real) {
+  std::vector<std::string> texts;
+  const size_t step = TextModel::TrainingSampleStep(all_documents.size(), options);
+  for (size_t i = 0; i < all_documents.size(); i += step) texts.push_back(all_documents[i].text);
+  *num_real = texts.size();
+  for (const Vocabulary::Group& g : vocabulary.groups) {
+    std::string t;
+    for (const std::string& term : g.terms) t += term + " \n ";
+    texts.push_back(std::move(t));
+  }
+  return texts;
+}
+
+// Hash of everything a fit depends on (hex): it names the model.
+std::string InputHash(const std::vector<std::string>& texts, const Vocabulary& vocabulary,
+                      const Taxonomy& taxonomy, const TextModelOptions& options, bool exact) {
+  Fnv1a64 hash;
+  hash.Update(vocabulary.fingerprint);
+  hash.Update(taxonomy.source_json());
+  for (const std::string& t : texts) hash.Update(t);
+  char opts[160];
+  std::snprintf(opts, sizeof(opts), "%d/%g/%g/%g/%g/%zu", options.dim, options.bm25_k1, options.bm25_b,
+                options.concept_weight, options.bigram_weight, options.max_training_documents);
+  hash.Update(opts);
+  // The randomized solver is another fit; its parameters are part of the model.
+  if (!exact) {
+    char rsvd[64];
+    std::snprintf(rsvd, sizeof(rsvd), "rsvd/%d/%d", kRandomizedOversample, kRandomizedPowerIterations);
+    hash.Update(rsvd);
+  }
+  return hash.Hex();
+}
+
 struct RawTerms {
   std::vector<std::pair<uint32_t, float>> counts;  // term id, weighted tf
   float length = 0;
@@ -145,8 +185,11 @@ class TextModelImpl final : public TextModel {
   }
 
   Status Train(const std::vector<TrainingDocument>& documents, const Taxonomy& taxonomy);
+  std::string Serialize() const override;
+  Status Restore(std::string_view bytes);
 
   const std::string& version() const override { return version_; }
+  const std::string& fingerprint() const override { return fingerprint_; }
   int dim() const override { return dim_; }
   size_t num_terms() const override { return terms_.size(); }
 
@@ -232,6 +275,7 @@ class TextModelImpl final : public TextModel {
   int dim_ = 0;
   std::vector<float> projection_;  // num_terms x dim, row-major
   std::string version_;
+  std::string fingerprint_;
 
   friend class Trainer;
 };
@@ -381,22 +425,8 @@ Status TextModelImpl::FitRandomized(const std::vector<std::vector<std::pair<uint
 Status TextModelImpl::Train(const std::vector<TrainingDocument>& all_documents,
                             const Taxonomy& taxonomy) {
   // A deterministic sample keeps fitting bounded on very large catalogs.
-  std::vector<const TrainingDocument*> documents;
-  const size_t step = TrainingSampleStep(all_documents.size(), options_);
-  for (size_t i = 0; i < all_documents.size(); i += step) documents.push_back(&all_documents[i]);
-
-  // Pseudo-documents: every vocabulary group (its terms in both languages) and
-  // every field and service type name, so that the latent space links the
-  // words a bureau listed as meaning the same thing.
-  std::vector<std::string> texts;
-  for (const TrainingDocument* d : documents) texts.push_back(d->text);
-  size_t num_real = texts.size();
-  for (const Vocabulary::Group& g : vocabulary_.groups) {
-    std::string t;
-    for (const std::string& term : g.terms) t += term + " \n ";
-    texts.push_back(std::move(t));
-  }
-  (void)taxonomy;
+  size_t num_real = 0;
+  std::vector<std::string> texts = TrainingTexts(all_documents, vocabulary_, options_, &num_real);
 
   // Pass 1: the term dictionary and document frequencies.
   std::vector<RawTerms> raws;
@@ -448,25 +478,128 @@ Status TextModelImpl::Train(const std::vector<TrainingDocument>& all_documents,
   Status fitted = exact ? FitExact(columns) : FitRandomized(columns);
   if (!fitted.ok()) return fitted;
 
-  Fnv1a64 hash;
-  hash.Update(vocabulary_.fingerprint);
-  hash.Update(taxonomy.source_json());
-  for (const std::string& t : texts) hash.Update(t);
-  char opts[160];
-  std::snprintf(opts, sizeof(opts), "%d/%g/%g/%g/%g/%zu", options_.dim, options_.bm25_k1, options_.bm25_b,
-                options_.concept_weight, options_.bigram_weight, options_.max_training_documents);
-  hash.Update(opts);
-  // The randomized solver is another fit; its parameters are part of the model.
-  if (!exact) {
-    char rsvd[64];
-    std::snprintf(rsvd, sizeof(rsvd), "rsvd/%d/%d", kRandomizedOversample, kRandomizedPowerIterations);
-    hash.Update(rsvd);
+  fingerprint_ = InputHash(texts, vocabulary_, taxonomy, options_, exact);
+  version_ = "lsi" + std::to_string(dim_) + "-" + fingerprint_.substr(0, 12);
+  return Status::Ok();
+}
+
+// Stored model layout: "ITM1", then u32-length-prefixed fingerprint,
+// version and vocabulary fingerprint, u32 dim, f32 average length, u32 term count, per term its
+// u32-length-prefixed text and f32 idf, then terms x dim f32 projection.
+// Little-endian (the only hosts this runs on); checked on reading.
+constexpr std::string_view kModelMagic = "ITM1";
+
+void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
+void PutF32(std::string* out, float v) { out->append(reinterpret_cast<const char*>(&v), 4); }
+void PutString(std::string* out, std::string_view s) {
+  PutU32(out, static_cast<uint32_t>(s.size()));
+  out->append(s);
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+  bool U32(uint32_t* v) { return Raw(v, 4); }
+  bool F32(float* v) { return Raw(v, 4); }
+  bool String(std::string* s) {
+    uint32_t n;
+    if (!U32(&n) || n > bytes_.size() - pos_) return false;
+    s->assign(bytes_.substr(pos_, n));
+    pos_ += n;
+    return true;
   }
-  version_ = "lsi" + std::to_string(dim_) + "-" + hash.Hex().substr(0, 12);
+  bool Floats(float* out, size_t count) {
+    if (count > (bytes_.size() - pos_) / 4) return false;
+    std::memcpy(out, bytes_.data() + pos_, count * 4);
+    pos_ += count * 4;
+    return true;
+  }
+  bool AtEnd() const { return pos_ == bytes_.size(); }
+  size_t remaining() const { return bytes_.size() - pos_; }
+
+ private:
+  bool Raw(void* v, size_t n) {
+    if (bytes_.size() - pos_ < n) return false;
+    std::memcpy(v, bytes_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
+  std::string_view bytes_;
+  size_t pos_ = 0;
+};
+
+std::string TextModelImpl::Serialize() const {
+  std::string out;
+  out.reserve(64 + terms_.size() * 16 + projection_.size() * 4);
+  out.append(kModelMagic);
+  PutString(&out, fingerprint_);
+  PutString(&out, version_);
+  PutString(&out, vocabulary_.fingerprint);
+  PutU32(&out, static_cast<uint32_t>(dim_));
+  PutF32(&out, avg_length_);
+  PutU32(&out, static_cast<uint32_t>(terms_.size()));
+  for (size_t t = 0; t < terms_.size(); ++t) {
+    PutString(&out, terms_[t]);
+    PutF32(&out, idf_[t]);
+  }
+  out.append(reinterpret_cast<const char*>(projection_.data()), projection_.size() * sizeof(float));
+  return out;
+}
+
+Status TextModelImpl::Restore(std::string_view bytes) {
+  static_assert(std::endian::native == std::endian::little, "stored models are little-endian");
+  auto bad = [](const std::string& why) { return Status::Corruption("stored text model: " + why); };
+  if (bytes.substr(0, kModelMagic.size()) != kModelMagic) return bad("bad magic");
+  Reader in(bytes.substr(kModelMagic.size()));
+  uint32_t dim = 0, count = 0;
+  std::string vocabulary;
+  if (!in.String(&fingerprint_) || !in.String(&version_) || !in.String(&vocabulary) || !in.U32(&dim) ||
+      !in.F32(&avg_length_) || !in.U32(&count)) {
+    return bad("truncated header");
+  }
+  if (vocabulary != vocabulary_.fingerprint) return bad("fitted with another vocabulary");
+  if (dim > 1024) return bad("dimension " + std::to_string(dim));
+  // The vocabulary's concept terms come first, in the vocabulary's order:
+  // a model fitted with another vocabulary does not restore.
+  const size_t groups = terms_.size();
+  if (count < groups) return bad("fewer terms than the vocabulary has groups");
+  if (count > in.remaining() / 8) return bad("more terms than bytes");  // each takes >= 8
+  idf_.assign(count, 0.f);
+  for (uint32_t t = 0; t < count; ++t) {
+    std::string term;
+    if (!in.String(&term) || !in.F32(&idf_[t])) return bad("truncated terms");
+    if (t < groups) {
+      if (term != terms_[t]) return bad("fitted with another vocabulary");
+    } else if (InternTerm(term) != t) {
+      return bad("duplicate term");
+    }
+  }
+  dim_ = static_cast<int>(dim);
+  if (in.remaining() != static_cast<size_t>(count) * dim * sizeof(float)) return bad("projection size");
+  projection_.assign(static_cast<size_t>(count) * dim, 0.f);
+  if (!in.Floats(projection_.data(), projection_.size()) || !in.AtEnd()) return bad("projection size");
   return Status::Ok();
 }
 
 }  // namespace
+
+std::string TextModel::TrainingFingerprint(const std::vector<TrainingDocument>& documents,
+                                           const Taxonomy& taxonomy, const Vocabulary& vocabulary,
+                                           const TextModelOptions& options) {
+  size_t num_real = 0;
+  const std::vector<std::string> texts = TrainingTexts(documents, vocabulary, options, &num_real);
+  return InputHash(texts, vocabulary, taxonomy, options, texts.size() <= kExactFitMaxDocuments);
+}
+
+Result<std::shared_ptr<const TextModel>> TextModel::Restore(std::string_view bytes, const Taxonomy& taxonomy,
+                                                            const Vocabulary& vocabulary,
+                                                            std::shared_ptr<const Analyzer> analyzer,
+                                                            const TextModelOptions& options) {
+  if (!analyzer) return Status::InvalidArgument("text model needs an analyzer");
+  auto model = std::make_shared<TextModelImpl>(taxonomy, vocabulary, std::move(analyzer), options);
+  IISC_RETURN_IF_ERROR(model->Restore(bytes));
+  return std::shared_ptr<const TextModel>(std::move(model));
+}
 
 Result<std::shared_ptr<const TextModel>> TextModel::Fit(const std::vector<TrainingDocument>& documents,
                                                         const Taxonomy& taxonomy,

@@ -92,8 +92,22 @@ class TextModel {
 
   virtual ~TextModel() = default;
 
+  // A model stored by Serialize(); Corruption when the bytes are damaged or
+  // the model was fitted with another vocabulary.
+  static Result<std::shared_ptr<const TextModel>> Restore(
+      std::string_view bytes, const Taxonomy& taxonomy, const Vocabulary& vocabulary,
+      std::shared_ptr<const Analyzer> analyzer, const TextModelOptions& options = {});
+  // What Fit(documents, ...) would name its model, without fitting: a stored
+  // model with this fingerprint is the model the fit would produce.
+  static std::string TrainingFingerprint(const std::vector<TrainingDocument>& documents,
+                                         const Taxonomy& taxonomy, const Vocabulary& vocabulary,
+                                         const TextModelOptions& options = {});
+
   // Changes whenever the training texts, the vocabulary or the options change.
   virtual const std::string& version() const = 0;
+  // The hash of the fit's inputs (the version holds its first 12 digits).
+  virtual const std::string& fingerprint() const = 0;
+  virtual std::string Serialize() const = 0;
   virtual int dim() const = 0;
   virtual size_t num_terms() const = 0;
 

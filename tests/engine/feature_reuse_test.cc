@@ -8,6 +8,7 @@
 #include "engine/recommender.h"
 #include "engine/scoring_config.h"
 #include "engine/store.h"
+#include "models/text_model.h"
 
 namespace iisc {
 namespace {
@@ -155,6 +156,71 @@ TEST_F(FeatureReuseTest, TheFirstStartAfterSeedingFitsTheModelOfEveryLaterStart)
   ASSERT_TRUE(resp.ok());
   EXPECT_EQ(resp->model_version, version);
   EXPECT_EQ(Ask(*engine, kNeed), first);
+}
+
+TEST_F(FeatureReuseTest, ReopeningUsesTheStoredModel) {
+  double semantic_before = 0;
+  {
+    auto engine = OpenEngine();
+    RecommendRequest req;
+    req.need.description = kNeed;
+    auto resp = engine->Recommend(req);
+    ASSERT_TRUE(resp.ok());
+    semantic_before = resp->results[0].components[kSemantic];
+  }
+  ASSERT_GT(semantic_before, 0.1);
+  {
+    // Negate the stored model's projection (the floats at the end of the
+    // record): if the engine fitted again, nothing would change; with the
+    // stored model, queries point away from every service.
+    auto store = OpenRocksStore(dir_.string(), StoreOptions{});
+    ASSERT_TRUE(store.ok());
+    auto blob = (*store)->GetMeta("text_model");
+    ASSERT_TRUE(blob.ok() && blob->has_value());
+    std::string bytes = **blob;
+    auto analyzer = Analyzer::Create();
+    ASSERT_TRUE(analyzer.ok());
+    auto vocabulary = Vocabulary::Load(kRoot + "/configs/vocabulary", *taxonomy_);
+    ASSERT_TRUE(vocabulary.ok());
+    auto model = TextModel::Restore(bytes, *taxonomy_, *vocabulary, std::shared_ptr<const Analyzer>(std::move(*analyzer)));
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    const size_t floats = (*model)->num_terms() * static_cast<size_t>((*model)->dim());
+    for (size_t i = bytes.size() - 4 * floats + 3; i < bytes.size(); i += 4) bytes[i] ^= '\x80';
+    ASSERT_TRUE((*store)->PutMeta("text_model", bytes).ok());
+  }
+  {
+    auto engine = OpenEngine();
+    RecommendRequest req;
+    req.need.description = kNeed;
+    auto resp = engine->Recommend(req);
+    ASSERT_TRUE(resp.ok());
+    for (const Recommendation& r : resp->results) EXPECT_EQ(r.components[kSemantic], 0.0) << r.capability->id;
+  }
+}
+
+TEST_F(FeatureReuseTest, ADamagedStoredModelIsFittedAgain) {
+  std::string version;
+  {
+    auto engine = OpenEngine();
+    RecommendRequest req;
+    req.need.description = kNeed;
+    version = engine->Recommend(req)->model_version;
+  }
+  {
+    auto store = OpenRocksStore(dir_.string(), StoreOptions{});
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->PutMeta("text_model", "ITM1 not a model").ok());
+  }
+  auto engine = OpenEngine();
+  RecommendRequest req;
+  req.need.description = kNeed;
+  EXPECT_EQ(engine->Recommend(req)->model_version, version);
+  engine.reset();
+  auto store = OpenRocksStore(dir_.string(), StoreOptions{});
+  ASSERT_TRUE(store.ok());
+  auto blob = (*store)->GetMeta("text_model");
+  ASSERT_TRUE(blob.ok() && blob->has_value());
+  EXPECT_GT((*blob)->size(), 1000u);
 }
 
 }  // namespace
