@@ -68,4 +68,8 @@ if cold:
     print(f"ColdStart 1M: {secs:.1f} s (runs: " + ", ".join(f"{b['real_time']:.1f}" for b in cold) + ")")
     print(f"Resident memory 1M: {rss:.0f} MB; raw float vectors {raw:.0f} MB; "
           f"ratio {rss/raw:.2f}x; budget 1.5x + 100 MB = {budget:.0f} MB")
+    skip = {"rss_MB", "rss_before_MB", "raw_float_MB", "budget_MB"}
+    parts = {k[:-3]: v for k, v in cold[0].items() if k.endswith("_MB") and k not in skip}
+    print("  of which (heap bytes of the snapshot's parts): " +
+          ", ".join(f"{k} {v:.0f} MB" for k, v in sorted(parts.items(), key=lambda kv: -kv[1])))
 PY

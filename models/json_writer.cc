@@ -100,6 +100,14 @@ void AppendJsonString(std::string* out, std::string_view value) {
         ++run_end;
         continue;
       }
+      // Most of it is CJK: a three-byte sequence whose lead byte allows any
+      // continuation (not E0, not ED) is well-formed without decoding.
+      if (((c >= 0xE1 && c <= 0xEC) || c >= 0xEE) && c <= 0xEF && run_end + 2 < value.size() &&
+          (static_cast<unsigned char>(value[run_end + 1]) & 0xC0) == 0x80 &&
+          (static_cast<unsigned char>(value[run_end + 2]) & 0xC0) == 0x80) {
+        run_end += 3;
+        continue;
+      }
       size_t next = run_end;
       if (utf8::Decode(value, &next) == utf8::kInvalid) break;
       run_end = next;
