@@ -11,11 +11,13 @@
 // Catalogs: N = 177 is the demo catalog; larger N are generated (seed 1)
 // into an in-memory store, or read from IISC_BENCH_DATA_<N> (a directory made
 // by iisc-gen-catalog --data-dir) when set. ColdStart needs IISC_BENCH_COLD_DIR.
+// IISC_BENCH_EXHAUSTIVE=1 scores every row (no candidate generation).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -105,6 +107,8 @@ Recommender& GetEngine(size_t n) {
   engine.reset();
   const Fixture& fx = GetFixture();
   RecommenderOptions options = EngineOptions();
+  // For comparison: every row scored, as before candidate generation.
+  if (std::getenv("IISC_BENCH_EXHAUSTIVE") != nullptr) options.candidate_generation_min_rows = SIZE_MAX;
   std::unique_ptr<Store> store;
   const std::string env = "IISC_BENCH_DATA_" + std::to_string(n);
   if (const char* dir = std::getenv(env.c_str())) {
