@@ -13,6 +13,7 @@ http::status HttpStatusFor(StatusCode code) {
     case StatusCode::kOk: return http::status::ok;
     case StatusCode::kInvalidArgument: return http::status::bad_request;
     case StatusCode::kNotFound: return http::status::not_found;
+    case StatusCode::kAlreadyExists: return http::status::conflict;
     case StatusCode::kUnauthenticated: return http::status::unauthorized;
     case StatusCode::kPermissionDenied: return http::status::forbidden;
     case StatusCode::kResourceExhausted: return http::status::too_many_requests;

@@ -12,6 +12,7 @@ namespace http = boost::beast::http;
 TEST(ErrorMapping, EveryStatusCodeHasItsHttpStatus) {
   EXPECT_EQ(HttpStatusFor(StatusCode::kInvalidArgument), http::status::bad_request);
   EXPECT_EQ(HttpStatusFor(StatusCode::kNotFound), http::status::not_found);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kAlreadyExists), http::status::conflict);
   EXPECT_EQ(HttpStatusFor(StatusCode::kUnauthenticated), http::status::unauthorized);
   EXPECT_EQ(HttpStatusFor(StatusCode::kPermissionDenied), http::status::forbidden);
   EXPECT_EQ(HttpStatusFor(StatusCode::kResourceExhausted), http::status::too_many_requests);
