@@ -123,18 +123,35 @@ NeedLimits ToNeedLimits(const RequestLimits& limits) {
 
 }  // namespace
 
-bool IsJsonContentType(std::string_view content_type) {
+namespace {
+
+// The media type of a Content-Type header (before any ";" parameters),
+// compared case-insensitively with `want`.
+bool MediaTypeIs(std::string_view content_type, std::string_view want) {
   const std::string_view media = content_type.substr(0, content_type.find(';'));
   size_t begin = 0;
   size_t end = media.size();
   while (begin < end && (media[begin] == ' ' || media[begin] == '\t')) ++begin;
   while (end > begin && (media[end - 1] == ' ' || media[end - 1] == '\t')) --end;
-  constexpr std::string_view kJson = "application/json";
-  if (end - begin != kJson.size()) return false;
-  for (size_t i = 0; i < kJson.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(media[begin + i])) != kJson[i]) return false;
+  if (end - begin != want.size()) return false;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(media[begin + i])) != want[i]) return false;
   }
   return true;
+}
+
+}  // namespace
+
+bool IsJsonContentType(std::string_view content_type) {
+  return MediaTypeIs(content_type, "application/json");
+}
+
+bool IsJsonLinesContentType(std::string_view content_type) {
+  for (std::string_view type : {"application/x-ndjson", "application/jsonl",
+                                "application/x-jsonlines", "application/jsonlines"}) {
+    if (MediaTypeIs(content_type, type)) return true;
+  }
+  return false;
 }
 
 bool JsonTooDeepOrTrailing(std::string_view json, int max_depth, bool* trailing) {

@@ -24,6 +24,9 @@ struct RequestLimits {
 // True for "application/json" with optional parameters ("; charset=utf-8"),
 // compared case-insensitively. Anything else is answered 415.
 bool IsJsonContentType(std::string_view content_type);
+// The same for JSON Lines: "application/x-ndjson", "application/jsonl",
+// "application/x-jsonlines" or "application/jsonlines".
+bool IsJsonLinesContentType(std::string_view content_type);
 
 // True when `json` nests arrays/objects deeper than `max_depth`, or holds
 // anything but whitespace after its first complete value. Run before the

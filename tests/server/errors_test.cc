@@ -66,6 +66,18 @@ TEST(ErrorMapping, ProtocolRefusals) {
   EXPECT_EQ(RequestTimeout().result(), http::status::request_timeout);
   EXPECT_EQ(Overloaded("busy").result(), http::status::service_unavailable);
   EXPECT_NE(PayloadTooLarge(10).body().find("\"code\":\"payload_too_large\""), std::string::npos);
+  EXPECT_NE(UnsupportedMediaType("application/x-ndjson").body().find("application/x-ndjson"),
+            std::string::npos);
+}
+
+TEST(ErrorMapping, RateLimitedRoundsRetryAfterUpToWholeSeconds) {
+  using std::chrono::milliseconds;
+  HttpResponse res = RateLimited(milliseconds(1));
+  EXPECT_EQ(res.result(), http::status::too_many_requests);
+  EXPECT_EQ(res[http::field::retry_after], "1");
+  EXPECT_NE(res.body().find("\"code\":\"rate_limited\""), std::string::npos);
+  EXPECT_EQ(RateLimited(milliseconds(2001))[http::field::retry_after], "3");
+  EXPECT_EQ(RateLimited(milliseconds(0))[http::field::retry_after], "1");
 }
 
 }  // namespace
