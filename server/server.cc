@@ -58,6 +58,8 @@ class ServerImpl final : public Server {
     context_.limits.max_k = options_.max_k;
     context_.bureau_token = std::move(setup.bureau_token);
     context_.scoring_config_path = std::move(setup.scoring_config_path);
+    context_.backup_dir = options_.backup_dir;
+    context_.max_import_bytes = options_.max_import_bytes;
     limits_.max_header_bytes = options_.max_header_bytes;
     limits_.max_url_bytes = options_.max_url_bytes;
     limits_.read_timeout = std::chrono::milliseconds(options_.read_timeout_ms);

@@ -51,6 +51,8 @@ class ServerProcess {
   // Sends `signal` and waits; returns the exit code (or 128 + signal number).
   int Stop(int signal);
   void Signal(int signal);
+  // Waits for the process to end (e.g. after a failed start); returns as Stop does.
+  int Wait();
 
   uint16_t port() const { return port_; }
 
