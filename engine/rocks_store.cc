@@ -100,6 +100,7 @@ Status DecodeStoredNeedMembers(simdjson::ondemand::object& object, StoredNeed* s
   // time; reading back checks the structure only.
   NeedLimits unlimited;
   unlimited.max_description_chars = std::numeric_limits<size_t>::max();
+  unlimited.allow_control_characters = true;
   Result<Need> need = ParseNeed(need_value, /*taxonomy=*/nullptr, unlimited, "need.");
   if (!need.ok()) return Status::Corruption(need.status().ToString());
   stored->need = std::move(need).value();
