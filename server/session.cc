@@ -44,6 +44,20 @@ std::string ClientKey(const net::ip::tcp::socket& socket) {
   return address.to_string();
 }
 
+// What RFC 9112 requires a server to refuse (400, then close) before reading
+// a body; nullptr when the header is acceptable.
+const char* FramingError(const HttpRequest& req, bool chunked) {
+  // Without chunked as the final coding, a request body's length is unknown:
+  // reading to the end of the stream would let one request swallow the next.
+  if (req.count(http::field::transfer_encoding) > 0 && !chunked) {
+    return "Transfer-Encoding other than chunked is not supported";
+  }
+  const size_t hosts = req.count(http::field::host);
+  if (hosts > 1) return "more than one Host header";
+  if (hosts == 0 && req.version() >= 11) return "an HTTP/1.1 request must carry a Host header";
+  return nullptr;
+}
+
 }  // namespace
 
 Session::Session(net::ip::tcp::socket&& socket, const SessionLimits& limits, const Router& router,
@@ -136,8 +150,17 @@ void Session::OnReadHeader(beast::error_code ec, std::size_t) {
   first_request_ = false;
   busy_ = true;
   const HttpRequest& req = parser_->get();
+  // Protocol violations close the connection after the answer: whoever sends
+  // them is unlikely to frame its next request any better.
   if (req.target().size() > limits_.max_url_bytes) {
     HttpResponse res = UriTooLong(limits_.max_url_bytes);
+    res.keep_alive(false);
+    router_.Decorate(req, res);
+    return Send(std::move(res));
+  }
+  if (const char* wrong = FramingError(req, parser_->chunked())) {
+    HttpResponse res = MalformedHttp(wrong);
+    res.keep_alive(false);
     router_.Decorate(req, res);
     return Send(std::move(res));
   }
@@ -209,6 +232,7 @@ void Session::OnReadError(beast::error_code ec) {
 }
 
 void Session::Send(HttpResponse&& response) {
+  DisarmReadTimer();  // reading is over, whether the request was read or refused
   response_.emplace(std::move(response));
   // After a refused read the stream holds unread bytes of unknown meaning:
   // the only safe continuation is to close.
@@ -224,8 +248,10 @@ void Session::OnWrite(beast::error_code ec, std::size_t) {
   busy_ = false;
   if (ec) return DoClose();
   if (!response_->keep_alive()) {
-    const bool read_whole_request = parser_ && parser_->is_done();
-    return read_whole_request ? DoClose() : LingerClose();
+    // Unread input (a refused body, or bytes after the last request) would
+    // make the close an RST that can destroy the answer in flight.
+    const bool nothing_unread = parser_ && parser_->is_done() && buffer_.size() == 0;
+    return nothing_unread ? DoClose() : LingerClose();
   }
   response_.reset();
   DoRead();

@@ -216,12 +216,13 @@ int RunServerCommand(const std::vector<std::string>& args, std::string* output) 
 }
 
 std::string Exchange(uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout,
-                     bool* timed_out) {
+                     bool* timed_out, bool half_close) {
   if (timed_out != nullptr) *timed_out = false;
   net::io_context ioc;
   beast::tcp_stream stream = Connect(ioc, port);
   beast::error_code ec;
   net::write(stream.socket(), net::buffer(bytes), ec);  // the server may refuse midway
+  if (half_close) stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
   std::string out;
   char buf[16384];
   stream.expires_after(timeout);

@@ -78,10 +78,11 @@ int RunServerCommand(const std::vector<std::string>& args, std::string* output);
 
 // Writes `bytes` on a fresh connection and returns everything the server
 // sends until it closes the connection or `timeout` passes (then with
-// *timed_out set when given).
+// *timed_out set when given). With `half_close` the client shuts down its
+// sending side after the bytes, as a client that gives up mid-request does.
 std::string Exchange(uint16_t port, const std::string& bytes,
                      std::chrono::milliseconds timeout = std::chrono::seconds(20),
-                     bool* timed_out = nullptr);
+                     bool* timed_out = nullptr, bool half_close = false);
 
 // Parses the first HTTP response of raw bytes; a default Response with
 // result 0 when none can be parsed.
