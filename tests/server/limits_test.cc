@@ -265,6 +265,34 @@ TEST_F(LimitsTest, SilentAndIdleConnectionsAreClosedWithoutAnswer) {
   EXPECT_GE(Clock::now() - start, milliseconds(5500));
 }
 
+TEST_F(LimitsTest, AClientThatStopsReadingIsDisconnected) {
+  // Pipelined requests for the whole catalog, never read: the answers fill
+  // the socket buffers, the write times out after the read timeout, and the
+  // connection is dropped instead of holding the server's memory for ever.
+  net::io_context ioc;
+  boost::beast::tcp_stream stream(ioc);
+  stream.connect({net::ip::make_address("127.0.0.1"), port()});
+  std::string pipeline;
+  for (int i = 0; i < 300; ++i) pipeline += "GET /v1/complexes HTTP/1.1\r\nHost: x\r\n\r\n";
+  boost::beast::error_code ec;
+  net::write(stream.socket(), net::buffer(pipeline), ec);
+  ExpectHealthy();  // others are served meanwhile
+  std::this_thread::sleep_for(milliseconds(3000));
+  std::string got;
+  char buf[1 << 16];
+  stream.expires_after(std::chrono::seconds(20));
+  for (;;) {
+    const size_t n = stream.read_some(net::buffer(buf), ec);
+    got.append(buf, n);
+    if (ec) break;
+  }
+  EXPECT_NE(ec, boost::beast::error::timeout);  // closed by the server, not left hanging
+  size_t answers = 0;
+  for (size_t at = 0; (at = got.find("HTTP/1.1 200", at)) != std::string::npos; ++at) ++answers;
+  EXPECT_LT(answers, 300u);
+  ExpectHealthy();
+}
+
 TEST(LimitsCap, ConnectionsBeyondTheCapAre503) {
   TempDir root;
   const std::string config = WriteTestConfig(root.path(),
