@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "engine/catalog_snapshot.h"
 #include "engine/need_writer.h"
@@ -130,6 +131,7 @@ class RecommenderImpl final : public Recommender {
   }
   Status PutComplex(const Complex& complex) override;
   Status DeleteComplex(std::string_view id) override;
+  Result<CatalogImport> ImportCatalog(std::vector<Complex> complexes, bool replace_all) override;
 
   void SetScoringConfig(std::shared_ptr<const ScoringConfig> config) override {
     std::lock_guard<std::mutex> lock(catalog_mu_);
@@ -501,6 +503,39 @@ Status RecommenderImpl::DeleteComplex(std::string_view id) {
   for (const Complex& c : state()->snapshot->complexes)
     if (c.id != id) complexes.push_back(c);
   return Rebuild(std::move(complexes), state()->config);
+}
+
+Result<CatalogImport> RecommenderImpl::ImportCatalog(std::vector<Complex> complexes,
+                                                    bool replace_all) {
+  std::lock_guard<std::mutex> lock(catalog_mu_);
+  const std::shared_ptr<const CatalogSnapshot> current = state()->snapshot;
+  CatalogImport summary;
+  std::unordered_set<std::string_view> incoming;
+  for (Complex& c : complexes) {
+    if (!incoming.insert(c.id).second) {
+      return Status::InvalidArgument("complex \"" + c.id + "\" is listed twice", "id");
+    }
+    for (Capability& cap : c.services) cap.complex_id = c.id;
+    ++(current->complex_by_id.contains(c.id) ? summary.replaced : summary.added);
+  }
+  std::vector<std::string> removed;
+  std::vector<Complex> next;
+  for (const Complex& c : current->complexes) {
+    if (incoming.contains(c.id)) continue;
+    if (replace_all) {
+      removed.push_back(c.id);
+    } else {
+      next.push_back(c);
+    }
+  }
+  IISC_RETURN_IF_ERROR(store_->WriteCatalog(complexes, removed));
+  summary.removed = static_cast<int64_t>(removed.size());
+  incoming.clear();  // views into `complexes`, which is moved next
+  next.insert(next.end(), std::make_move_iterator(complexes.begin()),
+              std::make_move_iterator(complexes.end()));
+  summary.total = static_cast<int64_t>(next.size());
+  IISC_RETURN_IF_ERROR(Rebuild(std::move(next), state()->config));
+  return summary;
 }
 
 DemandStats RecommenderImpl::Demand() const {

@@ -191,6 +191,14 @@ Status CheckDescription(const std::string& description, const NeedLimits& limits
         "must be 1 to " + std::to_string(limits.max_description_chars) + " characters", field);
   }
   if (IsBlank(description)) return Status::InvalidArgument("must not be blank", field);
+  // Free text has no use for NUL and the other C0 controls (tabs and line
+  // breaks excepted); they only break the logs and tools that show it.
+  for (const char c : limits.allow_control_characters ? std::string_view() : description) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7F) {
+      return Status::InvalidArgument("must not contain control characters", field);
+    }
+  }
   return Status::Ok();
 }
 

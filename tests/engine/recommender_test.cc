@@ -216,6 +216,64 @@ TEST_F(RecommenderTest, CatalogWritesAreVisibleToTheNextRequest) {
   EXPECT_EQ(engine_->DeleteComplex("iisc-test-ceramics").code(), StatusCode::kNotFound);
 }
 
+Complex CeramicsComplex(const std::string& id) {
+  Complex c;
+  c.id = id;
+  c.name = {"测试陶瓷综合体", "Test Ceramics Complex"};
+  c.county = "taishun";
+  c.level = "county";
+  c.fields = {"crafts_gifts"};
+  Capability cap;
+  cap.id = id + "/testing-1";
+  cap.type = "testing";
+  cap.institution = {"泰顺陶瓷釉料检测站", "Taishun Ceramic Glaze Lab"};
+  cap.fields = {"crafts_gifts"};
+  cap.description = {"陶瓷釉料铅镉溶出检测", "Lead and cadmium release tests of ceramic glazes"};
+  cap.capacity_per_month = 10;
+  cap.rating = 4.0;
+  cap.price_level = "subsidized";
+  c.services = {cap};
+  return c;
+}
+
+TEST_F(RecommenderTest, ImportMergesIntoTheCatalogAndCountsWhatChanged) {
+  const size_t before = engine_->ListComplexes(*engine_->Snapshot()).size();
+  const auto snapshot = engine_->Snapshot();
+  const Complex existing = *engine_->ListComplexes(*snapshot).at(0);
+  auto imported = engine_->ImportCatalog({CeramicsComplex("iisc-test-a"), existing}, false);
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_EQ(imported->added, 1);
+  EXPECT_EQ(imported->replaced, 1);
+  EXPECT_EQ(imported->removed, 0);
+  EXPECT_EQ(imported->total, static_cast<int64_t>(before + 1));
+  RecommendResponse resp = Ask("陶瓷釉料铅镉溶出", 3);
+  ASSERT_FALSE(resp.results.empty());
+  EXPECT_EQ(resp.results[0].capability->id, "iisc-test-a/testing-1");
+}
+
+TEST_F(RecommenderTest, ImportWithReplaceAllBecomesTheWholeCatalog) {
+  auto imported = engine_->ImportCatalog(
+      {CeramicsComplex("iisc-test-a"), CeramicsComplex("iisc-test-b")}, true);
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_EQ(imported->added, 2);
+  EXPECT_GT(imported->removed, 10);
+  EXPECT_EQ(imported->total, 2);
+  const auto snapshot = engine_->Snapshot();
+  ASSERT_EQ(engine_->ListComplexes(*snapshot).size(), 2u);
+  for (const Recommendation& r : Ask("检测", 10).results) {
+    EXPECT_TRUE(r.complex->id == "iisc-test-a" || r.complex->id == "iisc-test-b") << r.complex->id;
+  }
+}
+
+TEST_F(RecommenderTest, ImportListingAComplexTwiceChangesNothing) {
+  const size_t before = engine_->ListComplexes(*engine_->Snapshot()).size();
+  auto imported = engine_->ImportCatalog(
+      {CeramicsComplex("iisc-test-a"), CeramicsComplex("iisc-test-a")}, true);
+  ASSERT_FALSE(imported.ok());
+  EXPECT_EQ(imported.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->ListComplexes(*engine_->Snapshot()).size(), before);
+}
+
 TEST(RecommenderDurabilityTest, SubmittedNeedSurvivesReopen) {
   TempDir dir;
   auto taxonomy = LoadTaxonomy();

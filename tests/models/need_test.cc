@@ -107,6 +107,16 @@ TEST(NeedTest, DescriptionIsRequiredAndNotBlank) {
   ExpectInvalid(R"({"description": ["a"]})", "need.description");
 }
 
+TEST(NeedTest, DescriptionRefusesControlCharacters) {
+  ExpectInvalid(R"({"description": "a\u0000b"})", "need.description");
+  ExpectInvalid(R"({"description": "\u001b[31mred"})", "need.description");
+  ExpectInvalid(R"({"description": "del\u007f"})", "need.description");
+  EXPECT_TRUE(Parse(R"({"description": "line one\nline two\tand a tab\r\n"})").ok());
+  NeedLimits stored;
+  stored.allow_control_characters = true;
+  EXPECT_TRUE(Parse(R"({"description": "a\u0000b"})", stored).ok());
+}
+
 TEST(NeedTest, DescriptionLengthCountsCodePoints) {
   std::string chinese;
   for (int i = 0; i < 4000; ++i) chinese += "检";  // 12000 bytes, 4000 code points
