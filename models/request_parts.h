@@ -1,0 +1,22 @@
+// Where a need's text asks for one more thing. "做滑梯的，想找中东的采购商，
+// 再去参加个博览会" asks for buyers and, as a second request, for an expo;
+// "玩具出口欧盟做EN71检测" asks for one thing only, with the export as its
+// setting. The engine uses the parts to tell several wanted service types
+// from one type and the context around it.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace iisc {
+
+// Splits normalized text (NormalizeText: lower case, half-width) at additive
+// connectives -- 另外, 此外, 同时, 顺便, 还想, 也要, 再去, 以及, 和, "and also",
+// "as well as", "in addition", "plus", "and" -- and at list separators (；、;
+// line breaks). Commas and full stops are not boundaries: a sentence often
+// sets the scene before it asks ("我们有专利，想贷款" asks for a loan).
+// Returns the non-empty parts in order, as views into `normalized`; a text
+// without boundaries is one part.
+std::vector<std::string_view> SplitRequestParts(std::string_view normalized);
+
+}  // namespace iisc
