@@ -10,13 +10,26 @@
 
 namespace iisc {
 
-// Splits normalized text (NormalizeText: lower case, half-width) at additive
-// connectives -- 另外, 此外, 同时, 顺便, 还想, 也要, 再去, 以及, 和, "and also",
-// "as well as", "in addition", "plus", "and" -- and at list separators (；、;
-// line breaks). Commas and full stops are not boundaries: a sentence often
-// sets the scene before it asks ("我们有专利，想贷款" asks for a loan).
+struct RequestPart {
+  std::string_view text;
+  // The part asks for something, rather than describing the enterprise
+  // ("We make testing equipment and want a loan": only the second asks).
+  bool asks = false;
+};
+
+// Splits normalized text (NormalizeText: lower case, half-width) at
+// connectives -- additive ones (另外, 此外, 同时, 顺便, 还想, 也要, 再去, "and
+// also", "as well as", "in addition", "plus") and coordinating ones (和, 及,
+// 以及, "and", list separators ；、; line breaks). Commas and full stops are
+// not boundaries: a sentence often sets the scene before it asks
+// ("我们有专利，想贷款" asks for a loan).
+//
+// A part asks when it has a request word of its own (想, 需要, 申请, need,
+// want, looking for, ...), is next to an additive connective (还想 is "also
+// want": the part before asks too), or is coordinated with a part before it
+// that asks; when no part has a request word, every part asks.
 // Returns the non-empty parts in order, as views into `normalized`; a text
 // without boundaries is one part.
-std::vector<std::string_view> SplitRequestParts(std::string_view normalized);
+std::vector<RequestPart> SplitRequestParts(std::string_view normalized);
 
 }  // namespace iisc

@@ -233,12 +233,13 @@ class TextModelImpl final : public TextModel {
   // Which request parts of the text name each service type.
   void MarkRequestParts(std::string_view text, ConceptHits* concepts) const {
     std::string normalized = NormalizeText(text);
-    std::vector<std::string_view> parts = SplitRequestParts(normalized);
+    std::vector<RequestPart> parts = SplitRequestParts(normalized);
     concepts->service_type_parts.assign(num_types_, 0u);
     concepts->num_parts = static_cast<int>(parts.size());
     for (size_t i = 0; i < parts.size(); ++i) {
+      if (!parts[i].asks) continue;  // it describes the enterprise
       const uint32_t bit = uint32_t{1} << std::min<size_t>(i, 31);
-      std::string part(parts[i]);
+      std::string part(parts[i].text);
       matcher_.Match(part, analyzer_->Analyze(part), [&](uint32_t g, uint32_t, bool) {
         const Vocabulary::Group& group = vocabulary_.groups[g];
         if (group.kind == Vocabulary::Group::Kind::kServiceType && !group.weak && group.label >= 0) {

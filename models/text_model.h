@@ -62,8 +62,9 @@ struct ConceptHits {
   std::vector<float> weak_fields;    // the same from words marked weak
   std::vector<float> weak_service_types;
   // Queries only (FeaturizeQuery): bit i of a service type is set when one of
-  // its (not weak) words occurs in request part i of the text (see
-  // models/request_parts.h); parts past the 32nd share bit 31.
+  // its (not weak) words occurs in request part i of the text and that part
+  // asks for something (see models/request_parts.h); parts past the 32nd
+  // share bit 31.
   std::vector<uint32_t> service_type_parts;
   int num_parts = 0;
 };

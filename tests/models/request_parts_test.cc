@@ -10,10 +10,21 @@
 namespace iisc {
 namespace {
 
+std::vector<RequestPart> Split(const std::string& text) {
+  static thread_local std::string normalized;  // the parts point into it
+  normalized = NormalizeText(text);
+  return SplitRequestParts(normalized);
+}
+
 std::vector<std::string> Parts(const std::string& text) {
-  std::string normalized = NormalizeText(text);
   std::vector<std::string> out;
-  for (std::string_view p : SplitRequestParts(normalized)) out.emplace_back(p);
+  for (const RequestPart& p : Split(text)) out.emplace_back(p.text);
+  return out;
+}
+
+std::vector<bool> Asks(const std::string& text) {
+  std::vector<bool> out;
+  for (const RequestPart& p : Split(text)) out.push_back(p.asks);
   return out;
 }
 
@@ -24,7 +35,7 @@ TEST(RequestPartsTest, ATextWithoutBoundariesIsOnePart) {
   EXPECT_TRUE(Parts("").empty());
 }
 
-TEST(RequestPartsTest, AdditiveConnectivesStartANewRequest) {
+TEST(RequestPartsTest, ConnectivesStartANewPart) {
   EXPECT_EQ(Parts("想找中东的采购商，再去参加个博览会"),
             (std::vector<std::string>{"想找中东的采购商,", "参加个博览会"}));
   EXPECT_EQ(Parts("想做礼盒包装，另外扩产要贷款").size(), 2u);
@@ -58,6 +69,24 @@ TEST(RequestPartsTest, ListSeparatorsSplitAndEmptyPartsAreDropped) {
   EXPECT_EQ(Parts("检测、认证、专利").size(), 3u);
   EXPECT_EQ(Parts("检测\n\n专利").size(), 2u);
   EXPECT_EQ(Parts("另外；、").size(), 0u);
+}
+
+TEST(RequestPartsTest, APartDescribingTheEnterpriseDoesNotAsk) {
+  EXPECT_EQ(Asks("We make testing equipment and want a bank loan."), (std::vector<bool>{false, true}));
+  EXPECT_EQ(Asks("We design handbags and need a trademark registered"), (std::vector<bool>{false, true}));
+  EXPECT_EQ(Asks("做滑梯和游乐设施的，想找采购商，再去参加博览会"), (std::vector<bool>{false, true, true}));
+}
+
+TEST(RequestPartsTest, AdditiveAndCoordinatedPartsAsk) {
+  // After "另外" the part is a request of its own even without a verb.
+  EXPECT_EQ(Asks("想做包装设计，另外扩产贷款"), (std::vector<bool>{true, true}));
+  // "还想" is "also want": the part before asks too.
+  EXPECT_EQ(Asks("出口欧盟做检测，还想参加展会"), (std::vector<bool>{true, true}));
+  // Coordinated with a part that asks: "testing and a loan" are both wanted.
+  EXPECT_EQ(Asks("We need testing and a loan"), (std::vector<bool>{true, true}));
+  EXPECT_EQ(Asks("We'd like a booth, and a loan"), (std::vector<bool>{true, true}));
+  // Without any request word the whole text is the request.
+  EXPECT_EQ(Asks("展位补贴、贷款"), (std::vector<bool>{true, true}));
 }
 
 }  // namespace

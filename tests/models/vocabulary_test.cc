@@ -180,6 +180,13 @@ TEST_F(ConceptHitsTest, QueriesMarkTheRequestPartsOfEachType) {
   c = Concepts("断路器检测");
   EXPECT_EQ(c.num_parts, 1);
   EXPECT_EQ(c.service_type_parts[Type("testing")], 1u);
+
+  // A part that only describes the enterprise asks for nothing.
+  c = Concepts("我们做检测设备和仪器，想申请贷款");
+  EXPECT_EQ(c.num_parts, 2);
+  EXPECT_EQ(c.service_types[Type("testing")], 1.f);
+  EXPECT_EQ(c.service_type_parts[Type("testing")], 0u);
+  EXPECT_EQ(c.service_type_parts[Type("financing")], 2u);
 }
 
 }  // namespace
