@@ -236,6 +236,12 @@ class TextModelImpl final : public TextModel {
     std::vector<RequestPart> parts = SplitRequestParts(normalized);
     concepts->service_type_parts.assign(num_types_, 0u);
     concepts->num_parts = static_cast<int>(parts.size());
+    if (parts.size() == 1) {
+      // The whole text: its words are already counted.
+      for (size_t t = 0; t < num_types_ && parts[0].asks; ++t)
+        if (concepts->service_types[t] > 0) concepts->service_type_parts[t] = 1u;
+      return;
+    }
     for (size_t i = 0; i < parts.size(); ++i) {
       if (!parts[i].asks) continue;  // it describes the enterprise
       const uint32_t bit = uint32_t{1} << std::min<size_t>(i, 31);
