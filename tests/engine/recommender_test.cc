@@ -124,6 +124,29 @@ TEST_F(RecommenderTest, EnglishAndChineseNeedsFindTheSameService) {
   EXPECT_LE(en_rank, 3);
 }
 
+TEST_F(RecommenderTest, TheHelpAskedForOutweighsItsSetting) {
+  // "出口欧盟" is where the valves go; the need asks for testing. The pump and
+  // valve complex's export service matches the text as well as its lab does.
+  RecommendResponse resp = Ask("阀门出口欧盟，要做检测");
+  ASSERT_FALSE(resp.understanding.service_types.empty());
+  EXPECT_EQ(resp.understanding.service_types[0].id, "testing");
+  ASSERT_FALSE(resp.results.empty());
+  EXPECT_EQ(resp.results[0].capability->type, "testing");
+  EXPECT_EQ(resp.understanding.field.id, "pumps_valves");
+}
+
+TEST_F(RecommenderTest, EachSeparateRequestGetsItsServicesNearTheTop) {
+  RecommendResponse resp = Ask("做阀门的，想参加展会，另外还想申请贷款", 5);
+  std::set<std::string> inferred;
+  for (const InferredLabel& t : resp.understanding.service_types) inferred.insert(t.id);
+  EXPECT_TRUE(inferred.count("exhibition")) << "exhibition not inferred";
+  EXPECT_TRUE(inferred.count("financing")) << "financing not inferred";
+  std::set<std::string> top5;
+  for (const Recommendation& r : resp.results) top5.insert(r.capability->type);
+  EXPECT_TRUE(top5.count("exhibition"));
+  EXPECT_TRUE(top5.count("financing"));
+}
+
 TEST_F(RecommenderTest, GivenFieldAndTypesAreUsedAsIs) {
   RecommendRequest req;
   req.need.description = "想找人帮忙";
