@@ -5,6 +5,8 @@
 
 #include <simdjson.h>
 
+#include "models/json_validate.h"
+
 namespace iisc {
 
 namespace od = simdjson::ondemand;
@@ -109,7 +111,9 @@ Status ParseFilters(od::value& value, const Taxonomy& taxonomy, Filters* filters
                       &filters->service_types);
     } else if (key == "fields") {
       s = ParseIdList(v, taxonomy, IdKind::kField, "filters.fields", &filters->fields);
-    }  // other members are ignored, as everywhere in the contract
+    } else if (!CheckWellFormed(v).ok()) {  // other members are ignored, if well-formed
+      return NotJson();
+    }
     IISC_RETURN_IF_ERROR(s);
   }
   return Status::Ok();
@@ -204,6 +208,8 @@ Result<RecommendRequest> ParseRecommendRequest(std::string& body, const Taxonomy
       IISC_RETURN_IF_ERROR(ParseK(value, limits, &request.k));
     } else if (key == "filters") {
       IISC_RETURN_IF_ERROR(ParseFilters(value, taxonomy, &request.filters));
+    } else if (!CheckWellFormed(value).ok()) {  // unknown members are ignored, if well-formed
+      return NotJson();
     }
   }
   if (!have_need) return Status::InvalidArgument("need is required", "need");
