@@ -14,9 +14,17 @@ Status Malformed(simdjson::error_code error) {
 
 }  // namespace
 
+simdjson::error_code TypeOf(ondemand::value& value, ondemand::json_type* type) {
+  if (const auto error = value.type().get(*type)) return error;
+  if (*type != ondemand::json_type::null) return simdjson::SUCCESS;
+  bool is_null = false;
+  if (const auto error = value.is_null().get(is_null)) return error;
+  return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+}
+
 Status CheckWellFormed(ondemand::value& value) {
   ondemand::json_type type;
-  if (const auto error = value.type().get(type)) return Malformed(error);
+  if (const auto error = TypeOf(value, &type)) return Malformed(error);
   simdjson::error_code error = simdjson::SUCCESS;
   switch (type) {
     case ondemand::json_type::array: {
@@ -56,11 +64,8 @@ Status CheckWellFormed(ondemand::value& value) {
       error = value.get_bool().get(flag);
       break;
     }
-    case ondemand::json_type::null: {
-      bool is_null = false;
-      if (!(error = value.is_null().get(is_null)) && !is_null) error = simdjson::N_ATOM_ERROR;
-      break;
-    }
+    case ondemand::json_type::null:
+      break;  // TypeOf checked the atom
   }
   return error ? Malformed(error) : Status::Ok();
 }

@@ -12,6 +12,12 @@
 
 namespace iisc {
 
+// The type of `value`. On-demand parsing tells it from the first character
+// alone; here a null is also checked to be exactly the atom, so "nul&l" is an
+// error rather than an absent member. Callers that take null for "absent"
+// must use this instead of value.type().
+simdjson::error_code TypeOf(simdjson::ondemand::value& value, simdjson::ondemand::json_type* type);
+
 // Walks `value` completely. InvalidArgument ("malformed JSON: ...", no
 // field) when any part of it is not well-formed JSON.
 Status CheckWellFormed(simdjson::ondemand::value& value);

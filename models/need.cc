@@ -51,7 +51,7 @@ bool IsBlank(std::string_view utf8_text) {
 Status ReadOptionalString(ondemand::value& value, const std::string& field, std::string* out,
                           bool* present) {
   ondemand::json_type type;
-  if (const auto error = value.type().get(type)) return Malformed(error);
+  if (const auto error = TypeOf(value, &type)) return Malformed(error);
   *present = type != ondemand::json_type::null;
   if (!*present) return Status::Ok();
   std::string_view text;
@@ -78,7 +78,7 @@ Status ReadTaxonomyId(ondemand::value& value, const std::string& field, const ch
 Status ReadServiceTypes(ondemand::value& value, const std::string& field,
                         const Taxonomy* taxonomy, std::vector<std::string>* out) {
   ondemand::json_type type;
-  if (const auto error = value.type().get(type)) return Malformed(error);
+  if (const auto error = TypeOf(value, &type)) return Malformed(error);
   if (type == ondemand::json_type::null) return Status::Ok();
   if (type != ondemand::json_type::array) {
     return Status::InvalidArgument("must be an array of service type ids", field);
@@ -105,7 +105,7 @@ Status ReadServiceTypes(ondemand::value& value, const std::string& field,
 
 Status ReadEnterprise(ondemand::value& value, const std::string& field, Need* need) {
   ondemand::json_type type;
-  if (const auto error = value.type().get(type)) return Malformed(error);
+  if (const auto error = TypeOf(value, &type)) return Malformed(error);
   if (type == ondemand::json_type::null) return Status::Ok();
   if (type != ondemand::json_type::object) return Status::InvalidArgument("must be an object", field);
   ondemand::object object;

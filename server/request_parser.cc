@@ -43,7 +43,7 @@ Status ParseK(od::value& value, const RequestLimits& limits, int* k) {
   const std::string message =
       "k must be an integer between 1 and " + std::to_string(limits.max_k);
   od::json_type type;
-  if (value.type().get(type) != simdjson::SUCCESS) return NotJson();
+  if (TypeOf(value, &type) != simdjson::SUCCESS) return NotJson();
   if (type == od::json_type::null) return Status::Ok();  // same as absent
   int64_t n = 0;
   if (type != od::json_type::number || value.get_int64().get(n) != simdjson::SUCCESS ||
@@ -69,7 +69,7 @@ bool KnownId(const Taxonomy& taxonomy, IdKind kind, std::string_view id) {
 Status ParseIdList(od::value& value, const Taxonomy& taxonomy, IdKind kind,
                    const std::string& field, std::vector<std::string>* out) {
   od::json_type type;
-  if (value.type().get(type) != simdjson::SUCCESS) return NotJson();
+  if (TypeOf(value, &type) != simdjson::SUCCESS) return NotJson();
   if (type == od::json_type::null) return Status::Ok();
   od::array array;
   if (type != od::json_type::array || value.get_array().get(array) != simdjson::SUCCESS) {
@@ -90,7 +90,7 @@ Status ParseIdList(od::value& value, const Taxonomy& taxonomy, IdKind kind,
 
 Status ParseFilters(od::value& value, const Taxonomy& taxonomy, Filters* filters) {
   od::json_type type;
-  if (value.type().get(type) != simdjson::SUCCESS) return NotJson();
+  if (TypeOf(value, &type) != simdjson::SUCCESS) return NotJson();
   if (type == od::json_type::null) return Status::Ok();
   od::object object;
   if (type != od::json_type::object || value.get_object().get(object) != simdjson::SUCCESS) {

@@ -134,6 +134,14 @@ TEST_F(RequestParserTest, MalformedMembersThatAreNotReadAreRefused) {
                   .ok());
 }
 
+TEST_F(RequestParserTest, OnlyTheExactAtomNullMeansAbsent) {
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"k":nul&l})"), "");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"filters":nullx})"), "");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"filters":{"fields":nul}})"), "");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x","county":nul&l}})"), "");
+  EXPECT_TRUE(Parse(R"({"need":{"description":"x"},"k":null,"filters":{"fields":null}})").ok());
+}
+
 TEST_F(RequestParserTest, DepthLimit) {
   std::string deep = R"({"need":{"description":"x"},"extra":)";
   for (int i = 0; i < 40; ++i) deep += "[";
