@@ -131,16 +131,14 @@ std::optional<size_t> ParseRequest(std::string_view input, HttpRequest* out) {
   while (!parser.is_done()) {
     const size_t n = parser.put(boost::asio::buffer(input.data() + used, input.size() - used), ec);
     used += n;
-    if (ec == http::error::need_more) {
-      if (used == input.size() || n == 0) {
-        parser.put_eof(ec);
-        if (ec || !parser.is_done()) return std::nullopt;
-        break;
-      }
-      ec = {};
-      continue;
+    if (ec && ec != http::error::need_more) return std::nullopt;
+    ec = {};
+    if (n == 0) {
+      // No progress: the input ends inside the message (or the parser needs
+      // to see the end of the stream to know the body is complete).
+      parser.put_eof(ec);
+      if (ec || !parser.is_done()) return std::nullopt;
     }
-    if (ec) return std::nullopt;
   }
   *out = parser.release();
   return used;
