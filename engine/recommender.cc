@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "engine/catalog_snapshot.h"
 #include "engine/need_writer.h"
@@ -149,13 +150,20 @@ class RecommenderImpl final : public Recommender {
   // Recommend, also handing back the need's dense vector when asked.
   Result<RecommendResponse> RecommendWith(const RecommendRequest& request,
                                           FeatureVector* need_vector) const;
-  std::shared_ptr<const EngineState> state() const { return state_.load(std::memory_order_acquire); }
+  std::shared_ptr<const EngineState> state() const {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    return state_;
+  }
   void Publish(std::shared_ptr<const CatalogSnapshot> snapshot, std::shared_ptr<const ScoringConfig> config) {
     auto s = std::make_shared<EngineState>();
     s->tables = std::make_shared<ScoringTables>(ScoringTables::Build(*taxonomy_, *config));
     s->snapshot = std::move(snapshot);
     s->config = std::move(config);
-    state_.store(std::move(s), std::memory_order_release);
+    std::shared_ptr<const EngineState> old;
+    {
+      std::lock_guard<std::mutex> lock(state_mu_);
+      old = std::exchange(state_, std::move(s));
+    }  // the old state is released outside the lock
   }
 
   // Features of every capability with `model`; vectors stored under the same
@@ -173,7 +181,13 @@ class RecommenderImpl final : public Recommender {
   RecommenderOptions options_;
   std::shared_ptr<const Analyzer> analyzer_;
   Vocabulary vocabulary_;
-  std::atomic<std::shared_ptr<const EngineState>> state_;
+  // Not std::atomic<std::shared_ptr>: GCC 12's load() releases its internal
+  // lock with a relaxed store after reading the pointer, a data race in the
+  // C++ memory model (ThreadSanitizer reports it) which on weakly ordered CPUs
+  // could pair one state's pointer with another's reference count. The lock
+  // is held only to copy a shared_ptr.
+  mutable std::mutex state_mu_;
+  std::shared_ptr<const EngineState> state_;  // GUARDED_BY(state_mu_)
   std::mutex catalog_mu_;  // serializes catalog writes and config swaps
   std::unique_ptr<NeedWriter> writer_;
 
