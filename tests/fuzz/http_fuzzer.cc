@@ -37,8 +37,9 @@ namespace http = boost::beast::http;
 constexpr size_t kMaxBodyBytes = 1 << 20;
 constexpr size_t kMaxHeaderBytes = 16 << 10;
 constexpr int kMaxRequestsPerInput = 4;
-// Far above any real answer time; beyond it the handler has lost the reply.
-constexpr std::chrono::seconds kReplyDeadline{30};
+// Far above any real answer time and below the fuzzer's -timeout: beyond it
+// the handler has lost the reply.
+constexpr std::chrono::seconds kReplyDeadline{20};
 
 struct Service {
   std::unique_ptr<Recommender> engine;
