@@ -19,6 +19,7 @@
 #include "engine/recommender.h"
 #include "engine/scoring_config.h"
 #include "engine/store.h"
+#include "forwarding_store.h"
 
 namespace iisc {
 namespace {
@@ -41,9 +42,9 @@ class TempDir {
 };
 
 // A real store that records the size of every need batch it is given.
-class BatchRecordingStore final : public Store {
+class BatchRecordingStore final : public testing::ForwardingStore {
  public:
-  explicit BatchRecordingStore(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
+  using ForwardingStore::ForwardingStore;
 
   std::vector<size_t> batches() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -55,36 +56,10 @@ class BatchRecordingStore final : public Store {
       std::lock_guard<std::mutex> lock(mu_);
       batches_.push_back(needs.size());
     }
-    return inner_->PutNeeds(needs);
+    return ForwardingStore::PutNeeds(needs);
   }
-  Status PutComplex(const Complex& c) override { return inner_->PutComplex(c); }
-  Status DeleteComplex(std::string_view id) override { return inner_->DeleteComplex(id); }
-  Result<Complex> GetComplex(std::string_view id) const override { return inner_->GetComplex(id); }
-  Result<std::vector<Complex>> ListComplexes() const override { return inner_->ListComplexes(); }
-  Status PutFeatures(const std::vector<std::pair<std::string, FeatureVector>>& batch) override {
-    return inner_->PutFeatures(batch);
-  }
-  Result<std::optional<FeatureVector>> GetFeatures(std::string_view key) const override {
-    return inner_->GetFeatures(key);
-  }
-  Status ScanFeatures(const std::function<Status(std::string_view, const FeatureVector&)>& visit)
-      const override {
-    return inner_->ScanFeatures(visit);
-  }
-  Result<StoredNeed> GetNeed(std::string_view id) const override { return inner_->GetNeed(id); }
-  Status ScanNeeds(const std::function<Status(const StoredNeed&)>& visit) const override {
-    return inner_->ScanNeeds(visit);
-  }
-  Result<std::optional<std::string>> GetMeta(std::string_view key) const override {
-    return inner_->GetMeta(key);
-  }
-  Status PutMeta(std::string_view key, std::string_view value) override {
-    return inner_->PutMeta(key, value);
-  }
-  Status Checkpoint(const std::string& dir) override { return inner_->Checkpoint(dir); }
 
  private:
-  std::unique_ptr<Store> inner_;
   mutable std::mutex mu_;
   std::vector<size_t> batches_;
 };
