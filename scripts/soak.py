@@ -278,6 +278,16 @@ def main():
     baseline = statistics.median(after_warmup[:window]) if after_warmup else None
     final = statistics.median(after_warmup[-window:]) if after_warmup else None
     growth_mb = (final - baseline) / 1024 if after_warmup else None
+    # Least-squares slope over the second half: a plateau (caches and memtables
+    # full) is near 0, a leak stays positive.
+    late = [(t, rss) for t, rss in samples if t >= args.duration / 2]
+    slope = None
+    if len(late) >= 3:
+        mean_t = statistics.fmean(t for t, _ in late)
+        mean_r = statistics.fmean(r for _, r in late)
+        var_t = sum((t - mean_t) ** 2 for t, _ in late)
+        if var_t > 0:
+            slope = sum((t - mean_t) * (r - mean_r) for t, r in late) / var_t * 60 / 1024
     requests = sum(len(v) for v in stats.latency.values())
     errors = sum(stats.errors.values())
     report = {
@@ -295,6 +305,7 @@ def main():
             "final": round(final / 1024, 1) if final else None,
             "max": round(max(r for _, r in samples) / 1024, 1) if samples else None,
             "growth": round(growth_mb, 1) if growth_mb is not None else None,
+            "second_half_slope_mib_per_min": round(slope, 2) if slope is not None else None,
             "bound": args.max_rss_growth_mb,
             "samples": len(samples),
         },
