@@ -112,7 +112,7 @@ std::vector<LabeledNeed> LoadNeeds(const std::string& path, const Taxonomy& taxo
     if (doc["relevant"].get_object().get(relevant)) fail("no relevant");
     for (auto field : relevant) {
       std::string_view key;
-      int64_t grade;
+      int64_t grade = 0;
       if (field.unescaped_key().get(key) || field.value().get_int64().get(grade)) fail("bad relevant");
       n.grades[std::string(key)] = static_cast<int>(grade);
     }

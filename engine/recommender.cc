@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "engine/catalog_snapshot.h"
 #include "engine/need_writer.h"
@@ -28,6 +29,10 @@ namespace {
 // one strong match is not outvoted by many weak ones.
 constexpr size_t kFirstStageHits = 6;
 constexpr int kDemandTopN = 3;  // a need loads the capacity of its top services
+// Metadata key marking the loading of the seed catalog into an empty store.
+constexpr std::string_view kSeedStateKey = "seed_catalog";
+constexpr std::string_view kSeedInProgress = "loading";
+constexpr std::string_view kSeedComplete = "loaded";
 
 int64_t NowUnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -151,13 +156,20 @@ class RecommenderImpl final : public Recommender {
   // Recommend, also handing back the need's dense vector when asked.
   Result<RecommendResponse> RecommendWith(const RecommendRequest& request,
                                           FeatureVector* need_vector) const;
-  std::shared_ptr<const EngineState> state() const { return state_.load(std::memory_order_acquire); }
+  std::shared_ptr<const EngineState> state() const {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    return state_;
+  }
   void Publish(std::shared_ptr<const CatalogSnapshot> snapshot, std::shared_ptr<const ScoringConfig> config) {
     auto s = std::make_shared<EngineState>();
     s->tables = std::make_shared<ScoringTables>(ScoringTables::Build(*taxonomy_, *config));
     s->snapshot = std::move(snapshot);
     s->config = std::move(config);
-    state_.store(std::move(s), std::memory_order_release);
+    std::shared_ptr<const EngineState> old;
+    {
+      std::lock_guard<std::mutex> lock(state_mu_);
+      old = std::exchange(state_, std::move(s));
+    }  // the old state is released outside the lock
   }
 
   // Features of every capability with `model`; vectors stored under the same
@@ -175,7 +187,13 @@ class RecommenderImpl final : public Recommender {
   RecommenderOptions options_;
   std::shared_ptr<const Analyzer> analyzer_;
   Vocabulary vocabulary_;
-  std::atomic<std::shared_ptr<const EngineState>> state_;
+  // Not std::atomic<std::shared_ptr>: GCC 12's load() releases its internal
+  // lock with a relaxed store after reading the pointer, a data race in the
+  // C++ memory model (ThreadSanitizer reports it) which on weakly ordered CPUs
+  // could pair one state's pointer with another's reference count. The lock
+  // is held only to copy a shared_ptr.
+  mutable std::mutex state_mu_;
+  std::shared_ptr<const EngineState> state_;  // GUARDED_BY(state_mu_)
   std::mutex catalog_mu_;  // serializes catalog writes and config swaps
   std::unique_ptr<NeedWriter> writer_;
 
@@ -282,7 +300,17 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
 
   auto complexes = store_->ListComplexes();
   if (!complexes.ok()) return complexes.status();
-  if (complexes->empty() && !options_.seed_catalog_path.empty()) {
+  // The seed is written one complex at a time, between two marks; a start
+  // that finds the first mark alone was killed in the middle and writes the
+  // whole seed again, rather than take what is there for the catalog.
+  auto seed_state = store_->GetMeta(kSeedStateKey);
+  if (!seed_state.ok()) return seed_state.status();
+  const bool seed_interrupted = seed_state->value_or("") == kSeedInProgress;
+  if (seed_interrupted && options_.seed_catalog_path.empty()) {
+    return Status::InvalidArgument("the seed catalog was not completely loaded; start with the "
+                                   "seed catalog configured to finish it");
+  }
+  if ((complexes->empty() || seed_interrupted) && !options_.seed_catalog_path.empty()) {
     std::ifstream in(options_.seed_catalog_path, std::ios::binary);
     if (!in) return Status::InvalidArgument("cannot read seed catalog " + options_.seed_catalog_path);
     std::stringstream buf;
@@ -291,7 +319,9 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
     if (!parsed.ok()) {
       return Status::InvalidArgument("seed catalog " + options_.seed_catalog_path + ": " + parsed.status().message());
     }
+    IISC_RETURN_IF_ERROR(store_->PutMeta(kSeedStateKey, kSeedInProgress));
     for (const Complex& c : *parsed) IISC_RETURN_IF_ERROR(store_->PutComplex(c));
+    IISC_RETURN_IF_ERROR(store_->PutMeta(kSeedStateKey, kSeedComplete));
     complexes = std::move(parsed);
   }
 

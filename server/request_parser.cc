@@ -6,6 +6,8 @@
 
 #include <simdjson.h>
 
+#include "models/json_validate.h"
+
 namespace iisc {
 
 namespace od = simdjson::ondemand;
@@ -42,7 +44,7 @@ Status ParseK(od::value& value, const RequestLimits& limits, int* k) {
   const std::string message =
       "k must be an integer between 1 and " + std::to_string(limits.max_k);
   od::json_type type;
-  if (value.type().get(type) != simdjson::SUCCESS) return NotJson();
+  if (TypeOf(value, &type) != simdjson::SUCCESS) return NotJson();
   if (type == od::json_type::null) return Status::Ok();  // same as absent
   int64_t n = 0;
   if (type != od::json_type::number || value.get_int64().get(n) != simdjson::SUCCESS ||
@@ -68,7 +70,7 @@ bool KnownId(const Taxonomy& taxonomy, IdKind kind, std::string_view id) {
 Status ParseIdList(od::value& value, const Taxonomy& taxonomy, IdKind kind,
                    const std::string& field, std::vector<std::string>* out) {
   od::json_type type;
-  if (value.type().get(type) != simdjson::SUCCESS) return NotJson();
+  if (TypeOf(value, &type) != simdjson::SUCCESS) return NotJson();
   if (type == od::json_type::null) return Status::Ok();
   od::array array;
   if (type != od::json_type::array || value.get_array().get(array) != simdjson::SUCCESS) {
@@ -89,7 +91,7 @@ Status ParseIdList(od::value& value, const Taxonomy& taxonomy, IdKind kind,
 
 Status ParseFilters(od::value& value, const Taxonomy& taxonomy, Filters* filters) {
   od::json_type type;
-  if (value.type().get(type) != simdjson::SUCCESS) return NotJson();
+  if (TypeOf(value, &type) != simdjson::SUCCESS) return NotJson();
   if (type == od::json_type::null) return Status::Ok();
   od::object object;
   if (type != od::json_type::object || value.get_object().get(object) != simdjson::SUCCESS) {
@@ -110,7 +112,9 @@ Status ParseFilters(od::value& value, const Taxonomy& taxonomy, Filters* filters
                       &filters->service_types);
     } else if (key == "fields") {
       s = ParseIdList(v, taxonomy, IdKind::kField, "filters.fields", &filters->fields);
-    }  // other members are ignored, as everywhere in the contract
+    } else if (!CheckWellFormed(v).ok()) {  // other members are ignored, if well-formed
+      return NotJson();
+    }
     IISC_RETURN_IF_ERROR(s);
   }
   return Status::Ok();
@@ -222,6 +226,8 @@ Result<RecommendRequest> ParseRecommendRequest(std::string& body, const Taxonomy
       IISC_RETURN_IF_ERROR(ParseK(value, limits, &request.k));
     } else if (key == "filters") {
       IISC_RETURN_IF_ERROR(ParseFilters(value, taxonomy, &request.filters));
+    } else if (!CheckWellFormed(value).ok()) {  // unknown members are ignored, if well-formed
+      return NotJson();
     }
   }
   if (!have_need) return Status::InvalidArgument("need is required", "need");

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "engine/scoring_config.h"
+#include "forwarding_store.h"
 
 namespace iisc {
 namespace {
@@ -346,6 +347,51 @@ TEST(RecommenderDurabilityTest, SubmittedNeedSurvivesReopen) {
   EXPECT_FALSE((*engine)->CheckNeedToken(*stored, ""));
   EXPECT_EQ((*engine)->GetNeed("need-unknown").status().code(), StatusCode::kNotFound);
   EXPECT_EQ((*engine)->Demand().total_needs, 1);
+}
+
+// A store whose catalog writes stop working after `budget` of them, as if the
+// process had been killed there.
+class DyingStore final : public testing::ForwardingStore {
+ public:
+  DyingStore(std::unique_ptr<Store> inner, int budget)
+      : ForwardingStore(std::move(inner)), budget_(budget) {}
+  Status PutComplex(const Complex& c) override {
+    if (budget_-- <= 0) return Status::IOError("killed");
+    return ForwardingStore::PutComplex(c);
+  }
+
+ private:
+  int budget_;
+};
+
+// The first start writes the demo catalog one complex at a time; a kill in
+// the middle must not leave a partial catalog that later starts take for the
+// whole one.
+TEST(RecommenderDurabilityTest, AnInterruptedSeedIsCompletedAtTheNextStart) {
+  TempDir dir;
+  auto taxonomy = LoadTaxonomy();
+  auto scoring = LoadScoring(*taxonomy);
+  {
+    auto store = OpenRocksStore(dir.path(), StoreOptions{});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto engine = Recommender::Open(std::make_unique<DyingStore>(std::move(*store), 10), taxonomy,
+                                    scoring, DemoOptions());
+    ASSERT_FALSE(engine.ok());
+  }
+  auto store = OpenRocksStore(dir.path(), StoreOptions{});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto engine = Recommender::Open(std::move(*store), taxonomy, scoring, DemoOptions());
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  EXPECT_EQ((*engine)->ListComplexes(*(*engine)->Snapshot()).size(), 36u);
+
+  // A catalog the bureau changed after a complete seed is left as it is.
+  ASSERT_TRUE((*engine)->DeleteComplex("iisc-yueqing-electrical").ok());
+  engine->reset();
+  auto reopened_store = OpenRocksStore(dir.path(), StoreOptions{});
+  ASSERT_TRUE(reopened_store.ok());
+  auto reopened = Recommender::Open(std::move(*reopened_store), taxonomy, scoring, DemoOptions());
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ((*reopened)->ListComplexes(*(*reopened)->Snapshot()).size(), 35u);
 }
 
 }  // namespace

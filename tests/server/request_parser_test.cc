@@ -118,6 +118,30 @@ TEST_F(RequestParserTest, BrokenJsonBlamesNoField) {
   EXPECT_EQ(FieldOf("{\"need\":{\"description\":\"\xff\xfe\"}}"), "");  // invalid UTF-8
 }
 
+// The on-demand parser skips members it does not read; skipped or not, a
+// body that is not JSON is refused (found by the need_request fuzzer).
+TEST_F(RequestParserTest, MalformedMembersThatAreNotReadAreRefused) {
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"extra":{"a":"b"]})"), "");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"extra":[1,,2]})"), "");
+  EXPECT_EQ(FieldOf(R"({"extra":tru,"need":{"description":"x"}})"), "");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"filters":{"other":{"a":1]}})"), "");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"k":3,"felitrs":{"counties":["yueqing"],)"
+                    R"("enterprise":{"name":"Actrical"]}})"),
+            "");
+  // Well-formed unknown members are still ignored.
+  EXPECT_TRUE(Parse(R"({"need":{"description":"x"},"extra":{"a":[1,{"b":null}]},)"
+                    R"("filters":{"other":[true]}})")
+                  .ok());
+}
+
+TEST_F(RequestParserTest, OnlyTheExactAtomNullMeansAbsent) {
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"k":nul&l})"), "");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"filters":nullx})"), "");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"filters":{"fields":nul}})"), "");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x","county":nul&l}})"), "");
+  EXPECT_TRUE(Parse(R"({"need":{"description":"x"},"k":null,"filters":{"fields":null}})").ok());
+}
+
 TEST_F(RequestParserTest, DepthLimit) {
   std::string deep = R"({"need":{"description":"x"},"extra":)";
   for (int i = 0; i < 40; ++i) deep += "[";

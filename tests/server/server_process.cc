@@ -56,6 +56,11 @@ ServerProcess::~ServerProcess() {
 }
 
 std::string ServerProcess::Start() {
+  const std::string error = Spawn();
+  return error.empty() ? WaitUntilListening() : error;
+}
+
+std::string ServerProcess::Spawn() {
   int fds[2];
   if (pipe(fds) != 0) return "pipe failed";
   posix_spawn_file_actions_t actions;
@@ -92,7 +97,10 @@ std::string ServerProcess::Start() {
     return "cannot start " + binary + ": " + std::strerror(rc);
   }
   stdout_fd_ = fds[0];
+  return "";
+}
 
+std::string ServerProcess::WaitUntilListening() {
   // The engine fits its text model at start; allow it time on a busy machine.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   std::string out;

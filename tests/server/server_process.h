@@ -48,6 +48,9 @@ class ServerProcess {
   // Starts iisc-server on 127.0.0.1:0 and waits for its "listening on" line.
   // Returns an empty string on success, else what went wrong.
   std::string Start();
+  // The two halves of Start, for tests that act while the server starts up.
+  std::string Spawn();
+  std::string WaitUntilListening();
   // Sends `signal` and waits; returns the exit code (or 128 + signal number).
   int Stop(int signal);
   void Signal(int signal);
