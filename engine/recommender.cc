@@ -29,10 +29,6 @@ namespace {
 // one strong match is not outvoted by many weak ones.
 constexpr size_t kFirstStageHits = 6;
 constexpr int kDemandTopN = 3;  // a need loads the capacity of its top services
-// Metadata key marking the loading of the seed catalog into an empty store.
-constexpr std::string_view kSeedStateKey = "seed_catalog";
-constexpr std::string_view kSeedInProgress = "loading";
-constexpr std::string_view kSeedComplete = "loaded";
 
 int64_t NowUnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -300,17 +296,9 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
 
   auto complexes = store_->ListComplexes();
   if (!complexes.ok()) return complexes.status();
-  // The seed is written one complex at a time, between two marks; a start
-  // that finds the first mark alone was killed in the middle and writes the
-  // whole seed again, rather than take what is there for the catalog.
-  auto seed_state = store_->GetMeta(kSeedStateKey);
-  if (!seed_state.ok()) return seed_state.status();
-  const bool seed_interrupted = seed_state->value_or("") == kSeedInProgress;
-  if (seed_interrupted && options_.seed_catalog_path.empty()) {
-    return Status::InvalidArgument("the seed catalog was not completely loaded; start with the "
-                                   "seed catalog configured to finish it");
-  }
-  if ((complexes->empty() || seed_interrupted) && !options_.seed_catalog_path.empty()) {
+  // The seed goes in as one atomic write, so a start killed in the middle
+  // leaves an empty store that the next start seeds again, never a part of it.
+  if (complexes->empty() && !options_.seed_catalog_path.empty()) {
     std::ifstream in(options_.seed_catalog_path, std::ios::binary);
     if (!in) return Status::InvalidArgument("cannot read seed catalog " + options_.seed_catalog_path);
     std::stringstream buf;
@@ -319,9 +307,7 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
     if (!parsed.ok()) {
       return Status::InvalidArgument("seed catalog " + options_.seed_catalog_path + ": " + parsed.status().message());
     }
-    IISC_RETURN_IF_ERROR(store_->PutMeta(kSeedStateKey, kSeedInProgress));
-    for (const Complex& c : *parsed) IISC_RETURN_IF_ERROR(store_->PutComplex(c));
-    IISC_RETURN_IF_ERROR(store_->PutMeta(kSeedStateKey, kSeedComplete));
+    IISC_RETURN_IF_ERROR(store_->WriteCatalog(*parsed, {}));
     complexes = std::move(parsed);
   }
 
