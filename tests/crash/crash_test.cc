@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
@@ -76,7 +77,8 @@ class CrashTest : public ::testing::Test {
   // Starts the server on the shared data directory; false (with a failure)
   // when it does not come up.
   bool StartServer() {
-    server_ = std::make_unique<ServerProcess>(data_.path());
+    server_ = std::make_unique<ServerProcess>(data_.path(), std::map<std::string, std::string>{},
+                                              config_);
     const std::string error = server_->Start();
     EXPECT_EQ(error, "");
     if (!error.empty()) return false;
@@ -180,6 +182,12 @@ class CrashTest : public ::testing::Test {
   }
 
   TempDir data_;
+  TempDir config_dir_;
+  // The clients and the checks all come from one address, faster than the
+  // per-client rate limit allows; this test is about durability, so the
+  // limit is off.
+  const std::string config_ =
+      WriteTestConfig(config_dir_.path(), "[access]\nrate_limit_per_second = 0\n");
   std::unique_ptr<ServerProcess> server_;
   std::atomic<uint16_t> port_{0};
   std::mutex mu_;
