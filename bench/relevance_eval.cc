@@ -2,9 +2,12 @@
 // Recommender the server uses, over an in-memory store seeded with the
 // catalog) and prints nDCG@5, Success@1/@5, complex Hit@1 and MRR@10, overall
 // and per tag, for the full hybrid scorer and, in the same run, a lexical-only
-// baseline and one ablation per component.
+// baseline and one ablation per component; one table per needs file.
 //
-//   iisc-eval [--needs FILE] [--config-dir DIR] [--data-dir DIR] [--verbose]
+//   iisc-eval [--needs FILE]... [--config-dir DIR] [--data-dir DIR] [--verbose]
+//
+// --needs may be repeated: one engine, one table per file (default:
+// data/eval/public.jsonl).
 
 #include <simdjson.h>
 
@@ -109,7 +112,7 @@ std::vector<LabeledNeed> LoadNeeds(const std::string& path, const Taxonomy& taxo
     if (doc["relevant"].get_object().get(relevant)) fail("no relevant");
     for (auto field : relevant) {
       std::string_view key;
-      int64_t grade;
+      int64_t grade = 0;
       if (field.unescaped_key().get(key) || field.value().get_int64().get(grade)) fail("bad relevant");
       n.grades[std::string(key)] = static_cast<int>(grade);
     }
@@ -207,11 +210,36 @@ std::shared_ptr<const ScoringConfig> WithWeights(const ScoringConfig& base, cons
   return c;
 }
 
+void PrintRuns(std::vector<RunResult>& runs, size_t num_needs, const std::string& needs_path,
+               const std::string& scoring_version, bool separate) {
+  if (separate) std::printf("\n");
+  std::printf("needs: %zu from %s\nscoring: %s\n\n", num_needs, needs_path.c_str(), scoring_version.c_str());
+  std::set<std::string> tags;
+  for (const auto& [t, m] : runs[0].by_tag) tags.insert(t);
+  std::printf("%-16s %-14s %5s %7s %7s %7s %8s %7s\n", "run", "tag", "n", "nDCG@5", "S@1", "S@5", "cHit@1", "MRR@10");
+  for (const RunResult& r : runs) {
+    for (const std::string& t : tags) {
+      if (r.name != "hybrid" && r.name != "lexical" && t != "all") continue;  // ablations: overall only
+      auto it = r.by_tag.find(t);
+      if (it == r.by_tag.end()) continue;
+      Metrics m = it->second.Mean();
+      std::printf("%-16s %-14s %5d %7.3f %7.3f %7.3f %8.3f %7.3f\n", r.name.c_str(), t.c_str(), m.count, m.ndcg5,
+                  m.success1, m.success5, m.complex_hit1, m.mrr10);
+    }
+  }
+  std::printf("\nhybrid / lexical nDCG@5:");
+  for (const std::string& t : tags) {
+    double h = runs[0].by_tag[t].Mean().ndcg5, l = runs[1].by_tag[t].Mean().ndcg5;
+    std::printf("  %s %.2fx", t.c_str(), l > 0 ? h / l : 0.0);
+  }
+  std::printf("\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string root = IISC_SOURCE_DIR;
-  std::string needs_path = root + "/data/eval/public.jsonl";
+  std::vector<std::string> needs_paths;
   std::string config_dir = root + "/configs";
   std::string data_dir = root + "/data";
   bool verbose = false, ablations = true, oracle = false;
@@ -224,7 +252,7 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--needs") needs_path = next();
+    if (a == "--needs") needs_paths.push_back(next());
     else if (a == "--config-dir") config_dir = next();
     else if (a == "--data-dir") data_dir = next();
     else if (a == "--verbose") verbose = true;
@@ -232,7 +260,7 @@ int main(int argc, char** argv) {
     else if (a == "--oracle-understanding") oracle = true;
     else {
       std::fprintf(stderr,
-                   "usage: iisc-eval [--needs FILE] [--config-dir DIR] [--data-dir DIR] [--verbose] [--no-ablations]\n"
+                   "usage: iisc-eval [--needs FILE]... [--config-dir DIR] [--data-dir DIR] [--verbose] [--no-ablations]\n"
                    "                 [--oracle-understanding]\n");
       return a == "--help" ? 0 : 2;
     }
@@ -257,7 +285,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", engine.status().ToString().c_str());
     return 2;
   }
-  std::vector<LabeledNeed> needs = LoadNeeds(needs_path, *tax, oracle);
+  if (needs_paths.empty()) needs_paths.push_back(root + "/data/eval/public.jsonl");
   const ScoringConfig& base = **scoring;
 
   // The lexical-only baseline: BM25 over words and Chinese bigrams of the
@@ -275,40 +303,24 @@ int main(int argc, char** argv) {
   auto lexical_config = WithWeights(base, lexical, "lexical-only");
   std::const_pointer_cast<ScoringConfig>(lexical_config)->max_results_per_complex = 0;
 
-  std::vector<RunResult> runs;
-  runs.push_back(Evaluate("hybrid", **engine, *scoring, needs, verbose));
-  runs.push_back(Evaluate("lexical", **bm25_engine, lexical_config, needs, false));
-  runs.push_back(Evaluate("lexical+vocab", **engine, lexical_config, needs, false));
-  if (ablations) {
-    for (int c = 0; c < kNumComponents; ++c) {
-      if (base.weights[c] == 0) continue;
-      ComponentWeights w = base.weights;
-      w[c] = 0;
-      runs.push_back(Evaluate(std::string("-") + ComponentName(static_cast<Component>(c)), **engine,
-                              WithWeights(base, w, std::string("no-") + ComponentName(static_cast<Component>(c))),
-                              needs, false));
+  for (size_t set = 0; set < needs_paths.size(); ++set) {
+    const std::string& needs_path = needs_paths[set];
+    std::vector<LabeledNeed> needs = LoadNeeds(needs_path, *tax, oracle);
+    std::vector<RunResult> runs;
+    runs.push_back(Evaluate("hybrid", **engine, *scoring, needs, verbose));
+    runs.push_back(Evaluate("lexical", **bm25_engine, lexical_config, needs, false));
+    runs.push_back(Evaluate("lexical+vocab", **engine, lexical_config, needs, false));
+    if (ablations) {
+      for (int c = 0; c < kNumComponents; ++c) {
+        if (base.weights[c] == 0) continue;
+        ComponentWeights w = base.weights;
+        w[c] = 0;
+        runs.push_back(Evaluate(std::string("-") + ComponentName(static_cast<Component>(c)), **engine,
+                                WithWeights(base, w, std::string("no-") + ComponentName(static_cast<Component>(c))),
+                                needs, false));
+      }
     }
+    PrintRuns(runs, needs.size(), needs_path, base.version, set > 0);
   }
-
-  std::printf("needs: %zu from %s\nscoring: %s\n\n", needs.size(), needs_path.c_str(), base.version.c_str());
-  std::set<std::string> tags;
-  for (const auto& [t, m] : runs[0].by_tag) tags.insert(t);
-  std::printf("%-16s %-14s %5s %7s %7s %7s %8s %7s\n", "run", "tag", "n", "nDCG@5", "S@1", "S@5", "cHit@1", "MRR@10");
-  for (const RunResult& r : runs) {
-    for (const std::string& t : tags) {
-      if (r.name != "hybrid" && r.name != "lexical" && t != "all") continue;  // ablations: overall only
-      auto it = r.by_tag.find(t);
-      if (it == r.by_tag.end()) continue;
-      Metrics m = it->second.Mean();
-      std::printf("%-16s %-14s %5d %7.3f %7.3f %7.3f %8.3f %7.3f\n", r.name.c_str(), t.c_str(), m.count, m.ndcg5,
-                  m.success1, m.success5, m.complex_hit1, m.mrr10);
-    }
-  }
-  std::printf("\nhybrid / lexical nDCG@5:");
-  for (const std::string& t : tags) {
-    double h = runs[0].by_tag[t].Mean().ndcg5, l = runs[1].by_tag[t].Mean().ndcg5;
-    std::printf("  %s %.2fx", t.c_str(), l > 0 ? h / l : 0.0);
-  }
-  std::printf("\n");
   return 0;
 }

@@ -23,18 +23,8 @@ class MemoryStore final : public Store {
 
   Status PutComplex(const Complex& complex) override {
     IISC_RETURN_IF_ERROR(store_keys::ValidateComplexKeys(complex));
-    Complex without_services = complex;
-    without_services.services.clear();
-    std::set<std::string_view> listed;
-    for (const Capability& capability : complex.services) listed.insert(capability.id);
     std::unique_lock lock(mutex_);
-    EraseCapabilitiesLocked(complex.id, listed);
-    for (const Capability& capability : complex.services) {
-      Capability stored = capability;
-      stored.complex_id = complex.id;
-      capabilities_.insert_or_assign(capability.id, std::move(stored));
-    }
-    complexes_.insert_or_assign(complex.id, std::move(without_services));
+    PutComplexLocked(complex);
     return Status::Ok();
   }
 
@@ -46,6 +36,18 @@ class MemoryStore final : public Store {
     }
     EraseCapabilitiesLocked(complex_id, {});
     complexes_.erase(it);
+    return Status::Ok();
+  }
+
+  Status WriteCatalog(const std::vector<Complex>& put,
+                      const std::vector<std::string>& remove) override {
+    for (const Complex& complex : put) IISC_RETURN_IF_ERROR(store_keys::ValidateComplexKeys(complex));
+    std::unique_lock lock(mutex_);
+    for (const std::string& id : remove) {
+      EraseCapabilitiesLocked(id, {});
+      complexes_.erase(id);
+    }
+    for (const Complex& complex : put) PutComplexLocked(complex);
     return Status::Ok();
   }
 
@@ -142,6 +144,21 @@ class MemoryStore final : public Store {
   }
 
  private:
+  // REQUIRES: mutex_ held exclusively; the keys validated.
+  void PutComplexLocked(const Complex& complex) {
+    Complex without_services = complex;
+    without_services.services.clear();
+    std::set<std::string_view> listed;
+    for (const Capability& capability : complex.services) listed.insert(capability.id);
+    EraseCapabilitiesLocked(complex.id, listed);
+    for (const Capability& capability : complex.services) {
+      Capability stored = capability;
+      stored.complex_id = complex.id;
+      capabilities_.insert_or_assign(capability.id, std::move(stored));
+    }
+    complexes_.insert_or_assign(complex.id, std::move(without_services));
+  }
+
   // Removes the complex's capabilities that are not in `keep`, with their
   // vectors; kept ones retain their vectors. REQUIRES: mutex_ held exclusively.
   void EraseCapabilitiesLocked(std::string_view complex_id,

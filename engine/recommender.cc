@@ -10,6 +10,8 @@
 #include <sstream>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
+#include <utility>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -119,6 +121,7 @@ class RecommenderImpl final : public Recommender {
   }
   Status PutComplex(const Complex& complex) override;
   Status DeleteComplex(std::string_view id) override;
+  Result<CatalogImport> ImportCatalog(std::vector<Complex> complexes, bool replace_all) override;
 
   void SetScoringConfig(std::shared_ptr<const ScoringConfig> config) override {
     std::lock_guard<std::mutex> lock(catalog_mu_);
@@ -139,14 +142,21 @@ class RecommenderImpl final : public Recommender {
   // rows when asked.
   Result<RecommendResponse> RecommendWith(const RecommendRequest& request, FeatureVector* need_vector,
                                           std::vector<uint32_t>* rows) const;
-  std::shared_ptr<const EngineState> state() const { return state_.load(std::memory_order_acquire); }
+  std::shared_ptr<const EngineState> state() const {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    return state_;
+  }
   void Publish(std::shared_ptr<const CatalogSnapshot> snapshot, std::shared_ptr<const ScoringConfig> config) {
     auto s = std::make_shared<EngineState>();
     s->tables = std::make_shared<ScoringTables>(ScoringTables::Build(*taxonomy_, *config));
     s->ranking = std::make_shared<RankingTables>(RankingTables::Build(*snapshot, *config));
     s->snapshot = std::move(snapshot);
     s->config = std::move(config);
-    state_.store(std::move(s), std::memory_order_release);
+    std::shared_ptr<const EngineState> old;
+    {
+      std::lock_guard<std::mutex> lock(state_mu_);
+      old = std::exchange(state_, std::move(s));
+    }  // the old state is released outside the lock
   }
 
   // Features of every capability with `model`; vectors stored under the same
@@ -164,7 +174,13 @@ class RecommenderImpl final : public Recommender {
   RecommenderOptions options_;
   std::shared_ptr<const Analyzer> analyzer_;
   Vocabulary vocabulary_;
-  std::atomic<std::shared_ptr<const EngineState>> state_;
+  // Not std::atomic<std::shared_ptr>: GCC 12's load() releases its internal
+  // lock with a relaxed store after reading the pointer, a data race in the
+  // C++ memory model (ThreadSanitizer reports it) which on weakly ordered CPUs
+  // could pair one state's pointer with another's reference count. The lock
+  // is held only to copy a shared_ptr.
+  mutable std::mutex state_mu_;
+  std::shared_ptr<const EngineState> state_;  // GUARDED_BY(state_mu_)
   std::mutex catalog_mu_;  // serializes catalog writes and config swaps
   std::unique_ptr<NeedWriter> writer_;
 
@@ -317,6 +333,8 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
 
   auto complexes = store_->ListComplexes();
   if (!complexes.ok()) return complexes.status();
+  // The seed goes in as one atomic write, so a start killed in the middle
+  // leaves an empty store that the next start seeds again, never a part of it.
   if (complexes->empty() && !options_.seed_catalog_path.empty()) {
     std::ifstream in(options_.seed_catalog_path, std::ios::binary);
     if (!in) return Status::InvalidArgument("cannot read seed catalog " + options_.seed_catalog_path);
@@ -326,7 +344,7 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
     if (!parsed.ok()) {
       return Status::InvalidArgument("seed catalog " + options_.seed_catalog_path + ": " + parsed.status().message());
     }
-    for (const Complex& c : *parsed) IISC_RETURN_IF_ERROR(store_->PutComplex(c));
+    IISC_RETURN_IF_ERROR(store_->WriteCatalog(*parsed, {}));
     complexes = std::move(parsed);
   }
 
@@ -485,6 +503,39 @@ Status RecommenderImpl::DeleteComplex(std::string_view id) {
   for (const Complex& c : state()->snapshot->complexes)
     if (c.id != id) complexes.push_back(c);
   return Rebuild(std::move(complexes), state()->config);
+}
+
+Result<CatalogImport> RecommenderImpl::ImportCatalog(std::vector<Complex> complexes,
+                                                    bool replace_all) {
+  std::lock_guard<std::mutex> lock(catalog_mu_);
+  const std::shared_ptr<const CatalogSnapshot> current = state()->snapshot;
+  CatalogImport summary;
+  std::unordered_set<std::string_view> incoming;
+  for (Complex& c : complexes) {
+    if (!incoming.insert(c.id).second) {
+      return Status::InvalidArgument("complex \"" + c.id + "\" is listed twice", "id");
+    }
+    for (Capability& cap : c.services) cap.complex_id = c.id;
+    ++(current->complex_by_id.contains(c.id) ? summary.replaced : summary.added);
+  }
+  std::vector<std::string> removed;
+  std::vector<Complex> next;
+  for (const Complex& c : current->complexes) {
+    if (incoming.contains(c.id)) continue;
+    if (replace_all) {
+      removed.push_back(c.id);
+    } else {
+      next.push_back(c);
+    }
+  }
+  IISC_RETURN_IF_ERROR(store_->WriteCatalog(complexes, removed));
+  summary.removed = static_cast<int64_t>(removed.size());
+  incoming.clear();  // views into `complexes`, which is moved next
+  next.insert(next.end(), std::make_move_iterator(complexes.begin()),
+              std::make_move_iterator(complexes.end()));
+  summary.total = static_cast<int64_t>(next.size());
+  IISC_RETURN_IF_ERROR(Rebuild(std::move(next), state()->config));
+  return summary;
 }
 
 DemandStats RecommenderImpl::Demand() const {

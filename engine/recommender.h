@@ -103,6 +103,14 @@ struct SubmittedNeed {
   RecommendResponse recommendations;
 };
 
+// What a catalog import changed.
+struct CatalogImport {
+  int64_t added = 0;     // complexes that were not in the catalog
+  int64_t replaced = 0;  // complexes that were, now replaced whole
+  int64_t removed = 0;   // complexes dropped (replace_all only)
+  int64_t total = 0;     // complexes in the catalog afterwards
+};
+
 // Supply against demand, for the bureau.
 struct DemandStats {
   struct Row {
@@ -144,6 +152,12 @@ class Recommender {
                                      std::string_view id) const = 0;
   virtual Status PutComplex(const Complex& complex) = 0;
   virtual Status DeleteComplex(std::string_view id) = 0;
+  // Inserts or replaces every complex of `complexes` (validated, distinct ids)
+  // in one atomic store write and rebuilds the index once, so no request sees
+  // half of an import. With replace_all the complexes not listed are removed:
+  // the import becomes the whole catalog.
+  virtual Result<CatalogImport> ImportCatalog(std::vector<Complex> complexes,
+                                              bool replace_all) = 0;
 
   // Swaps the scoring weights for the following requests.
   virtual void SetScoringConfig(std::shared_ptr<const ScoringConfig> config) = 0;

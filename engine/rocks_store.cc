@@ -100,6 +100,7 @@ Status DecodeStoredNeedMembers(simdjson::ondemand::object& object, StoredNeed* s
   // time; reading back checks the structure only.
   NeedLimits unlimited;
   unlimited.max_description_chars = std::numeric_limits<size_t>::max();
+  unlimited.allow_control_characters = true;
   Result<Need> need = ParseNeed(need_value, /*taxonomy=*/nullptr, unlimited, "need.");
   if (!need.ok()) return Status::Corruption(need.status().ToString());
   stored->need = std::move(need).value();
@@ -205,29 +206,30 @@ class RocksStore final : public Store {
   }
 
   Status PutComplex(const Complex& complex) override {
-    IISC_RETURN_IF_ERROR(store_keys::ValidateComplexKeys(complex));
-    std::set<std::string_view> listed;
-    for (const Capability& capability : complex.services) listed.insert(capability.id);
+    return WriteCatalog({complex}, {});
+  }
 
+  Status WriteCatalog(const std::vector<Complex>& put,
+                      const std::vector<std::string>& remove) override {
+    for (const Complex& complex : put) IISC_RETURN_IF_ERROR(store_keys::ValidateComplexKeys(complex));
     // Serialized so two writers of one complex cannot both miss a stale capability.
     std::lock_guard lock(catalog_write_mutex_);
     rocksdb::WriteBatch batch;
-    Result<std::vector<std::string>> existing = CapabilityIds(complex.id, rocksdb::ReadOptions());
-    if (!existing.ok()) return existing.status();
-    for (const std::string& id : *existing) {
-      if (listed.contains(id)) continue;
-      IISC_RETURN_IF_ERROR(FromRocks(batch.Delete(capabilities_, id), "batching a delete"));
-      IISC_RETURN_IF_ERROR(FromRocks(batch.Delete(features_, id), "batching a delete"));
+    for (const std::string& id : remove) {
+      Result<std::vector<std::string>> existing = CapabilityIds(id, rocksdb::ReadOptions());
+      if (!existing.ok()) return existing.status();
+      IISC_RETURN_IF_ERROR(FromRocks(batch.Delete(complexes_, id), "batching a delete"));
+      for (const std::string& capability : *existing) {
+        IISC_RETURN_IF_ERROR(FromRocks(batch.Delete(capabilities_, capability), "batching a delete"));
+        IISC_RETURN_IF_ERROR(FromRocks(batch.Delete(features_, capability), "batching a delete"));
+      }
     }
-    IISC_RETURN_IF_ERROR(FromRocks(
-        batch.Put(complexes_, complex.id, ComplexToJson(complex, /*include_services=*/false)),
-        "batching a put"));
-    for (const Capability& capability : complex.services) {
-      IISC_RETURN_IF_ERROR(FromRocks(
-          batch.Put(capabilities_, capability.id, CapabilityToJson(capability)), "batching a put"));
-    }
-    return FromRocks(db_->Write(CatalogWriteOptions(), &batch),
-                     "writing complex \"" + complex.id + "\"");
+    for (const Complex& complex : put) IISC_RETURN_IF_ERROR(BatchPutComplex(complex, &batch));
+    if (batch.Count() == 0) return Status::Ok();
+    const std::string what = put.size() == 1 && remove.empty()
+                                 ? "writing complex \"" + put[0].id + "\""
+                                 : "writing the catalog";
+    return FromRocks(db_->Write(CatalogWriteOptions(), &batch), what);
   }
 
   Status DeleteComplex(std::string_view complex_id) override {
@@ -387,6 +389,28 @@ class RocksStore final : public Store {
     rocksdb::WriteOptions write;
     write.sync = true;
     return write;
+  }
+
+  // Adds `complex` to `batch`, with deletes of its stored capabilities that
+  // it no longer lists. REQUIRES: catalog_write_mutex_ held.
+  Status BatchPutComplex(const Complex& complex, rocksdb::WriteBatch* batch) const {
+    std::set<std::string_view> listed;
+    for (const Capability& capability : complex.services) listed.insert(capability.id);
+    Result<std::vector<std::string>> existing = CapabilityIds(complex.id, rocksdb::ReadOptions());
+    if (!existing.ok()) return existing.status();
+    for (const std::string& id : *existing) {
+      if (listed.contains(id)) continue;
+      IISC_RETURN_IF_ERROR(FromRocks(batch->Delete(capabilities_, id), "batching a delete"));
+      IISC_RETURN_IF_ERROR(FromRocks(batch->Delete(features_, id), "batching a delete"));
+    }
+    IISC_RETURN_IF_ERROR(FromRocks(
+        batch->Put(complexes_, complex.id, ComplexToJson(complex, /*include_services=*/false)),
+        "batching a put"));
+    for (const Capability& capability : complex.services) {
+      IISC_RETURN_IF_ERROR(FromRocks(
+          batch->Put(capabilities_, capability.id, CapabilityToJson(capability)), "batching a put"));
+    }
+    return Status::Ok();
   }
 
   // Ids of the stored capabilities of `complex_id`, in key order.

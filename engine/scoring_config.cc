@@ -122,6 +122,11 @@ void ReadSettings(TomlSection root, ScoringConfig* config) {
 
   TomlSection inference = root.Table("inference");
   inference.Number("min_confidence", 0.0, 1.0, &config->inference_min_confidence);
+  inference.Number("type_word_share", 0.0, 1.0, &config->inference_type_word_share);
+  inference.Number("named_type_floor", 0.0, 1.0, &config->inference_named_type_floor);
+  inference.Number("separate_request_floor", 0.0, 1.0, &config->inference_separate_request_floor);
+  // Above 0: the field weight is divided by it.
+  inference.Number("field_full_confidence", 0.05, 1.0, &config->inference_field_full_confidence);
 
   TomlSection diversity = root.Table("diversity");
   diversity.IntegerAs("max_results_per_complex", 0, 100, &config->max_results_per_complex);

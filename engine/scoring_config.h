@@ -74,6 +74,18 @@ struct ScoringConfig {
   double priority_normal = 0.0;
   // Minimum confidence for an inferred field or service type to be used.
   double inference_min_confidence = 0.35;
+  // How much the need's own words decide its service type, against the types
+  // of the services its text matches best (0..1; the rest is theirs).
+  double inference_type_word_share = 0.33;
+  // Least weight of a service type the need names in words of its own
+  // ("检测", "loan"), relative to the likeliest type.
+  double inference_named_type_floor = 0.4;
+  // Least weight of each type named in a request of its own, when the need
+  // makes several ("..., 另外还想贷款", "... and also a booth").
+  double inference_separate_request_floor = 0.9;
+  // An inferred field this likely counts as fully matched; a less likely one
+  // in proportion (the field component is its confidence / this).
+  double inference_field_full_confidence = 0.7;
   // Diversity: at most this many results per complex (0 = unlimited).
   int max_results_per_complex = 3;
 

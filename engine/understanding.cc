@@ -1,40 +1,149 @@
 #include "engine/understanding.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace iisc {
 namespace {
 
-// Shares of vocabulary evidence against the votes of the best-matching
-// services. Field words are specific ("断路器" says electrical), so they weigh
-// more; service-type words are often context ("出口" in "出口欧盟做检测" asks
-// for testing, not export help), so the services the text matches decide more.
-constexpr float kFieldKeywordShare = 0.7f;
-constexpr float kTypeKeywordShare = 0.25f;
+// Share of vocabulary evidence against the votes of the best-matching
+// services for the field. Field words are specific ("断路器" says
+// electrical), so they weigh more than type words do
+// (ScoringConfig::inference_type_word_share).
+constexpr float kFieldWordShare = 0.7f;
+// Weak words ("出口", "包装": the setting or the object of a need rather than
+// its subject) count this much of a word, however many there are.
+constexpr float kWeakWord = 0.5f;
+// ... and weak field words this much more again when another field has a word
+// of its own: "礼盒包装" in a tea grower's need is about tea.
+constexpr float kWeakFieldBesideNamed = 0.2f;
+// Votes for a type the need names no word of, when it names another: product
+// nouns make all services of one complex match, whatever their type, and
+// must not outvote what the need asks for. Not zero: the vocabulary misses
+// many ways of asking.
+constexpr float kUnnamedTypeVotes = 0.6f;
 
-// Mixes vocabulary evidence and feedback votes into a distribution. Either
-// source may be silent; then the other decides alone.
-std::vector<float> Mix(const std::vector<float>& keyword, const std::vector<float>& votes,
-                       float keyword_share) {
-  float ks = std::accumulate(keyword.begin(), keyword.end(), 0.f);
-  float vs = std::accumulate(votes.begin(), votes.end(), 0.f);
-  std::vector<float> p(keyword.size(), 0.f);
-  float total = (ks > 0 ? keyword_share : 0.f) + (vs > 0 ? 1 - keyword_share : 0.f);
-  if (total <= 0) return p;
-  for (size_t i = 0; i < p.size(); ++i) {
-    float k = ks > 0 ? keyword[i] / ks : 0.f;
-    float v = vs > 0 ? votes[i] / vs : 0.f;
-    p[i] = (keyword_share * k + (1 - keyword_share) * v) / total;
-  }
-  return p;
-}
+// Evidence of n distinct words of a field or type: more words, surer, with
+// diminishing returns.
+float WordEvidence(float n) { return n > 0 ? std::sqrt(n) : 0.f; }
+
+float Sum(const std::vector<float>& v) { return std::accumulate(v.begin(), v.end(), 0.f); }
 
 size_t ArgMax(const std::vector<float>& v) {
   return static_cast<size_t>(std::max_element(v.begin(), v.end()) - v.begin());
 }
 
+std::vector<float> Resized(const std::vector<float>& v, size_t n) {
+  std::vector<float> out(v);
+  out.resize(n, 0.f);
+  return out;
+}
+
 }  // namespace
+
+std::vector<float> MixEvidence(const std::vector<float>& words, const std::vector<float>& votes,
+                               float word_share) {
+  float ws = Sum(words), vs = Sum(votes);
+  std::vector<float> p(words.size(), 0.f);
+  float total = (ws > 0 ? word_share : 0.f) + (vs > 0 ? 1 - word_share : 0.f);
+  if (total <= 0) return p;
+  for (size_t i = 0; i < p.size(); ++i) {
+    float w = ws > 0 ? words[i] / ws : 0.f;
+    float v = vs > 0 && i < votes.size() ? votes[i] / vs : 0.f;
+    p[i] = (word_share * w + (1 - word_share) * v) / total;
+  }
+  return p;
+}
+
+bool AsksSeparately(std::span<const uint32_t> type_parts) {
+  uint32_t seen = 0;
+  for (uint32_t parts : type_parts) {
+    if (parts == 0) continue;
+    // A type in a part no earlier type is in, or missing from one they are in.
+    if (seen != 0 && ((parts & ~seen) != 0 || (seen & ~parts) != 0)) return true;
+    seen |= parts;
+  }
+  return false;
+}
+
+std::vector<float> FieldWordEvidence(const ConceptHits& concepts, size_t num_fields) {
+  std::vector<float> strong = Resized(concepts.fields, num_fields);
+  std::vector<float> weak = Resized(concepts.weak_fields, num_fields);
+  size_t named = static_cast<size_t>(std::count_if(strong.begin(), strong.end(), [](float n) { return n > 0; }));
+  std::vector<float> evidence(num_fields, 0.f);
+  for (size_t f = 0; f < num_fields; ++f) {
+    bool other_named = named > (strong[f] > 0 ? 1u : 0u);
+    float weak_weight = kWeakWord * (other_named ? kWeakFieldBesideNamed : 1.f);
+    evidence[f] = WordEvidence(strong[f]) + weak_weight * std::min(1.f, weak[f]);
+  }
+  return evidence;
+}
+
+std::vector<float> TypeWordEvidence(const ConceptHits& concepts, size_t num_types) {
+  std::vector<float> strong = Resized(concepts.service_types, num_types);
+  std::vector<float> weak = Resized(concepts.weak_service_types, num_types);
+  std::vector<float> evidence(num_types, 0.f);
+  for (size_t t = 0; t < num_types; ++t) {
+    evidence[t] = WordEvidence(strong[t]) + kWeakWord * std::min(1.f, weak[t]);
+  }
+  return evidence;
+}
+
+std::vector<float> InferTypeWeights(const ConceptHits& concepts, std::vector<float> votes,
+                                    const ScoringConfig& config, std::vector<float>* confidence) {
+  const size_t num_types = votes.size();
+  std::vector<float> named = Resized(concepts.service_types, num_types);
+  std::vector<float> words = TypeWordEvidence(concepts, num_types);
+  if (std::any_of(named.begin(), named.end(), [](float n) { return n > 0; })) {
+    for (size_t t = 0; t < num_types; ++t)
+      if (named[t] == 0) votes[t] *= kUnnamedTypeVotes;
+  }
+  // The less the text says, the more its best matches decide: weak words
+  // alone get part of the words' share.
+  const float said = std::min(1.f, Sum(words));
+  std::vector<float> p = MixEvidence(words, votes, static_cast<float>(config.inference_type_word_share) * said);
+
+  // Several types may be wanted at once: each keeps its strength relative to
+  // the strongest, weak ones are dropped, named ones never.
+  std::vector<float> weight(num_types, 0.f);
+  const float top = num_types > 0 ? p[ArgMax(p)] : 0.f;
+  if (top > 0) {
+    const float min_relative = static_cast<float>(config.inference_min_confidence);
+    for (size_t t = 0; t < num_types; ++t) {
+      if (p[t] >= min_relative * top) weight[t] = p[t] / top;
+      if (named[t] > 0) weight[t] = std::max(weight[t], static_cast<float>(config.inference_named_type_floor));
+    }
+    // Separate requests ("..., 另外还要贷款"): every type asked for in a part
+    // of its own is wanted, not just the strongest.
+    std::vector<uint32_t> parts = concepts.service_type_parts;
+    parts.resize(num_types, 0u);
+    if (AsksSeparately(parts)) {
+      for (size_t t = 0; t < num_types; ++t) {
+        if (parts[t] != 0) {
+          weight[t] = std::max(weight[t], static_cast<float>(config.inference_separate_request_floor));
+        }
+      }
+    }
+  }
+  if (confidence != nullptr) {
+    confidence->assign(num_types, 0.f);
+    for (size_t t = 0; t < num_types; ++t) (*confidence)[t] = weight[t] * top;
+  }
+  return weight;
+}
+
+std::vector<float> FieldWeights(const std::vector<float>& p, const ScoringConfig& config) {
+  std::vector<float> weight(p.size(), 0.f);
+  if (p.empty()) return weight;
+  // The likeliest field counts fully once it is likely enough, the others in
+  // proportion; the weights still sum to at most 1 / field_full_confidence,
+  // so a general service never passes a specialist of the likeliest field.
+  const float full = static_cast<float>(config.inference_field_full_confidence);
+  const float scale = 1.f / std::max(p[ArgMax(p)], full);
+  for (size_t f = 0; f < p.size(); ++f) weight[f] = p[f] * scale;
+  return weight;
+}
 
 Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
                              std::span<const FirstStageHit> top_hits,
@@ -66,23 +175,20 @@ Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
   if (!need.field.empty()) {
     s.field_weight.assign(num_fields, 0.f);
     int f = taxonomy.FieldIndex(need.field);
-    if (f >= 0) s.field_weight[f] = 1.f;
+    if (f >= 0) {
+      s.field_weight[f] = 1.f;
+      s.category = taxonomy.fields()[f].category;
+    }
     u.report.field = {need.field, 1.0};
   } else {
-    std::vector<float> keyword(concepts.fields);
-    keyword.resize(num_fields, 0.f);
-    s.field_weight = Mix(keyword, field_votes, kFieldKeywordShare);
-    size_t best = ArgMax(s.field_weight);
-    if (s.field_weight[best] > 0) {
-      u.report.field = {taxonomy.fields()[best].id, s.field_weight[best]};
+    std::vector<float> p = MixEvidence(FieldWordEvidence(concepts, num_fields), field_votes, kFieldWordShare);
+    size_t best = ArgMax(p);
+    if (p[best] > 0) {
+      u.report.field = {taxonomy.fields()[best].id, p[best]};
       u.report.field_inferred = true;
     }
-  }
-  {
-    size_t best = ArgMax(s.field_weight);
-    if (s.field_weight[best] >= config.inference_min_confidence) {
-      s.category = taxonomy.fields()[best].category;
-    }
+    if (p[best] >= config.inference_min_confidence) s.category = taxonomy.fields()[best].category;
+    s.field_weight = FieldWeights(p, config);
   }
 
   if (!need.service_types.empty()) {
@@ -93,21 +199,14 @@ Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
       u.report.service_types.push_back({t, 1.0});
     }
   } else {
-    std::vector<float> keyword(concepts.service_types);
-    keyword.resize(num_types, 0.f);
-    std::vector<float> p = Mix(keyword, type_votes, kTypeKeywordShare);
-    // Several types may be wanted at once: each keeps its strength relative
-    // to the strongest, and weak ones are dropped.
-    s.type_weight.assign(num_types, 0.f);
-    float top = p[ArgMax(p)];
+    std::vector<float> confidence;
+    s.type_weight = InferTypeWeights(concepts, type_votes, config, &confidence);
     std::vector<std::pair<float, size_t>> ranked;
     for (size_t t = 0; t < num_types; ++t) {
-      if (top > 0 && p[t] >= config.inference_min_confidence * top) {
-        s.type_weight[t] = p[t] / top;
-        ranked.emplace_back(p[t], t);
-      }
+      if (s.type_weight[t] > 0) ranked.emplace_back(confidence[t], t);
     }
-    std::sort(ranked.rbegin(), ranked.rend());
+    std::sort(ranked.begin(), ranked.end(),
+              [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
     for (const auto& [conf, t] : ranked) {
       u.report.service_types.push_back({taxonomy.service_types()[t].id, conf});
     }

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "models/json_reader.h"
+#include "models/json_validate.h"
 #include "models/json_writer.h"
 #include "models/text.h"
 #include "models/utf8.h"
@@ -46,64 +47,11 @@ bool IsBlank(std::string_view utf8_text) {
   return true;
 }
 
-// Walks a value the need does not use. On-demand parsing skips unread values
-// without checking them, and malformed JSON must be rejected wherever it is.
-Status CheckWellFormed(ondemand::value& value) {
-  ondemand::json_type type;
-  if (const auto error = value.type().get(type)) return Malformed(error);
-  simdjson::error_code error = simdjson::SUCCESS;
-  switch (type) {
-    case ondemand::json_type::array: {
-      ondemand::array array;
-      if ((error = value.get_array().get(array))) break;
-      for (auto item : array) {
-        ondemand::value element;
-        if ((error = std::move(item).get(element))) break;
-        IISC_RETURN_IF_ERROR(CheckWellFormed(element));
-      }
-      break;
-    }
-    case ondemand::json_type::object: {
-      ondemand::object object;
-      if ((error = value.get_object().get(object))) break;
-      for (auto member : object) {
-        ondemand::field entry;
-        if ((error = std::move(member).get(entry))) break;
-        std::string_view key;
-        if ((error = entry.unescaped_key().get(key))) break;
-        IISC_RETURN_IF_ERROR(CheckWellFormed(entry.value()));
-      }
-      break;
-    }
-    case ondemand::json_type::number: {
-      ondemand::number number;
-      error = value.get_number().get(number);
-      break;
-    }
-    case ondemand::json_type::string: {
-      std::string_view text;
-      error = value.get_string().get(text);
-      break;
-    }
-    case ondemand::json_type::boolean: {
-      bool flag;
-      error = value.get_bool().get(flag);
-      break;
-    }
-    case ondemand::json_type::null: {
-      bool is_null = false;
-      if (!(error = value.is_null().get(is_null)) && !is_null) error = simdjson::N_ATOM_ERROR;
-      break;
-    }
-  }
-  return error ? Malformed(error) : Status::Ok();
-}
-
 // Reads a string or null (absent). `*present` tells which.
 Status ReadOptionalString(ondemand::value& value, const std::string& field, std::string* out,
                           bool* present) {
   ondemand::json_type type;
-  if (const auto error = value.type().get(type)) return Malformed(error);
+  if (const auto error = TypeOf(value, &type)) return Malformed(error);
   *present = type != ondemand::json_type::null;
   if (!*present) return Status::Ok();
   std::string_view text;
@@ -130,7 +78,7 @@ Status ReadTaxonomyId(ondemand::value& value, const std::string& field, const ch
 Status ReadServiceTypes(ondemand::value& value, const std::string& field,
                         const Taxonomy* taxonomy, std::vector<std::string>* out) {
   ondemand::json_type type;
-  if (const auto error = value.type().get(type)) return Malformed(error);
+  if (const auto error = TypeOf(value, &type)) return Malformed(error);
   if (type == ondemand::json_type::null) return Status::Ok();
   if (type != ondemand::json_type::array) {
     return Status::InvalidArgument("must be an array of service type ids", field);
@@ -157,7 +105,7 @@ Status ReadServiceTypes(ondemand::value& value, const std::string& field,
 
 Status ReadEnterprise(ondemand::value& value, const std::string& field, Need* need) {
   ondemand::json_type type;
-  if (const auto error = value.type().get(type)) return Malformed(error);
+  if (const auto error = TypeOf(value, &type)) return Malformed(error);
   if (type == ondemand::json_type::null) return Status::Ok();
   if (type != ondemand::json_type::object) return Status::InvalidArgument("must be an object", field);
   ondemand::object object;
@@ -191,6 +139,14 @@ Status CheckDescription(const std::string& description, const NeedLimits& limits
         "must be 1 to " + std::to_string(limits.max_description_chars) + " characters", field);
   }
   if (IsBlank(description)) return Status::InvalidArgument("must not be blank", field);
+  // Free text has no use for NUL and the other C0 controls (tabs and line
+  // breaks excepted); they only break the logs and tools that show it.
+  for (const char c : limits.allow_control_characters ? std::string_view() : description) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7F) {
+      return Status::InvalidArgument("must not contain control characters", field);
+    }
+  }
   return Status::Ok();
 }
 

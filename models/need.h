@@ -24,6 +24,10 @@ struct Need {
 
 struct NeedLimits {
   size_t max_description_chars = 4000;  // Unicode code points
+  // C0 control characters other than tab and line breaks (NUL, ESC, ...) and
+  // DEL in the description; refused from clients, accepted when reading back
+  // needs stored before this rule.
+  bool allow_control_characters = false;
 };
 
 // Validates a parsed JSON object as a need. Unknown members are ignored (but

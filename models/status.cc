@@ -7,6 +7,7 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kOk: return "ok";
     case StatusCode::kInvalidArgument: return "invalid_argument";
     case StatusCode::kNotFound: return "not_found";
+    case StatusCode::kAlreadyExists: return "already_exists";
     case StatusCode::kUnauthenticated: return "unauthenticated";
     case StatusCode::kPermissionDenied: return "permission_denied";
     case StatusCode::kResourceExhausted: return "rate_limited";

@@ -14,6 +14,7 @@ enum class StatusCode {
   kOk = 0,
   kInvalidArgument,    // the caller's input is wrong (HTTP 400)
   kNotFound,           // unknown id (404)
+  kAlreadyExists,      // the name to create is taken (409)
   kUnauthenticated,    // no credentials (401)
   kPermissionDenied,   // wrong credentials (403)
   kResourceExhausted,  // rate limited (429)
@@ -32,6 +33,9 @@ class Status {
   }
   static Status NotFound(std::string message) {
     return Status(StatusCode::kNotFound, std::move(message));
+  }
+  static Status AlreadyExists(std::string message, std::string field = {}) {
+    return Status(StatusCode::kAlreadyExists, std::move(message), std::move(field));
   }
   static Status Unauthenticated(std::string message) {
     return Status(StatusCode::kUnauthenticated, std::move(message));

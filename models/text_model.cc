@@ -14,6 +14,7 @@
 #include <Eigen/Sparse>
 
 #include "models/hash.h"
+#include "models/request_parts.h"
 
 namespace iisc {
 namespace {
@@ -47,36 +48,49 @@ size_t Utf8Length(unsigned char lead) {
 // analyzed (stemmed) words, so "testing" finds "tests".
 class ConceptMatcher {
  public:
-  void Add(const std::string& term, uint32_t group, const Analyzer& analyzer) {
+  // Terms that normalize (or stem) alike get the same term id. `list` names
+  // the word list the term comes from (see Match).
+  void Add(const std::string& term, uint32_t group, uint8_t list, const Analyzer& analyzer) {
     std::string norm = NormalizeText(term);
     if (norm.empty()) return;
     if (!IsAscii(norm)) {
       std::string key = norm.substr(0, Utf8Length(static_cast<unsigned char>(norm[0])));
-      substring_terms_[key].push_back({norm, group});
+      uint32_t id = TermId(norm);
+      substring_terms_[key].push_back({norm, group, id, list});
       return;
     }
     std::vector<std::string> stems;
-    for (const Token& t : analyzer.Analyze(norm)) stems.push_back(t.text);
+    std::string joined;
+    for (const Token& t : analyzer.Analyze(norm)) {
+      stems.push_back(t.text);
+      joined += t.text + ' ';
+    }
     if (stems.empty()) return;
     std::string first = stems.front();
-    word_terms_[first].push_back({std::move(stems), group});
+    uint32_t id = TermId(joined);
+    word_terms_[first].push_back({std::move(stems), group, id, list});
   }
 
-  // Calls hit(group) once per occurrence. A match lying inside a longer match
-  // is dropped, so "茶树菇" (mushrooms) does not also count as "茶" (tea).
+  // Calls hit(group, term id, outermost) once per occurrence. A match lying
+  // inside a longer match of the same list is dropped, so "茶树菇" (mushrooms)
+  // does not also count as "茶" (tea). Inside a longer match of another list
+  // it is reported with outermost = false: "茶博会" is a tea word, and its
+  // "博会" still an exhibition word; "CE认证" a synonym, its "认证" still a
+  // testing word. (Fields, service types and synonyms are the lists.)
   template <typename Hit>
   void Match(std::string_view normalized, const std::vector<Token>& tokens, Hit&& hit) const {
     struct Span {
       size_t begin, end;
-      uint32_t group;
+      uint32_t group, term;
+      uint8_t list;
     };
     std::vector<Span> spans;
     for (size_t pos = 0; pos < normalized.size();) {
       size_t len = Utf8Length(static_cast<unsigned char>(normalized[pos]));
       auto it = substring_terms_.find(std::string(normalized.substr(pos, len)));
       if (it != substring_terms_.end()) {
-        for (const auto& [term, group] : it->second) {
-          if (normalized.compare(pos, term.size(), term) == 0) spans.push_back({pos, pos + term.size(), group});
+        for (const auto& [term, group, id, list] : it->second) {
+          if (normalized.compare(pos, term.size(), term) == 0) spans.push_back({pos, pos + term.size(), group, id, list});
         }
       }
       pos += len;
@@ -87,11 +101,11 @@ class ConceptMatcher {
       if (!IsAscii(tokens[i].text)) continue;
       auto it = word_terms_.find(tokens[i].text);
       if (it == word_terms_.end()) continue;
-      for (const auto& [stems, group] : it->second) {
+      for (const auto& [stems, group, id, list] : it->second) {
         if (i + stems.size() > tokens.size()) continue;
         bool all = true;
         for (size_t j = 1; j < stems.size() && all; ++j) all = tokens[i + j].text == stems[j];
-        if (all) spans.push_back({i, i + stems.size(), group});
+        if (all) spans.push_back({i, i + stems.size(), group, id, list});
       }
     }
     KeepOutermost(&spans, hit);
@@ -103,22 +117,39 @@ class ConceptMatcher {
     std::sort(spans->begin(), spans->end(), [](const SpanT& a, const SpanT& b) {
       return a.end - a.begin != b.end - b.begin ? a.end - a.begin > b.end - b.begin : a.begin < b.begin;
     });
-    std::vector<std::pair<size_t, size_t>> kept;
+    std::vector<const SpanT*> kept;
     for (const SpanT& s : *spans) {
-      bool inside = false;
-      for (const auto& [b, e] : kept) {
+      bool inside_any = false, inside_same = false;
+      for (const SpanT* k : kept) {
         // Same extent is not "inside": one term may belong to several groups.
-        if (b <= s.begin && s.end <= e && (e - b) > (s.end - s.begin)) inside = true;
+        if (k->begin <= s.begin && s.end <= k->end && (k->end - k->begin) > (s.end - s.begin)) {
+          inside_any = true;
+          inside_same = inside_same || k->list == s.list;
+        }
       }
-      if (inside) continue;
-      kept.emplace_back(s.begin, s.end);
-      hit(s.group);
+      if (inside_same) continue;
+      kept.push_back(&s);
+      hit(s.group, s.term, !inside_any);
     }
   }
 
-  std::unordered_map<std::string, std::vector<std::pair<std::string, uint32_t>>> substring_terms_;
-  std::unordered_map<std::string, std::vector<std::pair<std::vector<std::string>, uint32_t>>>
-      word_terms_;
+  uint32_t TermId(const std::string& key) {
+    return term_ids_.emplace(key, static_cast<uint32_t>(term_ids_.size())).first->second;
+  }
+
+  struct SubstringTerm {
+    std::string text;
+    uint32_t group, id;
+    uint8_t list;
+  };
+  struct WordTerm {
+    std::vector<std::string> stems;
+    uint32_t group, id;
+    uint8_t list;
+  };
+  std::unordered_map<std::string, std::vector<SubstringTerm>> substring_terms_;
+  std::unordered_map<std::string, std::vector<WordTerm>> word_terms_;
+  std::unordered_map<std::string, uint32_t> term_ids_;
 };
 
 // Above this many training documents (catalog sample plus vocabulary groups)
@@ -180,7 +211,9 @@ class TextModelImpl final : public TextModel {
         num_fields_(taxonomy.fields().size()), num_types_(taxonomy.service_types().size()) {
     for (uint32_t g = 0; g < vocabulary_.groups.size(); ++g) {
       group_term_.push_back(InternTerm(ConceptTerm(vocabulary_.groups[g])));
-      for (const std::string& term : vocabulary_.groups[g].terms) matcher_.Add(term, g, *analyzer_);
+      // Fields, service types and synonyms are three separate word lists.
+      const uint8_t list = static_cast<uint8_t>(vocabulary_.groups[g].kind);
+      for (const std::string& term : vocabulary_.groups[g].terms) matcher_.Add(term, g, list, *analyzer_);
     }
   }
 
@@ -210,6 +243,7 @@ class TextModelImpl final : public TextModel {
   TextFeatures FeaturizeQuery(std::string_view text) const override {
     TextFeatures f;
     RawTerms raw = Extract(text, nullptr, &f.concepts);
+    MarkRequestParts(text, &f.concepts);
     for (const auto& [id, tf] : raw.counts) {
       f.terms.ids.push_back(id);
       f.terms.weights.push_back(idf_[id] * (1 + std::log(std::max(tf, 1.0f))));
@@ -256,6 +290,31 @@ class TextModelImpl final : public TextModel {
   // by a randomized SVD for large ones. Set dim_ and projection_.
   Status FitExact(const std::vector<std::vector<std::pair<uint32_t, float>>>& columns);
   Status FitRandomized(const std::vector<std::vector<std::pair<uint32_t, float>>>& columns);
+
+  // Which request parts of the text name each service type.
+  void MarkRequestParts(std::string_view text, ConceptHits* concepts) const {
+    std::string normalized = NormalizeText(text);
+    std::vector<RequestPart> parts = SplitRequestParts(normalized);
+    concepts->service_type_parts.assign(num_types_, 0u);
+    concepts->num_parts = static_cast<int>(parts.size());
+    if (parts.size() == 1) {
+      // The whole text: its words are already counted.
+      for (size_t t = 0; t < num_types_ && parts[0].asks; ++t)
+        if (concepts->service_types[t] > 0) concepts->service_type_parts[t] = 1u;
+      return;
+    }
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if (!parts[i].asks) continue;  // it describes the enterprise
+      const uint32_t bit = uint32_t{1} << std::min<size_t>(i, 31);
+      std::string part(parts[i].text);
+      matcher_.Match(part, analyzer_->Analyze(part), [&](uint32_t g, uint32_t, bool) {
+        const Vocabulary::Group& group = vocabulary_.groups[g];
+        if (group.kind == Vocabulary::Group::Kind::kServiceType && !group.weak && group.label >= 0) {
+          concepts->service_type_parts[group.label] |= bit;
+        }
+      });
+    }
+  }
 
   // Tokens and concepts of a text as weighted term counts. With `intern`,
   // unknown terms get new ids (training); otherwise they are dropped.
@@ -307,17 +366,21 @@ RawTerms TextModelImpl::Extract(std::string_view text,
   if (concepts != nullptr) {
     concepts->fields.assign(num_fields_, 0.f);
     concepts->service_types.assign(num_types_, 0.f);
+    concepts->weak_fields.assign(num_fields_, 0.f);
+    concepts->weak_service_types.assign(num_types_, 0.f);
   }
-  std::vector<uint8_t> seen(vocabulary_.groups.size(), 0);
-  matcher_.Match(normalized, tokens, [&](uint32_t g) {
+  std::vector<std::pair<uint32_t, uint32_t>> seen;  // (group, term): a text has few
+  matcher_.Match(normalized, tokens, [&](uint32_t g, uint32_t term, bool outermost) {
     const Vocabulary::Group& group = vocabulary_.groups[g];
-    add(terms_[group_term_[g]], options_.concept_weight);
-    if (concepts == nullptr || seen[g]) return;
-    seen[g] = 1;
-    if (group.kind == Vocabulary::Group::Kind::kField && group.label >= 0) {
-      concepts->fields[group.label] += 1;
-    } else if (group.kind == Vocabulary::Group::Kind::kServiceType && group.label >= 0) {
-      concepts->service_types[group.label] += 1;
+    // Term features keep to the outermost matches.
+    if (outermost) add(terms_[group_term_[g]], options_.concept_weight);
+    if (concepts == nullptr || group.label < 0 || group.kind == Vocabulary::Group::Kind::kSynonyms) return;
+    if (std::find(seen.begin(), seen.end(), std::make_pair(g, term)) != seen.end()) return;
+    seen.emplace_back(g, term);
+    if (group.kind == Vocabulary::Group::Kind::kField) {
+      (group.weak ? concepts->weak_fields : concepts->fields)[group.label] += 1;
+    } else {
+      (group.weak ? concepts->weak_service_types : concepts->service_types)[group.label] += 1;
     }
   });
   raw.counts.assign(counts.begin(), counts.end());

@@ -31,6 +31,10 @@ struct Vocabulary {
     int label = -1;  // field or service type index for kField / kServiceType
     std::string name;                // field id, type id or synonym group name
     std::vector<std::string> terms;  // as written: Chinese, English, phrases
+    // Weak words of a field or service type: they often name the object or
+    // the setting of a need rather than what it is about ("包装" in "给茶叶
+    // 做包装设计", "出口" in "出口欧盟做检测"). Written "<id> (weak): ...".
+    bool weak = false;
   };
   std::vector<Group> groups;
   std::string fingerprint;  // hash of the content, part of the model version
@@ -50,9 +54,19 @@ struct SparseVector {
 };
 
 // What a text says about fields and service types, from the vocabulary alone.
+// Evidence is the number of distinct vocabulary words found for the field or
+// type (a word found only inside a longer found word does not count).
 struct ConceptHits {
-  std::vector<float> fields;         // per field index: summed evidence >= 0
+  std::vector<float> fields;         // per field index, from its words
   std::vector<float> service_types;  // per service type index
+  std::vector<float> weak_fields;    // the same from words marked weak
+  std::vector<float> weak_service_types;
+  // Queries only (FeaturizeQuery): bit i of a service type is set when one of
+  // its (not weak) words occurs in request part i of the text and that part
+  // asks for something (see models/request_parts.h); parts past the 32nd
+  // share bit 31.
+  std::vector<uint32_t> service_type_parts;
+  int num_parts = 0;
 };
 
 // One training document: a capability's texts and labels.

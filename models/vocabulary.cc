@@ -1,8 +1,10 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <unordered_set>
 
 #include "models/hash.h"
+#include "models/text.h"
 #include "models/text_model.h"
 
 namespace iisc {
@@ -24,7 +26,7 @@ void AddNames(Vocabulary::Group* g, const LocalizedText& name, const Keywords& k
 
 // Reads "<name>: term | term | ..." lines; '#' starts a comment.
 Status ReadGroupsFile(const std::string& path, bool required,
-                      const std::function<Status(const std::string& name, std::vector<std::string> terms,
+                      const std::function<Status(std::string name, std::vector<std::string> terms,
                                                  const std::string& where)>& add,
                       Fnv1a64* hash) {
   std::ifstream in(path);
@@ -55,9 +57,67 @@ Status ReadGroupsFile(const std::string& path, bool required,
     if (name.empty() || terms.empty()) {
       return Status::InvalidArgument(where + ": a name and at least one term are needed");
     }
-    IISC_RETURN_IF_ERROR(add(name, std::move(terms), where));
+    IISC_RETURN_IF_ERROR(add(std::move(name), std::move(terms), where));
   }
   return Status::Ok();
+}
+
+// "<id> (weak)" names the weak words of field or type <id>.
+bool StripWeakMark(std::string* name) {
+  constexpr std::string_view kMark = "(weak)";
+  if (name->size() < kMark.size() || name->compare(name->size() - kMark.size(), kMark.size(), kMark) != 0) {
+    return false;
+  }
+  *name = Trim(std::string_view(*name).substr(0, name->size() - kMark.size()));
+  return true;
+}
+
+// The group that takes the words of a field or type line: the taxonomy's own
+// group, or for weak words one of their own beside it.
+Vocabulary::Group* GroupFor(Vocabulary* v, size_t own_index, bool weak) {
+  Vocabulary::Group& own = v->groups[own_index];
+  if (!weak) return &own;
+  for (Vocabulary::Group& g : v->groups) {
+    if (g.weak && g.kind == own.kind && g.label == own.label) return &g;
+  }
+  Vocabulary::Group g{own.kind, own.label, own.name, {}, true};
+  v->groups.push_back(std::move(g));
+  return &v->groups.back();
+}
+
+// Words that match alike: normalized, English words stemmed ("labels" and
+// "label" are one word).
+std::string MatchKey(const std::string& term) {
+  std::string norm = NormalizeText(term);
+  std::string key, word;
+  auto flush = [&] {
+    if (!word.empty()) key += StemEnglish(word) + ' ';
+    word.clear();
+  };
+  for (char c : norm) {
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      word += c;
+    } else {
+      flush();
+      if (c != ' ' && c != '-') key += c;
+    }
+  }
+  flush();
+  return key;
+}
+
+// A word the bureau lists as weak is weak even where the taxonomy lists it
+// among the field's or type's own keywords ("包装" of printing and packaging).
+void DemoteWeakWords(Vocabulary* v) {
+  for (const Vocabulary::Group& weak : v->groups) {
+    if (!weak.weak) continue;
+    std::unordered_set<std::string> demoted;
+    for (const std::string& t : weak.terms) demoted.insert(MatchKey(t));
+    for (Vocabulary::Group& g : v->groups) {
+      if (g.weak || g.kind != weak.kind || g.label != weak.label) continue;
+      std::erase_if(g.terms, [&](const std::string& t) { return demoted.count(MatchKey(t)) != 0; });
+    }
+  }
 }
 
 }  // namespace
@@ -89,27 +149,30 @@ Result<Vocabulary> Vocabulary::Load(const std::string& dir, const Taxonomy& taxo
   hash.Update(v.fingerprint);
   IISC_RETURN_IF_ERROR(ReadGroupsFile(
       dir + "/fields.txt", true,
-      [&](const std::string& name, std::vector<std::string> terms, const std::string& where) {
+      [&](std::string name, std::vector<std::string> terms, const std::string& where) {
+        bool weak = StripWeakMark(&name);
         int idx = taxonomy.FieldIndex(name);
         if (idx < 0) return Status::InvalidArgument(where + ": unknown field id '" + name + "'");
-        auto& g = v.groups[idx].terms;
+        auto& g = GroupFor(&v, idx, weak)->terms;
         g.insert(g.end(), terms.begin(), terms.end());
         return Status::Ok();
       },
       &hash));
   IISC_RETURN_IF_ERROR(ReadGroupsFile(
       dir + "/service_types.txt", true,
-      [&](const std::string& name, std::vector<std::string> terms, const std::string& where) {
+      [&](std::string name, std::vector<std::string> terms, const std::string& where) {
+        bool weak = StripWeakMark(&name);
         int idx = taxonomy.ServiceTypeIndex(name);
         if (idx < 0) return Status::InvalidArgument(where + ": unknown service type id '" + name + "'");
-        auto& g = v.groups[num_fields + idx].terms;
+        auto& g = GroupFor(&v, num_fields + idx, weak)->terms;
         g.insert(g.end(), terms.begin(), terms.end());
         return Status::Ok();
       },
       &hash));
+  DemoteWeakWords(&v);
   IISC_RETURN_IF_ERROR(ReadGroupsFile(
       dir + "/synonyms.txt", true,
-      [&](const std::string& name, std::vector<std::string> terms, const std::string&) {
+      [&](std::string name, std::vector<std::string> terms, const std::string&) {
         v.groups.push_back(Group{Group::Kind::kSynonyms, -1, name, std::move(terms)});
         return Status::Ok();
       },

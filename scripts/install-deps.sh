@@ -15,6 +15,8 @@ PACKAGES=(
   libfaiss-dev libopenblas-dev wrk nginx-light python3
   # fuzzing and sanitizers
   clang libclang-rt-14-dev
+  # the soak test (scripts/soak.py)
+  python3
   # browser test
   chromium
 )

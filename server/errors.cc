@@ -1,5 +1,7 @@
 #include "server/errors.h"
 
+#include <algorithm>
+
 #include <boost/beast/http/field.hpp>
 
 #include "models/json_writer.h"
@@ -13,6 +15,7 @@ http::status HttpStatusFor(StatusCode code) {
     case StatusCode::kOk: return http::status::ok;
     case StatusCode::kInvalidArgument: return http::status::bad_request;
     case StatusCode::kNotFound: return http::status::not_found;
+    case StatusCode::kAlreadyExists: return http::status::conflict;
     case StatusCode::kUnauthenticated: return http::status::unauthorized;
     case StatusCode::kPermissionDenied: return http::status::forbidden;
     case StatusCode::kResourceExhausted: return http::status::too_many_requests;
@@ -74,9 +77,10 @@ HttpResponse MethodNotAllowed(std::string_view allow) {
   return res;
 }
 
-HttpResponse UnsupportedMediaType() {
+HttpResponse UnsupportedMediaType(std::string_view expected) {
+  const std::string what = expected == "application/json" ? "JSON" : "JSON Lines";
   return Make(http::status::unsupported_media_type, "unsupported_media_type",
-              "the body must be JSON sent with Content-Type: application/json");
+              "the body must be " + what + " sent with Content-Type: " + std::string(expected));
 }
 
 HttpResponse PayloadTooLarge(size_t limit_bytes) {
@@ -107,6 +111,16 @@ HttpResponse RequestTimeout() {
 HttpResponse Overloaded(std::string_view what) {
   HttpResponse res = Make(http::status::service_unavailable, "unavailable", what);
   res.set(http::field::retry_after, "1");
+  return res;
+}
+
+HttpResponse RateLimited(std::chrono::steady_clock::duration retry_after) {
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(retry_after).count();
+  const long long seconds = std::max<long long>(1, (millis + 999) / 1000);
+  HttpResponse res = Make(http::status::too_many_requests, "rate_limited",
+                          "too many requests from this address; retry after " +
+                              std::to_string(seconds) + " s");
+  res.set(http::field::retry_after, std::to_string(seconds));
   return res;
 }
 

@@ -3,6 +3,7 @@
 // and the contract's body {"error":{"code","message","field"}}.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -27,12 +28,15 @@ HttpResponse ErrorResponse(const Status& status);
 // Protocol-level refusals that have no StatusCode of their own.
 HttpResponse RouteNotFound();
 HttpResponse MethodNotAllowed(std::string_view allow);  // sets Allow
-HttpResponse UnsupportedMediaType();
+// 415; `expected` names the media type the route reads.
+HttpResponse UnsupportedMediaType(std::string_view expected = "application/json");
 HttpResponse PayloadTooLarge(size_t limit_bytes);
 HttpResponse HeaderTooLarge(size_t limit_bytes);
 HttpResponse UriTooLong(size_t limit_bytes);
 HttpResponse MalformedHttp(std::string_view what);
 HttpResponse RequestTimeout();
 HttpResponse Overloaded(std::string_view what);
+// 429 with Retry-After: whole seconds, rounded up, at least 1.
+HttpResponse RateLimited(std::chrono::steady_clock::duration retry_after);
 
 }  // namespace iisc

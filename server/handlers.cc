@@ -5,6 +5,7 @@
 #include "engine/tokens.h"
 #include "models/json_writer.h"
 #include "server/auth.h"
+#include "server/backups.h"
 #include "server/errors.h"
 #include "server/log.h"
 #include "server/response_writer.h"
@@ -24,11 +25,16 @@ HttpResponse JsonResponse(http::status status, std::string body) {
   return res;
 }
 
-// Admits the bureau: 401 without a token, 403 with a wrong one.
+// Admits the bureau: 401 without a token, 403 with a wrong one. The routes'
+// guard: it runs on the header, before any body is read.
 Status CheckBureau(const ServiceContext& ctx, const HttpRequest& req) {
   const auto token = BearerToken(req[http::field::authorization]);
   if (!token) return Status::Unauthenticated("this route requires the bureau's Bearer token");
-  if (ctx.bureau_token.empty() || !ConstantTimeEquals(*token, ctx.bureau_token)) {
+  if (ctx.bureau_token.empty()) {
+    return Status::PermissionDenied(
+        "the bureau's routes are disabled: the server was started without a bureau token");
+  }
+  if (!ConstantTimeEquals(*token, ctx.bureau_token)) {
     return Status::PermissionDenied("the token does not grant this route");
   }
   return Status::Ok();
@@ -114,8 +120,7 @@ void MetricsText(const ServiceContext& ctx, HttpRequest&, const PathParams&, Rep
   reply(std::move(res));
 }
 
-void ReloadConfig(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {
-  if (Status s = CheckBureau(ctx, req); !s.ok()) return reply(ErrorResponse(s));
+void ReloadConfig(const ServiceContext& ctx, HttpRequest&, const PathParams&, Reply reply) {
   if (Status s = ReloadScoringConfig(ctx); !s.ok()) {
     // The file, not the request, is at fault: no "field"; the message names
     // the key and line for the bureau to fix.
@@ -126,6 +131,88 @@ void ReloadConfig(const ServiceContext& ctx, HttpRequest& req, const PathParams&
       .Key("config_version").String(ctx.recommender->scoring_config()->version)
       .EndObject();
   reply(JsonResponse(http::status::ok, std::move(body)));
+}
+
+void PutComplex(const ServiceContext& ctx, HttpRequest& req, const PathParams& params,
+                Reply reply) {
+  Recommender& engine = *ctx.recommender;
+  auto complex = ParseComplexRequest(req.body(), params[0], engine.taxonomy(), ctx.limits);
+  if (!complex.ok()) return reply(ErrorResponse(complex.status()));
+  std::vector<Complex> one;
+  one.push_back(std::move(complex).value());
+  auto written = engine.ImportCatalog(std::move(one), /*replace_all=*/false);
+  if (!written.ok()) {
+    LogError("writing complex %s failed: %s", params[0].c_str(),
+             written.status().ToString().c_str());
+    return reply(ErrorResponse(written.status()));
+  }
+  const auto snapshot = engine.Snapshot();
+  const Complex* stored = engine.FindComplex(*snapshot, params[0]);
+  if (stored == nullptr) {  // deleted again in between
+    return reply(ErrorResponse(Status::NotFound("no complex with id " + params[0])));
+  }
+  const bool created = written->added > 0;
+  HttpResponse res =
+      JsonResponse(created ? http::status::created : http::status::ok, ComplexJson(*stored));
+  if (created) res.set(http::field::location, "/v1/complexes/" + params[0]);
+  reply(std::move(res));
+}
+
+void DeleteComplex(const ServiceContext& ctx, HttpRequest&, const PathParams& params,
+                   Reply reply) {
+  Status s = ctx.recommender->DeleteComplex(params[0]);
+  if (s.code() == StatusCode::kNotFound) {
+    return reply(ErrorResponse(Status::NotFound("no complex with id " + params[0])));
+  }
+  if (!s.ok()) {
+    LogError("deleting complex %s failed: %s", params[0].c_str(), s.ToString().c_str());
+    return reply(ErrorResponse(s));
+  }
+  reply(HttpResponse{http::status::no_content, 11});
+}
+
+void ImportCatalog(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {
+  Recommender& engine = *ctx.recommender;
+  const std::string mode = QueryParameter(req.target(), "mode").value_or("merge");
+  if (mode != "merge" && mode != "replace") {
+    return reply(ErrorResponse(
+        Status::InvalidArgument("mode must be \"merge\" (the default) or \"replace\"", "mode")));
+  }
+  auto complexes = ParseCatalogImport(req.body(), engine.taxonomy(), ctx.limits);
+  if (!complexes.ok()) return reply(ErrorResponse(complexes.status()));
+  auto imported = engine.ImportCatalog(std::move(complexes).value(), mode == "replace");
+  if (!imported.ok()) {
+    LogError("catalog import failed: %s", imported.status().ToString().c_str());
+    return reply(ErrorResponse(imported.status()));
+  }
+  LogInfo("catalog imported (%s): %lld added, %lld replaced, %lld removed", mode.c_str(),
+          static_cast<long long>(imported->added), static_cast<long long>(imported->replaced),
+          static_cast<long long>(imported->removed));
+  reply(JsonResponse(http::status::ok, CatalogImportJson(*imported, mode)));
+}
+
+void Demand(const ServiceContext& ctx, HttpRequest&, const PathParams&, Reply reply) {
+  const Recommender& engine = *ctx.recommender;
+  reply(JsonResponse(http::status::ok, DemandJson(engine.Demand(), engine.taxonomy())));
+}
+
+void Backup(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {
+  auto name = ParseBackupRequest(req.body(), ctx.limits);
+  if (!name.ok()) return reply(ErrorResponse(name.status()));
+  if (name->empty()) *name = DefaultBackupName();
+  auto dir = PrepareBackupDirectory(ctx.backup_dir, *name);
+  if (!dir.ok()) {
+    if (dir.status().code() == StatusCode::kIOError) LogError("%s", dir.status().ToString().c_str());
+    return reply(ErrorResponse(dir.status()));
+  }
+  if (Status s = ctx.recommender->Checkpoint(*dir); !s.ok()) {
+    LogError("backup %s failed: %s", dir->c_str(), s.ToString().c_str());
+    return reply(ErrorResponse(s));
+  }
+  LogInfo("backup written to %s", dir->c_str());
+  std::string body;
+  JsonWriter(&body).BeginObject().Key("name").String(*name).Key("path").String(*dir).EndObject();
+  reply(JsonResponse(http::status::created, std::move(body)));
 }
 
 Handler Asset(const StaticAsset& asset) {
@@ -168,7 +255,19 @@ void RegisterRoutes(const ServiceContext& ctx, Router& router) {
   router.Add(http::verb::get, "/v1/taxonomy", bind(GetTaxonomy));
   router.Add(http::verb::get, "/v1/complexes", bind(ListComplexes));
   router.Add(http::verb::get, "/v1/complexes/{id}", bind(GetComplex));
-  router.Add(http::verb::post, "/v1/admin/reload-config", bind(ReloadConfig));
+
+  // The bureau's routes: the token is checked on the header, so a stranger
+  // can send no body, however small.
+  const Guard bureau = [&ctx](const HttpRequest& req) { return CheckBureau(ctx, req); };
+  router.Add(http::verb::put, "/v1/complexes/{id}", bind(PutComplex),
+             {.json_body = true, .guard = bureau});
+  router.Add(http::verb::delete_, "/v1/complexes/{id}", bind(DeleteComplex), {.guard = bureau});
+  router.Add(http::verb::post, "/v1/admin/catalog", bind(ImportCatalog),
+             {.jsonl_body = true, .max_body_bytes = ctx.max_import_bytes, .guard = bureau});
+  router.Add(http::verb::post, "/v1/admin/reload-config", bind(ReloadConfig), {.guard = bureau});
+  router.Add(http::verb::post, "/v1/admin/backup", bind(Backup),
+             {.json_body = true, .body_optional = true, .guard = bureau});
+  router.Add(http::verb::get, "/v1/admin/demand", bind(Demand), {.guard = bureau});
   const RouteOptions always{.never_shed = true};
   router.Add(http::verb::get, "/healthz", bind(Health), always);
   router.Add(http::verb::get, "/metrics", bind(MetricsText), always);

@@ -20,6 +20,10 @@ struct ServiceContext {
   std::string bureau_token;
   // Where POST /v1/admin/reload-config and SIGHUP read the scoring weights.
   std::string scoring_config_path;
+  // Where POST /v1/admin/backup puts its checkpoints.
+  std::string backup_dir = "var/backups";
+  // The body limit of the bulk catalog import (bureau only).
+  size_t max_import_bytes = 64 << 20;
 };
 
 void RegisterRoutes(const ServiceContext& context, Router& router);

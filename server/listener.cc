@@ -13,10 +13,15 @@ namespace beast = boost::beast;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+namespace {
+constexpr std::chrono::milliseconds kAcceptRetry{100};
+}  // namespace
+
 Listener::Listener(net::io_context& ioc, const SessionLimits& limits, int max_connections,
                    const Router& router, SessionRegistry* registry)
     : ioc_(ioc),
       acceptor_(net::make_strand(ioc)),
+      retry_timer_(acceptor_.get_executor()),
       limits_(limits),
       max_connections_(max_connections),
       router_(router),
@@ -58,6 +63,7 @@ void Listener::Stop() {
   net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
     beast::error_code ignored;
     self->acceptor_.close(ignored);
+    self->retry_timer_.cancel();
   });
 }
 
@@ -70,17 +76,23 @@ void Listener::DoAccept() {
 void Listener::OnAccept(beast::error_code ec, tcp::socket socket) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;  // stopped
   if (ec) {
-    // Typically out of descriptors; keep accepting rather than go deaf.
-    LogError("accept failed: %s", ec.message().c_str());
+    // Typically out of descriptors: keep accepting rather than go deaf, but
+    // after a pause, since retrying at once fails the same way in a tight loop.
+    LogError("accept failed: %s; retrying in %d ms", ec.message().c_str(),
+             static_cast<int>(kAcceptRetry.count()));
+    retry_timer_.expires_after(kAcceptRetry);
+    retry_timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+      if (!wait_ec && self->acceptor_.is_open()) self->DoAccept();
+    });
+    return;
+  }
+  const bool full = static_cast<int>(registry_->size()) >= max_connections_;
+  auto session = std::make_shared<Session>(std::move(socket), limits_, router_, registry_);
+  registry_->Add(session);
+  if (full) {
+    session->Refuse(Overloaded("too many connections; retry shortly"));
   } else {
-    const bool full = static_cast<int>(registry_->size()) >= max_connections_;
-    auto session = std::make_shared<Session>(std::move(socket), limits_, router_, registry_);
-    registry_->Add(session);
-    if (full) {
-      session->Refuse(Overloaded("too many connections; retry shortly"));
-    } else {
-      session->Run();
-    }
+    session->Run();
   }
   DoAccept();
 }

@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "models/status.h"
 #include "server/router.h"
@@ -38,6 +39,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  // Paces accepting again after a failure (out of descriptors), so the
+  // listener neither spins nor floods the log while the condition lasts.
+  boost::asio::steady_timer retry_timer_;
   const SessionLimits& limits_;
   int max_connections_;
   const Router& router_;

@@ -7,12 +7,14 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/recommender.h"
 #include "engine/scoring_config.h"
 #include "engine/store.h"
 #include "models/taxonomy.h"
+#include "server/commands.h"
 #include "server/log.h"
 #include "server/server.h"
 #include "server/server_options.h"
@@ -23,8 +25,11 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: iisc-server [--listen HOST:PORT] [--data-dir DIR] [--config FILE]\n"
+    "       iisc-server backup --data-dir DIR --to DIR\n"
+    "       iisc-server restore --from DIR --data-dir DIR [--force]\n"
     "\n"
-    "Serves IISC Match: the recommendation API and the web form.\n"
+    "Serves IISC Match: the recommendation API and the web form. The backup and restore\n"
+    "commands work on a stopped server's data directory (see `iisc-server backup --help`).\n"
     "\n"
     "  --listen HOST:PORT  address to listen on (default 127.0.0.1:8080; port 0 picks a free\n"
     "                      port, printed at start)\n"
@@ -109,20 +114,36 @@ std::string Trim(std::string s) {
   return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
+// A shorter bureau token could be guessed; the bureau's routes write the catalog.
+constexpr size_t kMinBureauTokenChars = 16;
+
 // The bureau's token from its file, else from the environment. Never logged.
 iisc::Result<std::string> LoadBureauToken(const iisc::ServerOptions& options) {
+  std::string token;
+  std::string source;
   if (!options.bureau_token_file.empty()) {
     const std::string path = options.ResolvePath(options.bureau_token_file);
     std::ifstream in(path);
     if (!in) return iisc::Status::IOError("cannot read the bureau token file " + path);
     std::stringstream ss;
     ss << in.rdbuf();
-    return Trim(ss.str());
+    token = Trim(ss.str());
+    source = "the bureau token file " + path;
+    std::error_code ec;
+    const auto perms = fs::status(path, ec).permissions();
+    if (!ec && (perms & (fs::perms::group_read | fs::perms::others_read)) != fs::perms::none) {
+      iisc::LogInfo("warning: %s is readable by other users (chmod 600 it)", path.c_str());
+    }
+  } else if (!options.bureau_token_env.empty()) {
+    if (const char* v = std::getenv(options.bureau_token_env.c_str())) token = Trim(v);
+    source = "the environment variable " + options.bureau_token_env;
   }
-  if (!options.bureau_token_env.empty()) {
-    if (const char* v = std::getenv(options.bureau_token_env.c_str())) return Trim(v);
+  if (!token.empty() && token.size() < kMinBureauTokenChars) {
+    return iisc::Status::InvalidArgument("the bureau token in " + source + " is too short: use " +
+                                         std::to_string(kMinBureauTokenChars) +
+                                         " characters or more (e.g. openssl rand -hex 32)");
   }
-  return std::string();
+  return token;
 }
 
 int Fail(const std::string& what) {
@@ -137,6 +158,12 @@ std::string HostForUrl(const boost::asio::ip::address& address) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "backup") {
+    return iisc::RunBackupCommand(argc - 1, argv + 1);
+  }
+  if (argc > 1 && std::string_view(argv[1]) == "restore") {
+    return iisc::RunRestoreCommand(argc - 1, argv + 1);
+  }
   Flags flags;
   std::string error;
   if (!ParseFlags(argc, argv, &flags, &error)) {
@@ -196,13 +223,15 @@ int main(int argc, char** argv) {
   setup.options = options;
   setup.recommender = recommender.get();
   setup.bureau_token = std::move(bureau_token).value();
+  const bool bureau_enabled = !setup.bureau_token.empty();
   setup.scoring_config_path = scoring_path;
   auto server = iisc::Server::Create(std::move(setup));
   if (!server.ok()) return Fail(server.status().ToString());
 
   const auto endpoint = (*server)->endpoint();
-  iisc::LogInfo("config %s, data %s, scoring %s", config_path->c_str(), options.data_dir.c_str(),
-                recommender->scoring_config()->version.c_str());
+  iisc::LogInfo("config %s, data %s, scoring %s, bureau routes %s", config_path->c_str(),
+                options.data_dir.c_str(), recommender->scoring_config()->version.c_str(),
+                bureau_enabled ? "enabled" : "disabled (no token)");
   // Tests and scripts wait for this exact line to learn the port.
   std::printf("listening on http://%s:%u\n", HostForUrl(endpoint.address()).c_str(),
               static_cast<unsigned>(endpoint.port()));
@@ -211,6 +240,7 @@ int main(int argc, char** argv) {
   (*server)->Run();
   server->reset();  // no request can reach the engine any more
   recommender->Flush();
-  iisc::LogInfo("needs flushed; bye");
+  recommender.reset();  // closes the database
+  iisc::LogInfo("needs flushed, database closed; bye");
   return 0;
 }

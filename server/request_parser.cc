@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_set>
 
 #include <simdjson.h>
+
+#include "models/json_validate.h"
 
 namespace iisc {
 
@@ -41,7 +44,7 @@ Status ParseK(od::value& value, const RequestLimits& limits, int* k) {
   const std::string message =
       "k must be an integer between 1 and " + std::to_string(limits.max_k);
   od::json_type type;
-  if (value.type().get(type) != simdjson::SUCCESS) return NotJson();
+  if (TypeOf(value, &type) != simdjson::SUCCESS) return NotJson();
   if (type == od::json_type::null) return Status::Ok();  // same as absent
   int64_t n = 0;
   if (type != od::json_type::number || value.get_int64().get(n) != simdjson::SUCCESS ||
@@ -67,7 +70,7 @@ bool KnownId(const Taxonomy& taxonomy, IdKind kind, std::string_view id) {
 Status ParseIdList(od::value& value, const Taxonomy& taxonomy, IdKind kind,
                    const std::string& field, std::vector<std::string>* out) {
   od::json_type type;
-  if (value.type().get(type) != simdjson::SUCCESS) return NotJson();
+  if (TypeOf(value, &type) != simdjson::SUCCESS) return NotJson();
   if (type == od::json_type::null) return Status::Ok();
   od::array array;
   if (type != od::json_type::array || value.get_array().get(array) != simdjson::SUCCESS) {
@@ -88,7 +91,7 @@ Status ParseIdList(od::value& value, const Taxonomy& taxonomy, IdKind kind,
 
 Status ParseFilters(od::value& value, const Taxonomy& taxonomy, Filters* filters) {
   od::json_type type;
-  if (value.type().get(type) != simdjson::SUCCESS) return NotJson();
+  if (TypeOf(value, &type) != simdjson::SUCCESS) return NotJson();
   if (type == od::json_type::null) return Status::Ok();
   od::object object;
   if (type != od::json_type::object || value.get_object().get(object) != simdjson::SUCCESS) {
@@ -109,7 +112,9 @@ Status ParseFilters(od::value& value, const Taxonomy& taxonomy, Filters* filters
                       &filters->service_types);
     } else if (key == "fields") {
       s = ParseIdList(v, taxonomy, IdKind::kField, "filters.fields", &filters->fields);
-    }  // other members are ignored, as everywhere in the contract
+    } else if (!CheckWellFormed(v).ok()) {  // other members are ignored, if well-formed
+      return NotJson();
+    }
     IISC_RETURN_IF_ERROR(s);
   }
   return Status::Ok();
@@ -123,18 +128,35 @@ NeedLimits ToNeedLimits(const RequestLimits& limits) {
 
 }  // namespace
 
-bool IsJsonContentType(std::string_view content_type) {
+namespace {
+
+// The media type of a Content-Type header (before any ";" parameters),
+// compared case-insensitively with `want`.
+bool MediaTypeIs(std::string_view content_type, std::string_view want) {
   const std::string_view media = content_type.substr(0, content_type.find(';'));
   size_t begin = 0;
   size_t end = media.size();
   while (begin < end && (media[begin] == ' ' || media[begin] == '\t')) ++begin;
   while (end > begin && (media[end - 1] == ' ' || media[end - 1] == '\t')) --end;
-  constexpr std::string_view kJson = "application/json";
-  if (end - begin != kJson.size()) return false;
-  for (size_t i = 0; i < kJson.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(media[begin + i])) != kJson[i]) return false;
+  if (end - begin != want.size()) return false;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(media[begin + i])) != want[i]) return false;
   }
   return true;
+}
+
+}  // namespace
+
+bool IsJsonContentType(std::string_view content_type) {
+  return MediaTypeIs(content_type, "application/json");
+}
+
+bool IsJsonLinesContentType(std::string_view content_type) {
+  for (std::string_view type : {"application/x-ndjson", "application/jsonl",
+                                "application/x-jsonlines", "application/jsonlines"}) {
+    if (MediaTypeIs(content_type, type)) return true;
+  }
+  return false;
 }
 
 bool JsonTooDeepOrTrailing(std::string_view json, int max_depth, bool* trailing) {
@@ -204,6 +226,8 @@ Result<RecommendRequest> ParseRecommendRequest(std::string& body, const Taxonomy
       IISC_RETURN_IF_ERROR(ParseK(value, limits, &request.k));
     } else if (key == "filters") {
       IISC_RETURN_IF_ERROR(ParseFilters(value, taxonomy, &request.filters));
+    } else if (!CheckWellFormed(value).ok()) {  // unknown members are ignored, if well-formed
+      return NotJson();
     }
   }
   if (!have_need) return Status::InvalidArgument("need is required", "need");
@@ -219,6 +243,166 @@ Result<Need> ParseNeedRequest(std::string& body, const Taxonomy& taxonomy,
     return Status::InvalidArgument("the body must be a JSON object (the need)");
   }
   return ParseNeed(root, &taxonomy, ToNeedLimits(limits), "");
+}
+
+namespace {
+
+constexpr size_t kMaxIdBytes = 128;
+
+bool IsIdChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '.' || c == '_' || c == '-';
+}
+
+bool IsSafeId(std::string_view id) {
+  return !id.empty() && id.size() <= kMaxIdBytes && id != "." && id != ".." &&
+         std::all_of(id.begin(), id.end(), IsIdChar);
+}
+
+// Depth and trailing-content checks of one JSON document, as for every body.
+Status CheckShape(std::string_view json, const RequestLimits& limits) {
+  bool trailing = false;
+  if (!JsonTooDeepOrTrailing(json, limits.max_json_depth, &trailing)) return Status::Ok();
+  if (trailing) return Status::InvalidArgument("more than one JSON value");
+  return Status::InvalidArgument("JSON nested deeper than " +
+                                 std::to_string(limits.max_json_depth) + " levels");
+}
+
+Result<Complex> ParseRecord(std::string_view json, const Taxonomy& taxonomy,
+                            const RequestLimits& limits) {
+  IISC_RETURN_IF_ERROR(CheckShape(json, limits));
+  auto complex = ParseComplexJson(json, &taxonomy);
+  if (!complex.ok()) return complex.status();
+  IISC_RETURN_IF_ERROR(CheckCatalogIds(*complex));
+  return complex;
+}
+
+}  // namespace
+
+Status CheckCatalogIds(const Complex& complex) {
+  if (!IsSafeId(complex.id)) {
+    return Status::InvalidArgument(
+        "complex id must be 1 to 128 letters, digits, '.', '_' or '-' (not \".\" or \"..\")",
+        "id");
+  }
+  for (size_t i = 0; i < complex.services.size(); ++i) {
+    const std::string& id = complex.services[i].id;
+    const std::string_view suffix = std::string_view(id).substr(
+        std::min(id.size(), complex.id.size() + 1));
+    if (!id.starts_with(complex.id + "/") || !IsSafeId(suffix)) {
+      return Status::InvalidArgument("service id must be \"" + complex.id +
+                                         "/\" followed by 1 to 128 letters, digits, '.', '_' "
+                                         "or '-'",
+                                     "services[" + std::to_string(i) + "].id");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<Complex> ParseComplexRequest(std::string& body, std::string_view path_id,
+                                    const Taxonomy& taxonomy, const RequestLimits& limits) {
+  auto complex = ParseRecord(body, taxonomy, limits);
+  if (!complex.ok()) return complex.status();
+  if (complex->id != path_id) {
+    return Status::InvalidArgument("the record's id \"" + complex->id +
+                                       "\" differs from the id in the path \"" +
+                                       std::string(path_id) + "\"",
+                                   "id");
+  }
+  return complex;
+}
+
+Result<std::vector<Complex>> ParseCatalogImport(std::string_view body, const Taxonomy& taxonomy,
+                                                const RequestLimits& limits) {
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  if (body.starts_with(kByteOrderMark)) body.remove_prefix(kByteOrderMark.size());
+  std::vector<Complex> complexes;
+  std::unordered_set<std::string> ids;
+  size_t line_number = 0;
+  for (size_t pos = 0; pos < body.size();) {
+    ++line_number;
+    size_t end = body.find('\n', pos);
+    if (end == std::string_view::npos) end = body.size();
+    const std::string_view line = body.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    const std::string at = "line " + std::to_string(line_number) + ": ";
+    auto complex = ParseRecord(line, taxonomy, limits);
+    if (!complex.ok()) {
+      return Status::InvalidArgument(at + complex.status().message(), complex.status().field());
+    }
+    if (!ids.insert(complex->id).second) {
+      return Status::InvalidArgument(at + "complex \"" + complex->id + "\" is listed twice", "id");
+    }
+    complexes.push_back(std::move(complex).value());
+  }
+  if (complexes.empty()) {
+    return Status::InvalidArgument("the body holds no catalog records (one JSON object per line)");
+  }
+  return complexes;
+}
+
+Result<std::string> ParseBackupRequest(std::string& body, const RequestLimits& limits) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return std::string();
+  auto doc = Open(body, limits);
+  if (!doc.ok()) return doc.status();
+  od::object root;
+  if (doc->get_object().get(root) != simdjson::SUCCESS) {
+    return Status::InvalidArgument("the body must be a JSON object");
+  }
+  std::string name;
+  for (auto member : root) {
+    std::string_view key;
+    od::value value;
+    if (member.unescaped_key().get(key) != simdjson::SUCCESS ||
+        member.value().get(value) != simdjson::SUCCESS) {
+      return NotJson();
+    }
+    if (key != "name") continue;
+    std::string_view text;
+    if (value.get_string().get(text) != simdjson::SUCCESS || text.empty()) {
+      return Status::InvalidArgument("name must be a non-empty string", "name");
+    }
+    name.assign(text);
+  }
+  return name;
+}
+
+std::optional<std::string> QueryParameter(std::string_view target, std::string_view name) {
+  const size_t question = target.find('?');
+  if (question == std::string_view::npos) return std::nullopt;
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    const std::string_view raw = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    std::string value;
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '+') {
+        value.push_back(' ');
+      } else if (raw[i] != '%') {
+        value.push_back(raw[i]);
+      } else {
+        if (i + 2 >= raw.size()) return std::nullopt;
+        const auto hex = [](char c) {
+          if (c >= '0' && c <= '9') return c - '0';
+          if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+          if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+          return -1;
+        };
+        const int hi = hex(raw[i + 1]);
+        const int lo = hex(raw[i + 2]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        value.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+      }
+    }
+    return value;
+  }
+  return std::nullopt;
 }
 
 }  // namespace iisc

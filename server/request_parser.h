@@ -4,10 +4,13 @@
 // naming the member at fault ("k", "need.county", "filters.fields").
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/recommender.h"
+#include "models/catalog.h"
 #include "models/need.h"
 #include "models/status.h"
 #include "models/taxonomy.h"
@@ -24,6 +27,9 @@ struct RequestLimits {
 // True for "application/json" with optional parameters ("; charset=utf-8"),
 // compared case-insensitively. Anything else is answered 415.
 bool IsJsonContentType(std::string_view content_type);
+// The same for JSON Lines: "application/x-ndjson", "application/jsonl",
+// "application/x-jsonlines" or "application/jsonlines".
+bool IsJsonLinesContentType(std::string_view content_type);
 
 // True when `json` nests arrays/objects deeper than `max_depth`, or holds
 // anything but whitespace after its first complete value. Run before the
@@ -39,5 +45,30 @@ Result<RecommendRequest> ParseRecommendRequest(std::string& body, const Taxonomy
 // The body of POST /v1/needs: the need object itself.
 Result<Need> ParseNeedRequest(std::string& body, const Taxonomy& taxonomy,
                               const RequestLimits& limits);
+
+// Ids the API accepts for catalog writes: a complex id is 1 to 128 of
+// A-Z a-z 0-9 . _ - (not "." or "..", which paths would misread), and a
+// service id is "<complex id>/" followed by the same. Such ids travel in URLs
+// and file listings without escaping.
+Status CheckCatalogIds(const Complex& complex);
+
+// The body of PUT /v1/complexes/{id}: one catalog record (a line of the
+// catalog JSONL), whose "id" must be `path_id`.
+Result<Complex> ParseComplexRequest(std::string& body, std::string_view path_id,
+                                    const Taxonomy& taxonomy, const RequestLimits& limits);
+
+// The body of POST /v1/admin/catalog: JSON Lines, one complex record per line
+// (blank lines and a leading byte-order mark allowed). All or nothing: the
+// first bad line is the error, its message starting "line N:".
+Result<std::vector<Complex>> ParseCatalogImport(std::string_view body, const Taxonomy& taxonomy,
+                                                const RequestLimits& limits);
+
+// The body of POST /v1/admin/backup: empty, or {"name": "..."} (a non-empty
+// string). Returns the name, empty when none was given.
+Result<std::string> ParseBackupRequest(std::string& body, const RequestLimits& limits);
+
+// The value of `name` in the target's query string ("/x?mode=replace"),
+// percent-decoded; nullopt when absent or badly escaped.
+std::optional<std::string> QueryParameter(std::string_view target, std::string_view name);
 
 }  // namespace iisc

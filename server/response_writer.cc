@@ -151,4 +151,42 @@ std::string ComplexJson(const Complex& complex) {
   return ComplexToJson(complex, /*include_services=*/true);
 }
 
+std::string CatalogImportJson(const CatalogImport& import, std::string_view mode) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("mode").String(mode);
+  w.Key("added").Int(import.added);
+  w.Key("replaced").Int(import.replaced);
+  w.Key("removed").Int(import.removed);
+  w.Key("complexes").Int(import.total);
+  w.EndObject();
+  return out;
+}
+
+std::string DemandJson(const DemandStats& demand, const Taxonomy& taxonomy) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("total_needs").Int(demand.total_needs);
+  w.Key("rows").BeginArray();
+  for (const DemandStats::Row& row : demand.rows) {
+    w.BeginObject();
+    w.Key("service_type").String(row.service_type);
+    if (const LocalizedText* name =
+            NameOf(taxonomy.service_types(), taxonomy.ServiceTypeIndex(row.service_type))) {
+      w.Key("service_type_name");
+      WriteLocalized(w, *name);
+    }
+    if (!row.field.empty()) w.Key("field").String(row.field);
+    w.Key("needs").Int(row.needs);
+    w.Key("capabilities").Int(row.capabilities);
+    w.Key("monthly_capacity").Int(row.monthly_capacity);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return out;
+}
+
 }  // namespace iisc

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/recommender.h"
@@ -30,5 +31,12 @@ std::string StoredNeedJson(const StoredNeed& need);
 // GET /v1/complexes and GET /v1/complexes/{id}.
 std::string ComplexListJson(const std::vector<const Complex*>& complexes);
 std::string ComplexJson(const Complex& complex);
+
+// POST /v1/admin/catalog: what the import changed.
+std::string CatalogImportJson(const CatalogImport& import, std::string_view mode);
+
+// GET /v1/admin/demand: stored needs against the services and their monthly
+// capacity, per service type.
+std::string DemandJson(const DemandStats& demand, const Taxonomy& taxonomy);
 
 }  // namespace iisc

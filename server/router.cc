@@ -1,5 +1,6 @@
 #include "server/router.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -61,11 +62,13 @@ bool PercentDecode(std::string_view in, std::string* out) {
 // calls it, so a misbehaving handler cannot answer twice.
 class Completion {
  public:
-  Completion(Metrics* metrics, const HttpRequest& request, Reply reply)
+  Completion(Metrics* metrics, const CorsPolicy* cors, const HttpRequest& request, Reply reply)
       : metrics_(metrics),
+        cors_(cors),
         start_(std::chrono::steady_clock::now()),
         version_(request.version()),
         keep_alive_(request.keep_alive()),
+        origin_(request[http::field::origin]),
         reply_(std::move(reply)) {}
 
   // Counts the request as in flight until it is answered.
@@ -76,6 +79,9 @@ class Completion {
     if (inflight_) inflight_->fetch_sub(1, std::memory_order_acq_rel);
     res.version(version_);
     res.keep_alive(keep_alive_ && res.keep_alive());
+    if (cors_ != nullptr && res.find(http::field::vary) == res.end()) {
+      cors_->Decorate(origin_, res);
+    }
     res.prepare_payload();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -85,18 +91,39 @@ class Completion {
 
  private:
   Metrics* metrics_;
+  const CorsPolicy* cors_;
   std::chrono::steady_clock::time_point start_;
   unsigned version_;
   bool keep_alive_;
+  std::string origin_;
   Reply reply_;
   std::shared_ptr<std::atomic<int>> inflight_;
   std::atomic<bool> done_{false};
 };
 
+// True when the request carries no body (as far as its header tells).
+bool WithoutBody(const HttpRequest& req) {
+  if (!req.body().empty() || req.chunked()) return false;
+  const auto length = req[http::field::content_length];
+  return length.empty() || length == "0";
+}
+
+// 415 unless the Content-Type fits what the route reads.
+std::optional<HttpResponse> CheckMediaType(const RouteOptions& options, const HttpRequest& req) {
+  if (!options.json_body && !options.jsonl_body) return std::nullopt;
+  const auto type = req[http::field::content_type];
+  if (options.body_optional && type.empty() && WithoutBody(req)) return std::nullopt;
+  if (options.json_body && IsJsonContentType(type)) return std::nullopt;
+  if (options.jsonl_body && IsJsonLinesContentType(type)) return std::nullopt;
+  return UnsupportedMediaType(options.jsonl_body ? "application/x-ndjson" : "application/json");
+}
+
 }  // namespace
 
 Router::Router(Metrics* metrics, int max_inflight)
-    : metrics_(metrics), max_inflight_(max_inflight) {
+    : Router(metrics, RouterOptions{.max_inflight = max_inflight}) {}
+
+Router::Router(Metrics* metrics, RouterOptions options) : metrics_(metrics), options_(options) {
   unmatched_metric_ = metrics_->AddRoute("*", "unmatched");
 }
 
@@ -106,7 +133,7 @@ void Router::Add(http::verb method, std::string pattern, Handler handler, RouteO
   route.segments = SplitPath(pattern);
   route.pattern = pattern;
   route.handler = std::move(handler);
-  route.options = options;
+  route.options = std::move(options);
   route.metric = metrics_->AddRoute(std::string(http::to_string(method)), pattern);
   bool known = false;
   for (const Pattern& p : patterns_) known = known || p.pattern == pattern;
@@ -138,6 +165,26 @@ bool Router::Match(const std::vector<std::string>& segments, std::string_view pa
   return true;
 }
 
+Router::Lookup Router::Find(const HttpRequest& request, PathParams* params) const {
+  Lookup found;
+  const std::string_view target = request.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path.empty() || path.front() != '/') return found;
+  for (const Route& r : routes_) {
+    if (!Match(r.segments, path, params)) continue;
+    if (found.pattern == nullptr) {
+      for (const Pattern& p : patterns_) {
+        if (p.pattern == r.pattern) found.pattern = &p;
+      }
+    }
+    if (r.method == request.method()) {
+      found.route = &r;
+      break;
+    }
+  }
+  return found;
+}
+
 std::string Router::AllowedMethods(const std::string& pattern) const {
   std::string allow;
   for (const Route& r : routes_) {
@@ -148,46 +195,101 @@ std::string Router::AllowedMethods(const std::string& pattern) const {
   return allow;
 }
 
-void Router::Dispatch(HttpRequest&& request, Reply reply) const {
-  auto done = std::make_shared<Completion>(metrics_, request, std::move(reply));
-
-  std::string_view target = request.target();
-  const std::string_view path = target.substr(0, target.find('?'));
-  if (path.empty() || path.front() != '/') {
-    done->Finish(unmatched_metric_, RouteNotFound());
-    return;
+std::optional<HttpResponse> Router::Precheck(const HttpRequest& request, const Lookup& found,
+                                             int* metric) const {
+  if (found.route == nullptr) {
+    if (found.pattern == nullptr) {
+      *metric = unmatched_metric_;
+      return RouteNotFound();
+    }
+    *metric = found.pattern->rejected_metric;
+    const std::string allow = AllowedMethods(found.pattern->pattern);
+    if (request.method() != http::verb::options) return MethodNotAllowed(allow);
+    const auto origin = request[http::field::origin];
+    if (!origin.empty() && request.count(http::field::access_control_request_method) > 0) {
+      if (options_.cors != nullptr) return options_.cors->Preflight(origin, allow);
+      return CorsPolicy().Preflight(origin, allow);
+    }
+    // A plain OPTIONS asks what the path supports.
+    HttpResponse res{http::status::no_content, 11};
+    res.set(http::field::allow, allow);
+    return res;
   }
+  const Route& route = *found.route;
+  *metric = route.metric;
+  if (route.options.guard) {
+    if (Status s = route.options.guard(request); !s.ok()) return ErrorResponse(s);
+  }
+  return CheckMediaType(route.options, request);
+}
+
+Router::Screening Router::Screen(const HttpRequest& header, std::string_view client) const {
+  Screening screening;
+  screening.body_limit = options_.max_body_bytes;
+  PathParams params;
+  const Lookup found = Find(header, &params);
+  const bool exempt = found.route != nullptr && found.route->options.never_shed;
+  int metric = unmatched_metric_;
+  std::optional<HttpResponse> answer;
+  RateLimiter::Clock::duration retry_after{};
+  if (!exempt && options_.rate_limiter != nullptr &&
+      !options_.rate_limiter->Admit(client, &retry_after)) {
+    metric = found.route != nullptr   ? found.route->metric
+             : found.pattern != nullptr ? found.pattern->rejected_metric
+                                        : unmatched_metric_;
+    answer = RateLimited(retry_after);
+  } else if (found.route == nullptr && found.pattern != nullptr &&
+             header.method() != http::verb::options) {
+    return screening;  // 405 after the body, which keeps the connection usable
+  } else if (found.route == nullptr && found.pattern == nullptr) {
+    return screening;  // 404 likewise
+  } else {
+    answer = Precheck(header, found, &metric);
+  }
+  if (answer) {
+    Completion done(metrics_, options_.cors, header,
+                    [&screening](HttpResponse&& res) { screening.answer = std::move(res); });
+    done.Finish(metric, std::move(*answer));
+    return screening;
+  }
+  if (found.route->options.max_body_bytes > 0) {
+    screening.body_limit = found.route->options.max_body_bytes;
+  }
+  return screening;
+}
+
+size_t Router::BodyLimitFor(const HttpRequest& header) const {
+  PathParams params;
+  const Lookup found = Find(header, &params);
+  if (found.route != nullptr && found.route->options.max_body_bytes > 0) {
+    return found.route->options.max_body_bytes;
+  }
+  return options_.max_body_bytes;
+}
+
+size_t Router::max_body_limit() const {
+  size_t limit = options_.max_body_bytes;
+  for (const Route& r : routes_) limit = std::max(limit, r.options.max_body_bytes);
+  return limit;
+}
+
+void Router::Decorate(const HttpRequest& header, HttpResponse& response) const {
+  if (options_.cors != nullptr) options_.cors->Decorate(header[http::field::origin], response);
+}
+
+void Router::Dispatch(HttpRequest&& request, Reply reply) const {
+  auto done = std::make_shared<Completion>(metrics_, options_.cors, request, std::move(reply));
 
   PathParams params;
-  const Route* route = nullptr;
-  const Pattern* pattern = nullptr;
-  for (const Route& r : routes_) {
-    if (!Match(r.segments, path, &params)) continue;
-    if (pattern == nullptr) {
-      for (const Pattern& p : patterns_) {
-        if (p.pattern == r.pattern) pattern = &p;
-      }
-    }
-    if (r.method == request.method()) {
-      route = &r;
-      break;
-    }
-  }
-  if (route == nullptr) {
-    if (pattern == nullptr) {
-      done->Finish(unmatched_metric_, RouteNotFound());
-    } else {
-      done->Finish(pattern->rejected_metric, MethodNotAllowed(AllowedMethods(pattern->pattern)));
-    }
+  const Lookup found = Find(request, &params);
+  int metric = unmatched_metric_;
+  if (auto answer = Precheck(request, found, &metric)) {
+    done->Finish(metric, std::move(*answer));
     return;
   }
-  const int metric = route->metric;
-  if (route->options.json_body && !IsJsonContentType(request[http::field::content_type])) {
-    done->Finish(metric, UnsupportedMediaType());
-    return;
-  }
-  if (!route->options.never_shed && max_inflight_ > 0) {
-    if (inflight_->fetch_add(1, std::memory_order_acq_rel) >= max_inflight_) {
+  const Route* route = found.route;
+  if (!route->options.never_shed && options_.max_inflight > 0) {
+    if (inflight_->fetch_add(1, std::memory_order_acq_rel) >= options_.max_inflight) {
       inflight_->fetch_sub(1, std::memory_order_acq_rel);
       done->Finish(metric, Overloaded("the service is busy; retry shortly"));
       return;

@@ -22,9 +22,17 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-// How long a shutdown waits for in-flight requests before giving up on them.
-constexpr std::chrono::seconds kDrainDeadline{10};
 constexpr std::chrono::milliseconds kDrainPoll{20};
+
+RouterOptions MakeRouterOptions(const ServerOptions& o, RateLimiter* limiter,
+                                const CorsPolicy* cors) {
+  RouterOptions r;
+  r.max_inflight = o.max_inflight_requests;
+  r.max_body_bytes = o.max_body_bytes;
+  r.rate_limiter = limiter;
+  r.cors = cors;
+  return r;
+}
 
 int ThreadCount(int configured) {
   if (configured > 0) return configured;
@@ -36,7 +44,9 @@ class ServerImpl final : public Server {
  public:
   explicit ServerImpl(ServerSetup setup)
       : options_(std::move(setup.options)),
-        router_(&metrics_, options_.max_inflight_requests),
+        rate_limiter_(options_.rate_limit_per_second, options_.rate_limit_burst),
+        cors_(options_.cors_allowed_origins),
+        router_(&metrics_, MakeRouterOptions(options_, &rate_limiter_, &cors_)),
         threads_(ThreadCount(options_.io_threads)),
         ioc_(threads_),
         signals_(ioc_, SIGINT, SIGTERM, SIGHUP),
@@ -48,7 +58,8 @@ class ServerImpl final : public Server {
     context_.limits.max_k = options_.max_k;
     context_.bureau_token = std::move(setup.bureau_token);
     context_.scoring_config_path = std::move(setup.scoring_config_path);
-    limits_.max_body_bytes = options_.max_body_bytes;
+    context_.backup_dir = options_.backup_dir;
+    context_.max_import_bytes = options_.max_import_bytes;
     limits_.max_header_bytes = options_.max_header_bytes;
     limits_.max_url_bytes = options_.max_url_bytes;
     limits_.read_timeout = std::chrono::milliseconds(options_.read_timeout_ms);
@@ -101,7 +112,8 @@ class ServerImpl final : public Server {
       draining_ = true;
       listener_->Stop();
       registry_.DrainAll();
-      drain_deadline_ = std::chrono::steady_clock::now() + kDrainDeadline;
+      drain_deadline_ = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(options_.shutdown_grace_ms);
       PollDrain();
       WaitForSignal();
     });
@@ -127,6 +139,8 @@ class ServerImpl final : public Server {
   // holds when it is destroyed (sessions unregister themselves then).
   ServerOptions options_;
   Metrics metrics_;
+  RateLimiter rate_limiter_;
+  CorsPolicy cors_;
   ServiceContext context_;
   Router router_;
   SessionLimits limits_;

@@ -115,6 +115,7 @@ void ReadLimits(TomlSection limits, ServerOptions* o) {
   // limit below a single request) or defeat the limit's purpose (hour-long
   // read timeouts invite slowloris).
   limits.IntegerAs("max_body_bytes", 1 << 10, int64_t{1} << 30, &o->max_body_bytes);
+  limits.IntegerAs("max_import_bytes", 1 << 10, int64_t{1} << 32, &o->max_import_bytes);
   limits.IntegerAs("max_header_bytes", 1 << 10, 1 << 20, &o->max_header_bytes);
   bool url_read = limits.IntegerAs("max_url_bytes", 256, 64 << 10, &o->max_url_bytes);
   limits.IntegerAs("max_json_depth", 4, 1024, &o->max_json_depth);
@@ -124,6 +125,7 @@ void ReadLimits(TomlSection limits, ServerOptions* o) {
   limits.IntegerAs("idle_timeout_ms", 100, 3600000, &o->idle_timeout_ms);
   limits.IntegerAs("max_connections", 1, 1000000, &o->max_connections);
   limits.IntegerAs("max_inflight_requests", 1, 1000000, &o->max_inflight_requests);
+  limits.IntegerAs("shutdown_grace_ms", 0, 600000, &o->shutdown_grace_ms);
   // The request line is part of the header block, so a URL limit above the
   // header limit could never answer 414.
   if (o->max_url_bytes > o->max_header_bytes) {
@@ -152,7 +154,11 @@ void ReadAccess(TomlSection access, ServerOptions* o) {
       }
     }
   }
-  access.Number("rate_limit_per_second", 0.01, 1e6, &o->rate_limit_per_second);
+  // 0 is "off"; between 0 and 0.01 a client would wait minutes per request.
+  if (access.Number("rate_limit_per_second", 0, 1e6, &o->rate_limit_per_second) &&
+      o->rate_limit_per_second > 0 && o->rate_limit_per_second < 0.01) {
+    access.Fail("rate_limit_per_second", "must be 0 (off) or at least 0.01");
+  }
   // A bucket smaller than one token would refuse every request.
   access.Number("rate_limit_burst", 1.0, 1e7, &o->rate_limit_burst);
 }
@@ -210,7 +216,11 @@ Result<ServerOptions> ParseServerOptions(std::string_view toml, const std::strin
   ReadPaths(root.Table("paths"), &options);
   ReadLimits(root.Table("limits"), &options);
   ReadAccess(root.Table("access"), &options);
-  root.Table("durability").Bool("sync_need_writes", &options.sync_need_writes);
+  TomlSection durability = root.Table("durability");
+  durability.Bool("sync_need_writes", &options.sync_need_writes);
+  if (durability.String("backup_dir", &options.backup_dir) && options.backup_dir.empty()) {
+    durability.Fail("backup_dir", "must not be empty");
+  }
   IISC_RETURN_IF_ERROR((*doc)->Finish());
 
   std::string dir = std::filesystem::path(source_path).parent_path().string();

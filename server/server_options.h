@@ -32,6 +32,7 @@ struct ServerOptions {
 
   // --- limits (each answered with a clear error) ---
   size_t max_body_bytes = 1 << 20;         // 413 beyond
+  size_t max_import_bytes = 64 << 20;      // bulk catalog import (bureau only); 413 beyond
   size_t max_header_bytes = 16 << 10;      // 431 beyond
   size_t max_url_bytes = 4096;             // 414 beyond
   int max_json_depth = 16;                 // 400 beyond
@@ -41,6 +42,7 @@ struct ServerOptions {
   int idle_timeout_ms = 30000;             // keep-alive connection idle limit
   int max_connections = 1024;              // further connections are refused with 503
   int max_inflight_requests = 512;         // beyond: 503 (shed, do not queue)
+  int shutdown_grace_ms = 10000;           // SIGTERM waits this long for requests in flight
 
   // --- access ---
   // The bureau's token: read from this file, or from the environment variable
@@ -49,11 +51,15 @@ struct ServerOptions {
   std::string bureau_token_env = "IISC_BUREAU_TOKEN";
   std::vector<std::string> cors_allowed_origins;
   // Per-client token bucket (by remote address): sustained rate and burst.
+  // 0 turns the limit off (load benchmarks from one address).
   double rate_limit_per_second = 200;
   double rate_limit_burst = 400;
 
   // --- durability ---
   bool sync_need_writes = true;  // false only for benchmarks
+  // Where POST /v1/admin/backup writes its checkpoints (one subdirectory per
+  // backup). Relative to the working directory, like data_dir.
+  std::string backup_dir = "var/backups";
 
   // Directory of the config file, for resolving relative paths.
   std::string config_dir = ".";

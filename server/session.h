@@ -2,17 +2,27 @@
 // the answer, and repeats while the client keeps the connection alive.
 //
 // Every step runs on the connection's strand (the socket's executor). The
-// chain is Run → DoRead → OnReadHeader → ReadBody → OnRead → (router) → Send
-// → OnWrite → DoRead. A response produced on another thread (a need's
-// durable write) is posted back onto the strand before it is written.
+// chain is Run → DoRead → ReadHeader → OnReadHeader → (router screens the
+// header) → ReadBody → OnRead → (router dispatches) → Send → OnWrite → DoRead.
+// A response produced on another thread (a need's durable write) is posted
+// back onto the strand before it is written.
+//
+// Timeouts: a new connection must deliver its first request within
+// read_timeout; a kept-alive one may stay silent for idle_timeout, but once a
+// request's first byte arrives the whole request (header and body) must
+// arrive within read_timeout. A client that trickles bytes (slowloris) is
+// answered 408 and closed.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -24,8 +34,8 @@ namespace iisc {
 
 class SessionRegistry;
 
+// Body limits are per route (Router::Screen).
 struct SessionLimits {
-  size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
   size_t max_url_bytes = 4096;
   // The whole request (headers and body) must arrive within this time.
@@ -54,6 +64,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void DoRead();
+  void ArmReadTimer(std::chrono::milliseconds timeout);
+  void DisarmReadTimer();
+  void ReadHeader();
   void OnReadHeader(boost::beast::error_code ec, std::size_t bytes);
   void ReadBody();
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
@@ -65,6 +78,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void DoClose();
 
   boost::beast::tcp_stream stream_;
+  boost::asio::steady_timer read_timer_;
   boost::beast::flat_buffer buffer_;
   // A fresh parser per message: limits and state never leak between requests.
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
@@ -72,9 +86,14 @@ class Session : public std::enable_shared_from_this<Session> {
   const SessionLimits& limits_;
   const Router& router_;
   SessionRegistry* registry_;
+  // The remote address, or its /64 network for IPv6 (one host often holds a
+  // whole /64): what the rate limit counts by.
+  std::string client_;
   bool first_request_ = true;
   bool busy_ = false;      // a request is being handled or answered
   bool draining_ = false;  // close after the current answer
+  bool timed_out_ = false;  // the read timer fired and cancelled the read
+  uint64_t read_generation_ = 0;  // tells a stale timer firing from a live one
   size_t lingered_bytes_ = 0;
 };
 

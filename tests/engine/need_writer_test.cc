@@ -37,6 +37,9 @@ class SlowNeedStore final : public Store {
 
   Status PutComplex(const Complex&) override { return Status::Internal("unused"); }
   Status DeleteComplex(std::string_view) override { return Status::Internal("unused"); }
+  Status WriteCatalog(const std::vector<Complex>&, const std::vector<std::string>&) override {
+    return Status::Internal("unused");
+  }
   Result<Complex> GetComplex(std::string_view) const override { return Status::Internal("unused"); }
   Result<std::vector<Complex>> ListComplexes() const override { return Status::Internal("unused"); }
   Status PutFeatures(const std::vector<std::pair<std::string, FeatureVector>>&) override {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "engine/scoring_config.h"
+#include "forwarding_store.h"
 
 namespace iisc {
 namespace {
@@ -124,6 +125,29 @@ TEST_F(RecommenderTest, EnglishAndChineseNeedsFindTheSameService) {
   EXPECT_LE(en_rank, 3);
 }
 
+TEST_F(RecommenderTest, TheHelpAskedForOutweighsItsSetting) {
+  // "出口欧盟" is where the valves go; the need asks for testing. The pump and
+  // valve complex's export service matches the text as well as its lab does.
+  RecommendResponse resp = Ask("阀门出口欧盟，要做检测");
+  ASSERT_FALSE(resp.understanding.service_types.empty());
+  EXPECT_EQ(resp.understanding.service_types[0].id, "testing");
+  ASSERT_FALSE(resp.results.empty());
+  EXPECT_EQ(resp.results[0].capability->type, "testing");
+  EXPECT_EQ(resp.understanding.field.id, "pumps_valves");
+}
+
+TEST_F(RecommenderTest, EachSeparateRequestGetsItsServicesNearTheTop) {
+  RecommendResponse resp = Ask("做阀门的，想参加展会，另外还想申请贷款", 5);
+  std::set<std::string> inferred;
+  for (const InferredLabel& t : resp.understanding.service_types) inferred.insert(t.id);
+  EXPECT_TRUE(inferred.count("exhibition")) << "exhibition not inferred";
+  EXPECT_TRUE(inferred.count("financing")) << "financing not inferred";
+  std::set<std::string> top5;
+  for (const Recommendation& r : resp.results) top5.insert(r.capability->type);
+  EXPECT_TRUE(top5.count("exhibition"));
+  EXPECT_TRUE(top5.count("financing"));
+}
+
 TEST_F(RecommenderTest, GivenFieldAndTypesAreUsedAsIs) {
   RecommendRequest req;
   req.need.description = "想找人帮忙";
@@ -216,6 +240,64 @@ TEST_F(RecommenderTest, CatalogWritesAreVisibleToTheNextRequest) {
   EXPECT_EQ(engine_->DeleteComplex("iisc-test-ceramics").code(), StatusCode::kNotFound);
 }
 
+Complex CeramicsComplex(const std::string& id) {
+  Complex c;
+  c.id = id;
+  c.name = {"测试陶瓷综合体", "Test Ceramics Complex"};
+  c.county = "taishun";
+  c.level = "county";
+  c.fields = {"crafts_gifts"};
+  Capability cap;
+  cap.id = id + "/testing-1";
+  cap.type = "testing";
+  cap.institution = {"泰顺陶瓷釉料检测站", "Taishun Ceramic Glaze Lab"};
+  cap.fields = {"crafts_gifts"};
+  cap.description = {"陶瓷釉料铅镉溶出检测", "Lead and cadmium release tests of ceramic glazes"};
+  cap.capacity_per_month = 10;
+  cap.rating = 4.0;
+  cap.price_level = "subsidized";
+  c.services = {cap};
+  return c;
+}
+
+TEST_F(RecommenderTest, ImportMergesIntoTheCatalogAndCountsWhatChanged) {
+  const size_t before = engine_->ListComplexes(*engine_->Snapshot()).size();
+  const auto snapshot = engine_->Snapshot();
+  const Complex existing = *engine_->ListComplexes(*snapshot).at(0);
+  auto imported = engine_->ImportCatalog({CeramicsComplex("iisc-test-a"), existing}, false);
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_EQ(imported->added, 1);
+  EXPECT_EQ(imported->replaced, 1);
+  EXPECT_EQ(imported->removed, 0);
+  EXPECT_EQ(imported->total, static_cast<int64_t>(before + 1));
+  RecommendResponse resp = Ask("陶瓷釉料铅镉溶出", 3);
+  ASSERT_FALSE(resp.results.empty());
+  EXPECT_EQ(resp.results[0].capability->id, "iisc-test-a/testing-1");
+}
+
+TEST_F(RecommenderTest, ImportWithReplaceAllBecomesTheWholeCatalog) {
+  auto imported = engine_->ImportCatalog(
+      {CeramicsComplex("iisc-test-a"), CeramicsComplex("iisc-test-b")}, true);
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_EQ(imported->added, 2);
+  EXPECT_GT(imported->removed, 10);
+  EXPECT_EQ(imported->total, 2);
+  const auto snapshot = engine_->Snapshot();
+  ASSERT_EQ(engine_->ListComplexes(*snapshot).size(), 2u);
+  for (const Recommendation& r : Ask("检测", 10).results) {
+    EXPECT_TRUE(r.complex->id == "iisc-test-a" || r.complex->id == "iisc-test-b") << r.complex->id;
+  }
+}
+
+TEST_F(RecommenderTest, ImportListingAComplexTwiceChangesNothing) {
+  const size_t before = engine_->ListComplexes(*engine_->Snapshot()).size();
+  auto imported = engine_->ImportCatalog(
+      {CeramicsComplex("iisc-test-a"), CeramicsComplex("iisc-test-a")}, true);
+  ASSERT_FALSE(imported.ok());
+  EXPECT_EQ(imported.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->ListComplexes(*engine_->Snapshot()).size(), before);
+}
+
 TEST(RecommenderDurabilityTest, SubmittedNeedSurvivesReopen) {
   TempDir dir;
   auto taxonomy = LoadTaxonomy();
@@ -265,6 +347,57 @@ TEST(RecommenderDurabilityTest, SubmittedNeedSurvivesReopen) {
   EXPECT_FALSE((*engine)->CheckNeedToken(*stored, ""));
   EXPECT_EQ((*engine)->GetNeed("need-unknown").status().code(), StatusCode::kNotFound);
   EXPECT_EQ((*engine)->Demand().total_needs, 1);
+}
+
+// A store whose catalog writes stop working after `budget` complexes, as if
+// the process had been killed there: a batch that would cross the budget
+// fails whole, as an unsynced RocksDB batch does when killed.
+class DyingStore final : public testing::ForwardingStore {
+ public:
+  DyingStore(std::unique_ptr<Store> inner, int budget)
+      : ForwardingStore(std::move(inner)), budget_(budget) {}
+  Status PutComplex(const Complex& c) override {
+    if (budget_-- <= 0) return Status::IOError("killed");
+    return ForwardingStore::PutComplex(c);
+  }
+  Status WriteCatalog(const std::vector<Complex>& put,
+                      const std::vector<std::string>& remove) override {
+    budget_ -= static_cast<int>(put.size());
+    if (budget_ < 0) return Status::IOError("killed");
+    return ForwardingStore::WriteCatalog(put, remove);
+  }
+
+ private:
+  int budget_;
+};
+
+// The first start writes the demo catalog; a kill in the middle must not
+// leave a partial catalog that later starts take for the whole one.
+TEST(RecommenderDurabilityTest, AnInterruptedSeedIsCompletedAtTheNextStart) {
+  TempDir dir;
+  auto taxonomy = LoadTaxonomy();
+  auto scoring = LoadScoring(*taxonomy);
+  {
+    auto store = OpenRocksStore(dir.path(), StoreOptions{});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto engine = Recommender::Open(std::make_unique<DyingStore>(std::move(*store), 10), taxonomy,
+                                    scoring, DemoOptions());
+    ASSERT_FALSE(engine.ok());
+  }
+  auto store = OpenRocksStore(dir.path(), StoreOptions{});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto engine = Recommender::Open(std::move(*store), taxonomy, scoring, DemoOptions());
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  EXPECT_EQ((*engine)->ListComplexes(*(*engine)->Snapshot()).size(), 36u);
+
+  // A catalog the bureau changed after a complete seed is left as it is.
+  ASSERT_TRUE((*engine)->DeleteComplex("iisc-yueqing-electrical").ok());
+  engine->reset();
+  auto reopened_store = OpenRocksStore(dir.path(), StoreOptions{});
+  ASSERT_TRUE(reopened_store.ok());
+  auto reopened = Recommender::Open(std::move(*reopened_store), taxonomy, scoring, DemoOptions());
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ((*reopened)->ListComplexes(*(*reopened)->Snapshot()).size(), 35u);
 }
 
 }  // namespace

@@ -64,6 +64,10 @@ TEST(ScoringConfigTest, ShippedConfigParsesWithTheDocumentedStartingWeights) {
   EXPECT_EQ((*config)->priority_strategic, defaults.priority_strategic);
   EXPECT_EQ((*config)->priority_normal, defaults.priority_normal);
   EXPECT_EQ((*config)->inference_min_confidence, defaults.inference_min_confidence);
+  EXPECT_EQ((*config)->inference_type_word_share, defaults.inference_type_word_share);
+  EXPECT_EQ((*config)->inference_named_type_floor, defaults.inference_named_type_floor);
+  EXPECT_EQ((*config)->inference_separate_request_floor, defaults.inference_separate_request_floor);
+  EXPECT_EQ((*config)->inference_field_full_confidence, defaults.inference_field_full_confidence);
   for (const auto& overrides : (*config)->category_overrides) {
     for (const auto& w : overrides) EXPECT_FALSE(w.has_value());
   }
@@ -149,6 +153,28 @@ TEST(ScoringConfigTest, OutOfRangeNamesKeyLineAndValue) {
 
   message = ErrorOf("[quality]\nprior_rating = nan\n");
   EXPECT_NE(message.find("quality.prior_rating at line 2"), std::string::npos) << message;
+}
+
+TEST(ScoringConfigTest, InferenceKeysAreReadAndRangeChecked) {
+  auto config = Parse(
+      "[inference]\n"
+      "type_word_share = 0.5\n"
+      "named_type_floor = 0\n"
+      "separate_request_floor = 1\n"
+      "field_full_confidence = 0.6\n");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ((*config)->inference_type_word_share, 0.5);
+  EXPECT_EQ((*config)->inference_named_type_floor, 0.0);
+  EXPECT_EQ((*config)->inference_separate_request_floor, 1.0);
+  EXPECT_EQ((*config)->inference_field_full_confidence, 0.6);
+
+  std::string message = ErrorOf("[inference]\nseparate_request_floor = 1.5\n");
+  EXPECT_NE(message.find("inference.separate_request_floor at line 2: must be between 0 and 1, got 1.5"),
+            std::string::npos)
+      << message;
+  // The field weight is divided by it: 0 is no value.
+  message = ErrorOf("[inference]\nfield_full_confidence = 0\n");
+  EXPECT_NE(message.find("inference.field_full_confidence at line 2"), std::string::npos) << message;
 }
 
 TEST(ScoringConfigTest, UnknownKeysAndTablesAreErrors) {

@@ -202,6 +202,38 @@ TYPED_TEST(StoreTest, ListReturnsAllComplexesInIdOrderWithServices) {
   EXPECT_TRUE((*listed)[2] == empty);
 }
 
+TYPED_TEST(StoreTest, WriteCatalogPutsAndRemovesInOneStep) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(store.PutComplex(MakeComplex("a", {"x-1", "x-2"})).ok());
+  ASSERT_TRUE(store.PutComplex(MakeComplex("b", {"y-1"})).ok());
+  ASSERT_TRUE(store.PutFeatures({{"a/x-2", MakeVector(1)}, {"b/y-1", MakeVector(2)}}).ok());
+  // "a" loses a service, "c" is new, "b" goes, an absent id is skipped.
+  ASSERT_TRUE(store.WriteCatalog({MakeComplex("a", {"x-1"}), MakeComplex("c", {"z-1"})},
+                                 {"b", "no-such-complex"})
+                  .ok());
+  Result<std::vector<Complex>> all = store.ListComplexes();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, "a");
+  ASSERT_EQ((*all)[0].services.size(), 1u);
+  EXPECT_EQ((*all)[1].id, "c");
+  EXPECT_EQ(store.GetComplex("b").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(FeatureKeys(store).empty());  // the vectors of dropped services went with them
+}
+
+TYPED_TEST(StoreTest, WriteCatalogWithAnInvalidComplexWritesNothing) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(store.PutComplex(MakeComplex("a", {"x-1"})).ok());
+  Complex bad = MakeComplex("c", {"z-1"});
+  bad.services[0].id = "elsewhere/z-1";
+  Status status = store.WriteCatalog({MakeComplex("b", {"y-1"}), bad}, {"a"});
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  Result<std::vector<Complex>> all = store.ListComplexes();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].id, "a");
+}
+
 TYPED_TEST(StoreTest, ListOfEmptyStoreIsEmpty) {
   Result<std::vector<Complex>> listed = this->store_->ListComplexes();
   ASSERT_TRUE(listed.ok()) << listed.status().ToString();

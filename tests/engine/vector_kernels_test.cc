@@ -118,14 +118,6 @@ TEST(VectorKernelsTest, UnknownVariantIsRejected) {
   EXPECT_EQ(before, KernelVariant());
 }
 
-// Runs under IISC_KERNEL=scalar from ctest (see CMakeLists.txt); skipped when
-// the variable is unset.
-TEST(VectorKernelsTest, EnvironmentForcesVariant) {
-  const char* forced = std::getenv("IISC_KERNEL");
-  if (forced == nullptr) GTEST_SKIP() << "IISC_KERNEL not set";
-  EXPECT_EQ(std::string(forced), KernelVariant());
-}
-
 // Every test below runs once per kernel variant this CPU supports, so the
 // scalar path is always covered.
 class KernelTest : public ::testing::TestWithParam<std::string> {

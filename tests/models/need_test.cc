@@ -63,6 +63,24 @@ TEST(NeedTest, NullMeansAbsent) {
   EXPECT_EQ(with_nulls_inside->enterprise_contact, "c");
 }
 
+// On-demand parsing tells a value's type by its first character; "nul&l"
+// or "nullx" must not pass for null (found by the need_request fuzzer).
+TEST(NeedTest, OnlyTheExactAtomNullMeansAbsent) {
+  for (const char* member : {"county", "field", "size", "service_types", "enterprise"}) {
+    for (const char* broken : {"nul&l", "nullx", "nul", "n"}) {
+      const std::string json =
+          std::string(R"({"description": "x", ")") + member + R"(": )" + broken + "}";
+      auto need = Parse(json);
+      ASSERT_FALSE(need.ok()) << json;
+      EXPECT_EQ(need.status().code(), StatusCode::kInvalidArgument) << json;
+    }
+  }
+  auto inside = Parse(R"({"description": "x", "enterprise": {"name": nulll}})");
+  EXPECT_FALSE(inside.ok());
+  auto description = Parse(R"({"description": nul1})");
+  EXPECT_FALSE(description.ok());
+}
+
 TEST(NeedTest, EmptyIdsMeanNotGiven) {
   auto need = Parse(R"({"description": "x", "county": "", "field": "", "size": ""})");
   ASSERT_TRUE(need.ok()) << need.status().ToString();
@@ -105,6 +123,16 @@ TEST(NeedTest, DescriptionIsRequiredAndNotBlank) {
   ExpectInvalid(R"({"description": "\u3000\u00a0\u200b"})", "need.description");
   ExpectInvalid(R"({"description": 42})", "need.description");
   ExpectInvalid(R"({"description": ["a"]})", "need.description");
+}
+
+TEST(NeedTest, DescriptionRefusesControlCharacters) {
+  ExpectInvalid(R"({"description": "a\u0000b"})", "need.description");
+  ExpectInvalid(R"({"description": "\u001b[31mred"})", "need.description");
+  ExpectInvalid(R"({"description": "del\u007f"})", "need.description");
+  EXPECT_TRUE(Parse(R"({"description": "line one\nline two\tand a tab\r\n"})").ok());
+  NeedLimits stored;
+  stored.allow_control_characters = true;
+  EXPECT_TRUE(Parse(R"({"description": "a\u0000b"})", stored).ok());
 }
 
 TEST(NeedTest, DescriptionLengthCountsCodePoints) {

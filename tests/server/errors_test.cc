@@ -12,6 +12,7 @@ namespace http = boost::beast::http;
 TEST(ErrorMapping, EveryStatusCodeHasItsHttpStatus) {
   EXPECT_EQ(HttpStatusFor(StatusCode::kInvalidArgument), http::status::bad_request);
   EXPECT_EQ(HttpStatusFor(StatusCode::kNotFound), http::status::not_found);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kAlreadyExists), http::status::conflict);
   EXPECT_EQ(HttpStatusFor(StatusCode::kUnauthenticated), http::status::unauthorized);
   EXPECT_EQ(HttpStatusFor(StatusCode::kPermissionDenied), http::status::forbidden);
   EXPECT_EQ(HttpStatusFor(StatusCode::kResourceExhausted), http::status::too_many_requests);
@@ -65,6 +66,18 @@ TEST(ErrorMapping, ProtocolRefusals) {
   EXPECT_EQ(RequestTimeout().result(), http::status::request_timeout);
   EXPECT_EQ(Overloaded("busy").result(), http::status::service_unavailable);
   EXPECT_NE(PayloadTooLarge(10).body().find("\"code\":\"payload_too_large\""), std::string::npos);
+  EXPECT_NE(UnsupportedMediaType("application/x-ndjson").body().find("application/x-ndjson"),
+            std::string::npos);
+}
+
+TEST(ErrorMapping, RateLimitedRoundsRetryAfterUpToWholeSeconds) {
+  using std::chrono::milliseconds;
+  HttpResponse res = RateLimited(milliseconds(1));
+  EXPECT_EQ(res.result(), http::status::too_many_requests);
+  EXPECT_EQ(res[http::field::retry_after], "1");
+  EXPECT_NE(res.body().find("\"code\":\"rate_limited\""), std::string::npos);
+  EXPECT_EQ(RateLimited(milliseconds(2001))[http::field::retry_after], "3");
+  EXPECT_EQ(RateLimited(milliseconds(0))[http::field::retry_after], "1");
 }
 
 }  // namespace

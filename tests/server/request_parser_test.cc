@@ -118,6 +118,30 @@ TEST_F(RequestParserTest, BrokenJsonBlamesNoField) {
   EXPECT_EQ(FieldOf("{\"need\":{\"description\":\"\xff\xfe\"}}"), "");  // invalid UTF-8
 }
 
+// The on-demand parser skips members it does not read; skipped or not, a
+// body that is not JSON is refused (found by the need_request fuzzer).
+TEST_F(RequestParserTest, MalformedMembersThatAreNotReadAreRefused) {
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"extra":{"a":"b"]})"), "");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"extra":[1,,2]})"), "");
+  EXPECT_EQ(FieldOf(R"({"extra":tru,"need":{"description":"x"}})"), "");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"filters":{"other":{"a":1]}})"), "");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"k":3,"felitrs":{"counties":["yueqing"],)"
+                    R"("enterprise":{"name":"Actrical"]}})"),
+            "");
+  // Well-formed unknown members are still ignored.
+  EXPECT_TRUE(Parse(R"({"need":{"description":"x"},"extra":{"a":[1,{"b":null}]},)"
+                    R"("filters":{"other":[true]}})")
+                  .ok());
+}
+
+TEST_F(RequestParserTest, OnlyTheExactAtomNullMeansAbsent) {
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"k":nul&l})"), "");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"filters":nullx})"), "");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x"},"filters":{"fields":nul}})"), "");
+  EXPECT_EQ(FieldOf(R"({"need":{"description":"x","county":nul&l}})"), "");
+  EXPECT_TRUE(Parse(R"({"need":{"description":"x"},"k":null,"filters":{"fields":null}})").ok());
+}
+
 TEST_F(RequestParserTest, DepthLimit) {
   std::string deep = R"({"need":{"description":"x"},"extra":)";
   for (int i = 0; i < 40; ++i) deep += "[";
@@ -172,6 +196,131 @@ TEST(JsonDepth, CountsOnlyOutsideStrings) {
   EXPECT_TRUE(JsonTooDeepOrTrailing("{} x", 5, &trailing));
   EXPECT_TRUE(trailing);
   EXPECT_FALSE(JsonTooDeepOrTrailing("{}\n\t ", 5, &trailing));
+}
+
+}  // namespace
+}  // namespace iisc
+
+namespace iisc {
+namespace {
+
+// A catalog record as in data/demo-catalog.jsonl, with `id` and one service.
+std::string Record(const std::string& id, const std::string& service_suffix = "testing-1") {
+  return R"({"id":")" + id +
+         R"(","name":{"zh":"测试综合体","en":"Test complex"},"county":"taishun","level":"county",)"
+         R"("provincial_listed":false,"fields":["crafts_gifts"],"services":[{"id":")" +
+         id + "/" + service_suffix +
+         R"(","type":"testing","institution":{"zh":"检测站","en":"Lab"},"fields":["crafts_gifts"],)"
+         R"("description":{"zh":"陶瓷釉料检测","en":"Glaze tests"},"capacity_per_month":5,)"
+         R"("rating":4.0,"price_level":"subsidized"}]})";
+}
+
+TEST_F(RequestParserTest, ComplexRecordMustMatchThePathId) {
+  std::string body = Record("iisc-test-a");
+  auto ok = ParseComplexRequest(body, "iisc-test-a", *taxonomy_, limits_);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->services.size(), 1u);
+  EXPECT_EQ(ok->services[0].complex_id, "iisc-test-a");
+
+  body = Record("iisc-test-a");
+  auto other = ParseComplexRequest(body, "iisc-test-b", *taxonomy_, limits_);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().field(), "id");
+
+  body = R"({"id":"iisc-test-a"})";
+  auto partial = ParseComplexRequest(body, "iisc-test-a", *taxonomy_, limits_);
+  ASSERT_FALSE(partial.ok());
+  EXPECT_EQ(partial.status().code(), StatusCode::kInvalidArgument);
+
+  body = Record("iisc-test-a") + " {}";
+  EXPECT_FALSE(ParseComplexRequest(body, "iisc-test-a", *taxonomy_, limits_).ok());
+}
+
+TEST_F(RequestParserTest, CatalogIdsMustBeUrlSafe) {
+  for (const char* id : {"..", ".", "a b", "a\\u0000b", "a%2Fb", "complex\\nid", "中文"}) {
+    std::string body = Record(id);
+    auto r = ParseComplexRequest(body, id, *taxonomy_, limits_);
+    EXPECT_FALSE(r.ok()) << id;
+  }
+  std::string body = Record("iisc-test-a", "bad suffix");
+  auto r = ParseComplexRequest(body, "iisc-test-a", *taxonomy_, limits_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "services[0].id");
+  body = Record(std::string(129, 'x'));
+  EXPECT_FALSE(ParseComplexRequest(body, std::string(129, 'x'), *taxonomy_, limits_).ok());
+}
+
+TEST_F(RequestParserTest, CatalogImportIsAllOrNothingAndNamesTheLine) {
+  const std::string good = "\xEF\xBB\xBF" + Record("iisc-a") + "\r\n\n" + Record("iisc-b") + "\n";
+  auto ok = ParseCatalogImport(good, *taxonomy_, limits_);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->size(), 2u);
+
+  auto bad_type = ParseCatalogImport(Record("iisc-a") + "\n\n" +
+                                         R"({"id":"iisc-c","county":"atlantis"})" + "\n",
+                                     *taxonomy_, limits_);
+  ASSERT_FALSE(bad_type.ok());
+  EXPECT_EQ(bad_type.status().message().rfind("line 3: ", 0), 0u) << bad_type.status().message();
+
+  auto twice = ParseCatalogImport(Record("iisc-a") + "\n" + Record("iisc-a"), *taxonomy_, limits_);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.status().message().rfind("line 2: ", 0), 0u) << twice.status().message();
+  EXPECT_EQ(twice.status().field(), "id");
+
+  auto broken = ParseCatalogImport(Record("iisc-a") + "\n{\"id\":", *taxonomy_, limits_);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.status().message().rfind("line 2: ", 0), 0u);
+
+  auto deep = ParseCatalogImport(std::string(40, '[') + std::string(40, ']'), *taxonomy_, limits_);
+  ASSERT_FALSE(deep.ok());
+  EXPECT_NE(deep.status().message().find("deeper"), std::string::npos);
+
+  for (const char* empty : {"", "\n\n  \n", "\xEF\xBB\xBF"}) {
+    auto none = ParseCatalogImport(empty, *taxonomy_, limits_);
+    ASSERT_FALSE(none.ok());
+    EXPECT_NE(none.status().message().find("no catalog records"), std::string::npos);
+  }
+}
+
+TEST(BackupRequest, NameIsOptional) {
+  RequestLimits limits;
+  std::string empty;
+  auto none = ParseBackupRequest(empty, limits);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, "");
+  std::string named = R"({"name":"nightly-1","other":[1]})";
+  auto name = ParseBackupRequest(named, limits);
+  ASSERT_TRUE(name.ok());
+  EXPECT_EQ(*name, "nightly-1");
+  std::string wrong = R"({"name":7})";
+  auto bad = ParseBackupRequest(wrong, limits);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().field(), "name");
+  std::string array = "[]";
+  EXPECT_FALSE(ParseBackupRequest(array, limits).ok());
+  std::string blank = R"({"name":""})";
+  EXPECT_EQ(ParseBackupRequest(blank, limits).status().field(), "name");
+}
+
+TEST(QueryParameterTest, FindsAndDecodes) {
+  EXPECT_EQ(QueryParameter("/x?mode=replace", "mode"), "replace");
+  EXPECT_EQ(QueryParameter("/x?a=1&mode=re%70lace&b", "mode"), "replace");
+  EXPECT_EQ(QueryParameter("/x?mode", "mode"), "");
+  EXPECT_EQ(QueryParameter("/x?mode=a+b", "mode"), "a b");
+  EXPECT_FALSE(QueryParameter("/x", "mode").has_value());
+  EXPECT_FALSE(QueryParameter("/x?modes=1", "mode").has_value());
+  EXPECT_FALSE(QueryParameter("/x?mode=%zz", "mode").has_value());
+  EXPECT_FALSE(QueryParameter("/x?mode=%4", "mode").has_value());
+}
+
+TEST(JsonLinesContentType, AcceptsTheCommonNames) {
+  for (const char* type : {"application/x-ndjson", "application/jsonl",
+                           "Application/X-NDJSON; charset=utf-8", "application/x-jsonlines"}) {
+    EXPECT_TRUE(IsJsonLinesContentType(type)) << type;
+  }
+  for (const char* type : {"application/json", "text/plain", "", "application/x-ndjsonx"}) {
+    EXPECT_FALSE(IsJsonLinesContentType(type)) << type;
+  }
 }
 
 }  // namespace

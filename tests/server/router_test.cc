@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <optional>
+#include <string>
 
 #include <boost/beast/http/field.hpp>
 
@@ -141,6 +143,162 @@ TEST(RouterShedding, BeyondTheInflightLimitAnswers503) {
   EXPECT_EQ(parked.size(), 2u);
   parked[1](HttpResponse{http::status::ok, 11});
   EXPECT_EQ(answered, (std::vector<unsigned>{503, 200, 200, 200}));
+}
+
+// A router with a guarded route, a JSON Lines route with its own body limit,
+// an exempt health route, a rate limit and a CORS policy.
+class ScreeningTest : public ::testing::Test {
+ protected:
+  ScreeningTest()
+      : limiter_(/*per_second=*/1, /*burst=*/2),
+        cors_({"https://portal.example.cn"}),
+        router_(&metrics_, RouterOptions{.max_inflight = 0,
+                                         .max_body_bytes = 1000,
+                                         .rate_limiter = &limiter_,
+                                         .cors = &cors_}) {
+    auto ok = [](HttpRequest&, const PathParams&, Reply reply) {
+      reply(HttpResponse{http::status::ok, 11});
+    };
+    const Guard guard = [](const HttpRequest& req) {
+      if (req[http::field::authorization].empty()) return Status::Unauthenticated("token needed");
+      if (req[http::field::authorization] != "Bearer good") return Status::PermissionDenied("no");
+      return Status::Ok();
+    };
+    router_.Add(http::verb::put, "/items/{id}", ok, {.json_body = true, .guard = guard});
+    router_.Add(http::verb::get, "/items/{id}", ok);
+    router_.Add(http::verb::post, "/import", ok,
+                {.jsonl_body = true, .max_body_bytes = 50000, .guard = guard});
+    router_.Add(http::verb::post, "/backup", ok, {.json_body = true, .body_optional = true});
+    router_.Add(http::verb::get, "/healthz", ok, {.never_shed = true});
+  }
+
+  static HttpRequest Header(http::verb method, const char* target,
+                            std::map<std::string, std::string> fields = {}) {
+    HttpRequest req{method, target, 11};
+    for (const auto& [k, v] : fields) req.set(k, v);
+    return req;
+  }
+
+  RateLimiter limiter_;
+  CorsPolicy cors_;
+  Metrics metrics_;
+  Router router_;
+};
+
+TEST_F(ScreeningTest, GuardsAndMediaTypesRefuseBeforeTheBody) {
+  int calls = 0;  // one client per call: the rate limit is not under test here
+  auto put = [&](std::map<std::string, std::string> fields) {
+    fields["Content-Length"] = "10";
+    return router_.Screen(Header(http::verb::put, "/items/a", fields),
+                          "client-" + std::to_string(++calls));
+  };
+  auto no_token = put({{"Content-Type", "application/json"}});
+  ASSERT_TRUE(no_token.answer.has_value());
+  EXPECT_EQ(no_token.answer->result(), http::status::unauthorized);
+  EXPECT_EQ((*no_token.answer)[http::field::www_authenticate], "Bearer");
+  // Credentials first: a stranger learns nothing about the route's media type.
+  auto wrong = put({{"Authorization", "Bearer bad"}, {"Content-Type", "text/plain"}});
+  ASSERT_TRUE(wrong.answer.has_value());
+  EXPECT_EQ(wrong.answer->result(), http::status::forbidden);
+  auto media = put({{"Authorization", "Bearer good"}, {"Content-Type", "text/plain"}});
+  ASSERT_TRUE(media.answer.has_value());
+  EXPECT_EQ(media.answer->result(), http::status::unsupported_media_type);
+  auto admitted = put({{"Authorization", "Bearer good"}, {"Content-Type", "application/json"}});
+  EXPECT_FALSE(admitted.answer.has_value());
+  EXPECT_EQ(admitted.body_limit, 1000u);
+}
+
+TEST_F(ScreeningTest, BodyLimitsArePerRoute) {
+  EXPECT_EQ(router_.max_body_limit(), 50000u);
+  auto import = router_.Screen(Header(http::verb::post, "/import",
+                                      {{"Authorization", "Bearer good"},
+                                       {"Content-Type", "application/x-ndjson"},
+                                       {"Content-Length", "20000"}}),
+                               "client-a");
+  EXPECT_FALSE(import.answer.has_value());
+  EXPECT_EQ(import.body_limit, 50000u);
+  EXPECT_EQ(router_.BodyLimitFor(Header(http::verb::post, "/import")), 50000u);
+  EXPECT_EQ(router_.BodyLimitFor(Header(http::verb::get, "/items/a")), 1000u);
+  EXPECT_EQ(router_.BodyLimitFor(Header(http::verb::get, "/nowhere")), 1000u);
+  // JSON where JSON Lines is wanted.
+  auto json = router_.Screen(Header(http::verb::post, "/import",
+                                    {{"Authorization", "Bearer good"},
+                                     {"Content-Type", "application/json"}}),
+                             "client-b");
+  ASSERT_TRUE(json.answer.has_value());
+  EXPECT_EQ(json.answer->result(), http::status::unsupported_media_type);
+}
+
+TEST_F(ScreeningTest, OptionalBodiesNeedNoContentType) {
+  EXPECT_FALSE(router_.Screen(Header(http::verb::post, "/backup"), "c").answer.has_value());
+  auto with_body = router_.Screen(
+      Header(http::verb::post, "/backup", {{"Content-Length", "2"}}), "d");
+  ASSERT_TRUE(with_body.answer.has_value());
+  EXPECT_EQ(with_body.answer->result(), http::status::unsupported_media_type);
+}
+
+TEST_F(ScreeningTest, RateLimitPerClientWithHealthExempt) {
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_FALSE(router_.Screen(Header(http::verb::get, "/items/a"), "c1").answer.has_value());
+  }
+  auto limited = router_.Screen(Header(http::verb::get, "/items/a"), "c1");
+  ASSERT_TRUE(limited.answer.has_value());
+  EXPECT_EQ(limited.answer->result(), http::status::too_many_requests);
+  EXPECT_EQ((*limited.answer)[http::field::retry_after], "1");
+  // Unknown paths count too; health does not; other clients are unaffected.
+  EXPECT_EQ(router_.Screen(Header(http::verb::get, "/nope"), "c1").answer->result(),
+            http::status::too_many_requests);
+  EXPECT_FALSE(router_.Screen(Header(http::verb::get, "/healthz"), "c1").answer.has_value());
+  EXPECT_FALSE(router_.Screen(Header(http::verb::get, "/items/a"), "c2").answer.has_value());
+}
+
+TEST_F(ScreeningTest, PreflightsAndCorsHeaders) {
+  auto preflight = router_.Screen(
+      Header(http::verb::options, "/items/a",
+             {{"Origin", "https://portal.example.cn"}, {"Access-Control-Request-Method", "PUT"}}),
+      "c");
+  ASSERT_TRUE(preflight.answer.has_value());
+  EXPECT_EQ(preflight.answer->result(), http::status::no_content);
+  EXPECT_EQ((*preflight.answer)[http::field::access_control_allow_origin],
+            "https://portal.example.cn");
+  EXPECT_EQ((*preflight.answer)[http::field::access_control_allow_methods], "PUT, GET");
+  EXPECT_EQ((*preflight.answer)[http::field::vary], "Origin");
+
+  auto stranger = router_.Screen(
+      Header(http::verb::options, "/items/a",
+             {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "PUT"}}),
+      "c");
+  ASSERT_TRUE(stranger.answer.has_value());
+  EXPECT_EQ(stranger.answer->result(), http::status::forbidden);
+  EXPECT_EQ(stranger.answer->count(http::field::access_control_allow_origin), 0u);
+
+  // A plain OPTIONS (no CORS) lists the methods.
+  auto plain = router_.Screen(Header(http::verb::options, "/items/a"), "d");
+  ASSERT_TRUE(plain.answer.has_value());
+  EXPECT_EQ(plain.answer->result(), http::status::no_content);
+  EXPECT_EQ((*plain.answer)[http::field::allow], "PUT, GET");
+
+  // Actual answers carry the grant for an allowed origin only, Vary always.
+  std::optional<HttpResponse> got;
+  HttpRequest get = Header(http::verb::get, "/items/a", {{"Origin", "https://portal.example.cn"}});
+  router_.Dispatch(std::move(get), [&](HttpResponse&& r) { got = std::move(r); });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ((*got)[http::field::access_control_allow_origin], "https://portal.example.cn");
+  EXPECT_EQ((*got)[http::field::vary], "Origin");
+  got.reset();
+  HttpRequest evil = Header(http::verb::get, "/items/a", {{"Origin", "https://evil.example"}});
+  router_.Dispatch(std::move(evil), [&](HttpResponse&& r) { got = std::move(r); });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->count(http::field::access_control_allow_origin), 0u);
+  EXPECT_EQ((*got)[http::field::vary], "Origin");
+}
+
+TEST_F(ScreeningTest, DispatchRepeatsTheGuard) {
+  std::optional<HttpResponse> got;
+  HttpRequest req = Header(http::verb::put, "/items/a", {{"Content-Type", "application/json"}});
+  router_.Dispatch(std::move(req), [&](HttpResponse&& r) { got = std::move(r); });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->result(), http::status::unauthorized);
 }
 
 TEST(Auth, BearerTokens) {

@@ -34,6 +34,7 @@ TEST(ServerOptionsTest, ShippedConfigDocumentsTheDefaults) {
   EXPECT_EQ(o.seed_catalog, d.seed_catalog);
   EXPECT_EQ(o.io_threads, d.io_threads);
   EXPECT_EQ(o.max_body_bytes, d.max_body_bytes);
+  EXPECT_EQ(o.max_import_bytes, d.max_import_bytes);
   EXPECT_EQ(o.max_header_bytes, d.max_header_bytes);
   EXPECT_EQ(o.max_url_bytes, d.max_url_bytes);
   EXPECT_EQ(o.max_json_depth, d.max_json_depth);
@@ -43,12 +44,14 @@ TEST(ServerOptionsTest, ShippedConfigDocumentsTheDefaults) {
   EXPECT_EQ(o.idle_timeout_ms, d.idle_timeout_ms);
   EXPECT_EQ(o.max_connections, d.max_connections);
   EXPECT_EQ(o.max_inflight_requests, d.max_inflight_requests);
+  EXPECT_EQ(o.shutdown_grace_ms, d.shutdown_grace_ms);
   EXPECT_EQ(o.bureau_token_file, d.bureau_token_file);
   EXPECT_EQ(o.bureau_token_env, d.bureau_token_env);
   EXPECT_EQ(o.cors_allowed_origins, d.cors_allowed_origins);
   EXPECT_EQ(o.rate_limit_per_second, d.rate_limit_per_second);
   EXPECT_EQ(o.rate_limit_burst, d.rate_limit_burst);
   EXPECT_EQ(o.sync_need_writes, d.sync_need_writes);
+  EXPECT_EQ(o.backup_dir, d.backup_dir);
 
   EXPECT_EQ(o.config_dir, IISC_SOURCE_DIR "/configs");
   EXPECT_EQ(o.ResolvePath(o.taxonomy_file), IISC_SOURCE_DIR "/data/taxonomy.json");
@@ -157,6 +160,31 @@ TEST(ServerOptionsTest, AccessValuesAreChecked) {
       "[access]\ncors_allowed_origins = [\"http://[::1]:8080\", \"https://x.example.cn:8443\"]\n",
       "s.toml");
   EXPECT_TRUE(ok.ok()) << ok.status().ToString();
+}
+
+TEST(ServerOptionsTest, RateLimitCanBeTurnedOffButNotNearlyOff) {
+  auto off = ParseServerOptions("[access]\nrate_limit_per_second = 0\n", "s.toml");
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_EQ(off->rate_limit_per_second, 0.0);
+  EXPECT_CONTAINS(ErrorOf("[access]\nrate_limit_per_second = 0.001\n"),
+                  "access.rate_limit_per_second at line 2: must be 0 (off) or at least 0.01");
+  EXPECT_CONTAINS(ErrorOf("[access]\nrate_limit_per_second = -1\n"),
+                  "access.rate_limit_per_second at line 2");
+}
+
+TEST(ServerOptionsTest, ImportShutdownAndBackupSettings) {
+  auto options = ParseServerOptions(
+      "[limits]\nmax_import_bytes = 2048\nshutdown_grace_ms = 500\n"
+      "[durability]\nbackup_dir = \"/srv/iisc-backups\"\n",
+      "s.toml");
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  EXPECT_EQ(options->max_import_bytes, 2048u);
+  EXPECT_EQ(options->shutdown_grace_ms, 500);
+  EXPECT_EQ(options->backup_dir, "/srv/iisc-backups");
+  EXPECT_CONTAINS(ErrorOf("[limits]\nmax_import_bytes = 10\n"), "limits.max_import_bytes at line 2");
+  EXPECT_CONTAINS(ErrorOf("[limits]\nshutdown_grace_ms = -5\n"), "limits.shutdown_grace_ms");
+  EXPECT_CONTAINS(ErrorOf("[durability]\nbackup_dir = \"\"\n"),
+                  "durability.backup_dir at line 2: must not be empty");
 }
 
 TEST(ServerOptionsTest, LoadReportsAMissingFile) {

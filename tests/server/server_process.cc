@@ -11,7 +11,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -52,6 +56,11 @@ ServerProcess::~ServerProcess() {
 }
 
 std::string ServerProcess::Start() {
+  const std::string error = Spawn();
+  return error.empty() ? WaitUntilListening() : error;
+}
+
+std::string ServerProcess::Spawn() {
   int fds[2];
   if (pipe(fds) != 0) return "pipe failed";
   posix_spawn_file_actions_t actions;
@@ -59,6 +68,10 @@ std::string ServerProcess::Start() {
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, fds[0]);
   posix_spawn_file_actions_addclose(&actions, fds[1]);
+  if (!log_file_.empty()) {
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_file_.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
+  }
 
   const std::string binary = IISC_BINARY_DIR "/server/iisc-server";
   std::vector<std::string> args = {binary,     "--listen", "127.0.0.1:0", "--data-dir",
@@ -84,7 +97,10 @@ std::string ServerProcess::Start() {
     return "cannot start " + binary + ": " + std::strerror(rc);
   }
   stdout_fd_ = fds[0];
+  return "";
+}
 
+std::string ServerProcess::WaitUntilListening() {
   // The engine fits its text model at start; allow it time on a busy machine.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   std::string out;
@@ -113,6 +129,11 @@ void ServerProcess::Signal(int signal) {
 int ServerProcess::Stop(int signal) {
   if (pid_ <= 0) return -1;
   kill(pid_, signal);
+  return Wait();
+}
+
+int ServerProcess::Wait() {
+  if (pid_ <= 0) return -1;
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
@@ -156,6 +177,103 @@ Response SendRaw(uint16_t port, const std::string& bytes) {
   beast::tcp_stream stream = Connect(ioc, port);
   net::write(stream, net::buffer(bytes));
   return ReadResponse(stream);
+}
+
+std::string WriteTestConfig(const std::string& dir, const std::string& sections) {
+  const std::string path = dir + "/server.toml";
+  std::ofstream out(path, std::ios::trunc);
+  out << "[paths]\n"
+      << "scoring_config = \"" IISC_SOURCE_DIR "/configs/scoring.toml\"\n"
+      << "vocabulary_dir = \"" IISC_SOURCE_DIR "/configs/vocabulary\"\n"
+      << "taxonomy_file = \"" IISC_SOURCE_DIR "/data/taxonomy.json\"\n"
+      << "seed_catalog = \"" IISC_SOURCE_DIR "/data/demo-catalog.jsonl\"\n"
+      << sections;
+  return path;
+}
+
+int RunServerCommand(const std::vector<std::string>& args, std::string* output) {
+  output->clear();
+  int fds[2];
+  if (pipe(fds) != 0) return -1;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
+  posix_spawn_file_actions_addclose(&actions, fds[0]);
+  posix_spawn_file_actions_addclose(&actions, fds[1]);
+  const std::string binary = IISC_BINARY_DIR "/server/iisc-server";
+  std::vector<std::string> all = {binary};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
+  if (rc != 0) {
+    close(fds[0]);
+    return -1;
+  }
+  char buf[4096];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) output->append(buf, size_t(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string Exchange(uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout,
+                     bool* timed_out, bool half_close) {
+  if (timed_out != nullptr) *timed_out = false;
+  net::io_context ioc;
+  beast::tcp_stream stream = Connect(ioc, port);
+  beast::error_code ec;
+  net::write(stream.socket(), net::buffer(bytes), ec);  // the server may refuse midway
+  if (half_close) stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  std::string out;
+  char buf[16384];
+  stream.expires_after(timeout);
+  for (;;) {
+    const size_t n = stream.read_some(net::buffer(buf), ec);
+    out.append(buf, n);
+    if (ec) {
+      if (ec == beast::error::timeout && timed_out != nullptr) *timed_out = true;
+      break;
+    }
+  }
+  return out;
+}
+
+Response ParseResponse(const std::string& raw) {
+  http::response_parser<http::string_body> parser;
+  parser.eager(true);
+  parser.body_limit(64 << 20);
+  beast::error_code ec;
+  parser.put(net::buffer(raw), ec);
+  if (!parser.is_header_done()) return Response{http::status::unknown, 11};
+  if (!parser.is_done()) parser.put_eof(ec);
+  return parser.release();
+}
+
+std::string ExpectError(const Response& res, http::status status, const std::string& code) {
+  EXPECT_EQ(res.result(), status) << res.body();
+  EXPECT_EQ(res[http::field::content_type], "application/json") << res.body();
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(res.body()).get(doc) != simdjson::SUCCESS) {
+    ADD_FAILURE() << "error body is not JSON: " << res.body();
+    return "";
+  }
+  std::string_view got_code, message, field;
+  EXPECT_EQ(doc["error"]["code"].get(got_code), simdjson::SUCCESS) << res.body();
+  EXPECT_EQ(doc["error"]["message"].get(message), simdjson::SUCCESS) << res.body();
+  EXPECT_FALSE(message.empty()) << res.body();
+  if (!code.empty()) {
+    EXPECT_EQ(got_code, code) << res.body();
+  }
+  if (doc["error"]["field"].get(field) != simdjson::SUCCESS) return "";
+  return std::string(field);
 }
 
 Response Fetch(uint16_t port, http::verb method, const std::string& target,

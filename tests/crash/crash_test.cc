@@ -1,0 +1,266 @@
+// A need answered 201 survives kill -9 at any moment. Clients store needs
+// concurrently while the real server is killed with SIGKILL at random moments,
+// round after round; after every restart on the same data directory each
+// acknowledged need must be readable with its access token, with exactly the
+// content that was sent and the recommendations that were answered. The
+// catalog must survive too, including a kill during the very first start,
+// while the demo catalog is being seeded.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "server_process.h"
+
+namespace iisc::testing {
+namespace {
+
+namespace http = boost::beast::http;
+
+constexpr const char* kJson = "application/json";
+constexpr size_t kDemoComplexes = 36;
+
+int Rounds() {
+  const char* env = std::getenv("IISC_CRASH_ROUNDS");
+  const int n = env != nullptr ? std::atoi(env) : 0;
+  return n > 0 ? n : 12;
+}
+
+// What a client sent, and what the server answered with 201.
+struct Acknowledged {
+  std::string id;
+  std::string token;
+  std::string description;
+  std::string county;
+  std::string service_type;
+  std::string enterprise_name;
+  std::vector<std::string> recommended;
+};
+
+std::string Str(simdjson::simdjson_result<simdjson::dom::element> element) {
+  std::string_view v;
+  return element.get(v) == simdjson::SUCCESS ? std::string(v) : std::string();
+}
+std::string Str(simdjson::dom::element element) {
+  std::string_view v;
+  return element.get(v) == simdjson::SUCCESS ? std::string(v) : std::string();
+}
+
+std::vector<std::string> Strings(simdjson::simdjson_result<simdjson::dom::element> element,
+                                 const char* member) {
+  std::vector<std::string> out;
+  simdjson::dom::array array;
+  if (element.get(array) != simdjson::SUCCESS) return out;
+  for (simdjson::dom::element item : array) {
+    out.push_back(member == nullptr ? Str(item) : Str(item[member]));
+  }
+  return out;
+}
+
+// Escapes what JSON requires in the test's own strings (quotes only: the
+// texts below hold no backslashes or control characters).
+std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
+
+class CrashTest : public ::testing::Test {
+ protected:
+  // Starts the server on the shared data directory; false (with a failure)
+  // when it does not come up.
+  bool StartServer() {
+    server_ = std::make_unique<ServerProcess>(data_.path(), std::map<std::string, std::string>{},
+                                              config_);
+    const std::string error = server_->Start();
+    EXPECT_EQ(error, "");
+    if (!error.empty()) return false;
+    port_ = server_->port();
+    return true;
+  }
+
+  void KillServer() {
+    port_ = 0;  // clients stop aiming at a dead port
+    EXPECT_EQ(server_->Stop(SIGKILL), 128 + SIGKILL);
+  }
+
+  // One client: stores needs until told to stop. Connection failures are
+  // expected (the server dies under it); any HTTP answer but 201 is not.
+  void Client(int client, std::atomic<bool>& stop) {
+    static const char* kCounties[] = {"yueqing", "lucheng", "ruian", "ouhai"};
+    static const char* kTypes[] = {"testing", "ipr", "rnd", "design"};
+    simdjson::dom::parser parser;
+    for (int n = 0; !stop.load(); ++n) {
+      const uint16_t port = port_.load();
+      if (port == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        continue;
+      }
+      Acknowledged need;
+      need.description = "断路器需要CE认证检测 client " + std::to_string(client) + " need " +
+                         std::to_string(n) + " \"quoted\" 第" + std::to_string(n) + "号";
+      need.county = kCounties[n % 4];
+      need.service_type = kTypes[(n + client) % 4];
+      need.enterprise_name = "乐清电器 " + std::to_string(client);
+      std::string escaped = need.description;
+      for (size_t at = escaped.find('"'); at != std::string::npos; at = escaped.find('"', at + 2)) {
+        escaped.insert(at, "\\");
+      }
+      const std::string body = "{\"description\":" + Quoted(escaped) +
+                               ",\"county\":" + Quoted(need.county) +
+                               ",\"service_types\":[" + Quoted(need.service_type) + "]" +
+                               ",\"enterprise\":{\"name\":" + Quoted(need.enterprise_name) + "}}";
+      Response res;
+      try {
+        res = Fetch(port, http::verb::post, "/v1/needs", body, kJson);
+      } catch (const std::exception&) {
+        continue;  // killed mid-request: not acknowledged, nothing to check
+      }
+      if (res.result() == http::status::too_many_requests ||
+          res.result() == http::status::service_unavailable) {
+        // Refused, not acknowledged: a client backs off and carries on.
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
+      if (res.result() != http::status::created) {
+        std::lock_guard<std::mutex> lock(mu_);
+        unexpected_.push_back(std::to_string(res.result_int()) + " " + res.body());
+        continue;
+      }
+      simdjson::dom::element doc;
+      if (parser.parse(res.body()).get(doc) != simdjson::SUCCESS) {
+        std::lock_guard<std::mutex> lock(mu_);
+        unexpected_.push_back("201 with a body that is not JSON: " + res.body());
+        continue;
+      }
+      need.id = Str(doc["id"]);
+      need.token = Str(doc["access_token"]);
+      need.recommended = Strings(doc["recommendations"], "capability_id");
+      std::lock_guard<std::mutex> lock(mu_);
+      pending_.push_back(std::move(need));
+    }
+  }
+
+  // Checks one acknowledged need against the server on `port`.
+  void ExpectStored(uint16_t port, const Acknowledged& need) {
+    Response res;
+    try {
+      res = Fetch(port, http::verb::get, "/v1/needs/" + need.id, "", "",
+                  {{"Authorization", "Bearer " + need.token}});
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "reading " << need.id << ": " << e.what();
+      return;
+    }
+    ASSERT_EQ(res.result(), http::status::ok) << need.id << " was answered 201 but: " << res.body();
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser_.parse(res.body()).get(doc), simdjson::SUCCESS) << res.body();
+    EXPECT_EQ(Str(doc["id"]), need.id);
+    EXPECT_EQ(Str(doc["need"]["description"]), need.description) << need.id;
+    EXPECT_EQ(Str(doc["need"]["county"]), need.county) << need.id;
+    EXPECT_EQ(Strings(doc["need"]["service_types"], nullptr),
+              std::vector<std::string>{need.service_type})
+        << need.id;
+    EXPECT_EQ(Str(doc["need"]["enterprise"]["name"]), need.enterprise_name) << need.id;
+    EXPECT_EQ(Strings(doc["recommended_capability_ids"], nullptr), need.recommended) << need.id;
+  }
+
+  void ExpectWholeCatalog(uint16_t port) {
+    Response res = Fetch(port, http::verb::get, "/v1/complexes");
+    ASSERT_EQ(res.result(), http::status::ok) << res.body();
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser_.parse(res.body()).get(doc), simdjson::SUCCESS);
+    simdjson::dom::array complexes;
+    ASSERT_EQ(doc["complexes"].get(complexes), simdjson::SUCCESS);
+    EXPECT_EQ(complexes.size(), kDemoComplexes);
+  }
+
+  TempDir data_;
+  TempDir config_dir_;
+  // The clients and the checks all come from one address, faster than the
+  // per-client rate limit allows; this test is about durability, so the
+  // limit is off.
+  const std::string config_ =
+      WriteTestConfig(config_dir_.path(), "[access]\nrate_limit_per_second = 0\n");
+  std::unique_ptr<ServerProcess> server_;
+  std::atomic<uint16_t> port_{0};
+  std::mutex mu_;
+  std::vector<Acknowledged> pending_;  // acknowledged since the last check
+  std::vector<std::string> unexpected_;
+  simdjson::dom::parser parser_;
+};
+
+TEST_F(CrashTest, EveryAcknowledgedNeedSurvivesRepeatedKillNine) {
+  ASSERT_FALSE(data_.path().empty());
+  std::mt19937 random(std::random_device{}());
+  std::uniform_int_distribution<int> run_ms(100, 1500);
+  ASSERT_TRUE(StartServer());
+
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) clients.emplace_back([this, c, &stop] { Client(c, stop); });
+
+  std::vector<Acknowledged> all;
+  const int rounds = Rounds();
+  for (int round = 0; round < rounds; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(run_ms(random)));
+    KillServer();
+    std::vector<Acknowledged> acknowledged;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      acknowledged.swap(pending_);
+    }
+    ASSERT_TRUE(StartServer()) << "round " << round;
+    // The clients wait while the round is checked, so that each round checks
+    // what one run of the server acknowledged, not an ever longer backlog.
+    const uint16_t port = port_.exchange(0);
+    for (const Acknowledged& need : acknowledged) ExpectStored(port, need);
+    ExpectWholeCatalog(port);
+    port_ = port;
+    all.insert(all.end(), acknowledged.begin(), acknowledged.end());
+    std::printf("round %d: %zu needs acknowledged before the kill, all there\n", round,
+                acknowledged.size());
+  }
+  stop = true;
+  for (auto& t : clients) t.join();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    all.insert(all.end(), pending_.begin(), pending_.end());
+    EXPECT_TRUE(unexpected_.empty()) << unexpected_.size() << " unexpected answers, first: "
+                                     << unexpected_.front();
+  }
+  // The last restart holds everything from every round.
+  const uint16_t port = port_.exchange(0);
+  for (const Acknowledged& need : all) ExpectStored(port, need);
+  std::printf("%zu acknowledged needs checked after %d kills\n", all.size(), rounds);
+  EXPECT_GT(all.size(), static_cast<size_t>(rounds));  // the clients did get through
+  EXPECT_EQ(server_->Stop(SIGTERM), 0);
+}
+
+// The first start seeds the demo catalog; a kill in the middle must not leave
+// a partial catalog that later starts take for a complete one.
+TEST_F(CrashTest, KillDuringTheFirstStartLeavesAWholeCatalog) {
+  ASSERT_FALSE(data_.path().empty());
+  std::mt19937 random(std::random_device{}());
+  std::uniform_int_distribution<int> delay_ms(0, 400);
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    TempDir fresh;
+    ServerProcess starting(fresh.path());
+    ASSERT_EQ(starting.Spawn(), "");
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
+    starting.Stop(SIGKILL);
+    ServerProcess again(fresh.path());
+    ASSERT_EQ(again.Start(), "") << "attempt " << attempt;
+    ExpectWholeCatalog(again.port());
+    EXPECT_EQ(again.Stop(SIGTERM), 0);
+  }
+}
+
+}  // namespace
+}  // namespace iisc::testing
