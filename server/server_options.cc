@@ -120,7 +120,7 @@ void ReadLimits(TomlSection limits, ServerOptions* o) {
   bool url_read = limits.IntegerAs("max_url_bytes", 256, 64 << 10, &o->max_url_bytes);
   limits.IntegerAs("max_json_depth", 4, 1024, &o->max_json_depth);
   limits.IntegerAs("max_description_chars", 100, 1000000, &o->max_description_chars);
-  limits.IntegerAs("max_k", 1, 1000, &o->max_k);
+  limits.IntegerAs("max_k", 1, 100, &o->max_k);  // the contract allows up to 100
   limits.IntegerAs("read_timeout_ms", 100, 600000, &o->read_timeout_ms);
   limits.IntegerAs("idle_timeout_ms", 100, 3600000, &o->idle_timeout_ms);
   limits.IntegerAs("max_connections", 1, 1000000, &o->max_connections);

@@ -113,6 +113,9 @@ TEST(ServerOptionsTest, ErrorsNameKeyAndLine) {
   EXPECT_CONTAINS(ErrorOf("[limit]\nmax_k = 5\n"), "unknown table limit at line 1");
   EXPECT_CONTAINS(ErrorOf("[limits]\nmax_k = \"100\"\n"),
                   "limits.max_k at line 2: must be a whole number, got text \"100\"");
+  // The contract's k is at most 100; a larger max_k would only promise more.
+  EXPECT_CONTAINS(ErrorOf("[limits]\nmax_k = 101\n"),
+                  "limits.max_k at line 2: must be between 1 and 100, got 101");
   EXPECT_CONTAINS(ErrorOf("[limits]\nmax_body_bytes = 0\n"),
                   "limits.max_body_bytes at line 2: must be between 1024 and 1073741824, got 0");
   EXPECT_CONTAINS(ErrorOf("[limits]\n\nread_timeout_ms = -1\n"),
