@@ -1,14 +1,13 @@
 #include "server/backups.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <system_error>
 
 #include "engine/store.h"
+#include "server/log.h"
 
 namespace iisc {
 
@@ -23,20 +22,8 @@ bool IsNameChar(char c) {
          c == '.' || c == '_' || c == '-';
 }
 
-// "20240131T235959.123Z" (UTC).
-std::string Timestamp() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%dT%H%M%S", &utc);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", text, static_cast<int>(millis));
-  return out;
-}
+// "20240131T235959.123Z" (UTC): sorts by time, safe in a file name.
+std::string Timestamp() { return UtcTimestamp("%Y%m%dT%H%M%S"); }
 
 bool HoldsDatabase(const std::string& dir) {
   std::error_code ec;
