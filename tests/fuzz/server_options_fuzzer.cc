@@ -17,7 +17,10 @@ void CheckOptions(const ServerOptions& o) {
   FUZZ_CHECK(o.max_json_depth >= 4 && o.max_k >= 1, "limits");
   FUZZ_CHECK(o.read_timeout_ms >= 100 && o.idle_timeout_ms >= 100, "timeouts");
   FUZZ_CHECK(o.max_connections >= 1 && o.max_inflight_requests >= 1, "connections");
-  FUZZ_CHECK(o.rate_limit_per_second > 0 && o.rate_limit_burst >= 1, "rate limit");
+  // 0 turns the rate limit off; any other rate is at least 0.01 a second.
+  FUZZ_CHECK((o.rate_limit_per_second == 0 || o.rate_limit_per_second >= 0.01) &&
+                 o.rate_limit_per_second <= 1e6 && o.rate_limit_burst >= 1,
+             "rate limit");
   FUZZ_CHECK(!o.config_dir.empty(), "config_dir");
 }
 
