@@ -14,7 +14,7 @@ void CheckOptions(const ServerOptions& o) {
   FUZZ_CHECK(o.io_threads >= 0 && o.io_threads <= 256, "io_threads");
   FUZZ_CHECK(o.max_body_bytes >= 1024, "max_body_bytes");
   FUZZ_CHECK(o.max_url_bytes <= o.max_header_bytes, "max_url_bytes");
-  FUZZ_CHECK(o.max_json_depth >= 4 && o.max_k >= 1, "limits");
+  FUZZ_CHECK(o.max_json_depth >= 4 && o.max_k >= 1 && o.max_k <= 100, "limits");
   FUZZ_CHECK(o.read_timeout_ms >= 100 && o.idle_timeout_ms >= 100, "timeouts");
   FUZZ_CHECK(o.max_connections >= 1 && o.max_inflight_requests >= 1, "connections");
   // 0 turns the rate limit off; any other rate is at least 0.01 a second.
