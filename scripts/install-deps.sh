@@ -12,11 +12,11 @@ PACKAGES=(
   libboost1.81-dev librocksdb-dev libsimdjson-dev libeigen3-dev libicu-dev
   libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   # benchmarks' peers and load tools
-  libfaiss-dev libopenblas-dev wrk nginx-light python3
+  libfaiss-dev libopenblas-dev wrk nginx-light
+  # the soak test (scripts/soak.py) and the benchmark scripts
+  python3
   # fuzzing and sanitizers
   clang libclang-rt-14-dev
-  # the soak test (scripts/soak.py)
-  python3
   # browser test
   chromium
 )

@@ -26,7 +26,19 @@ constexpr const char* kRestoreUsage =
     "place; the backup itself is left as it is. A non-empty --data-dir is refused unless\n"
     "--force, which keeps it as <data-dir>.replaced-<time>. Stop the server first.\n";
 
-// "--name value", "--name=value" and bare switches; false on anything else.
+int Usage(const char* usage, const std::string& error) {
+  std::fprintf(stderr, "iisc-server: %s\n\n%s", error.c_str(), usage);
+  return 2;
+}
+
+void PrintSummary(const char* what, const std::string& dir, const StoreSummary& s) {
+  std::printf("%s %s: %lld complexes, %lld services, %lld needs\n", what, dir.c_str(),
+              static_cast<long long>(s.complexes), static_cast<long long>(s.services),
+              static_cast<long long>(s.needs));
+}
+
+}  // namespace
+
 bool ParseArgs(int argc, char** argv, const std::set<std::string>& valued,
                const std::set<std::string>& switches, std::map<std::string, std::string>* out,
                std::string* error) {
@@ -56,19 +68,6 @@ bool ParseArgs(int argc, char** argv, const std::set<std::string>& valued,
   }
   return true;
 }
-
-int Usage(const char* usage, const std::string& error) {
-  std::fprintf(stderr, "iisc-server: %s\n\n%s", error.c_str(), usage);
-  return 2;
-}
-
-void PrintSummary(const char* what, const std::string& dir, const StoreSummary& s) {
-  std::printf("%s %s: %lld complexes, %lld services, %lld needs\n", what, dir.c_str(),
-              static_cast<long long>(s.complexes), static_cast<long long>(s.services),
-              static_cast<long long>(s.needs));
-}
-
-}  // namespace
 
 int RunBackupCommand(int argc, char** argv) {
   std::map<std::string, std::string> args;

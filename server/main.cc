@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -49,36 +50,15 @@ struct Flags {
   bool help = false;
 };
 
-// Accepts "--name value" and "--name=value".
 bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      flags->help = true;
-      continue;
-    }
-    std::string value;
-    const size_t eq = arg.find('=');
-    if (eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg.resize(eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      *error = "missing value for " + arg;
-      return false;
-    }
-    if (arg == "--listen") {
-      flags->listen = value;
-    } else if (arg == "--data-dir") {
-      flags->data_dir = value;
-    } else if (arg == "--config") {
-      flags->config = value;
-    } else {
-      *error = "unknown flag " + arg;
-      return false;
-    }
+  std::map<std::string, std::string> args;
+  if (!iisc::ParseArgs(argc, argv, {"--listen", "--data-dir", "--config"}, {"--help", "-h"}, &args, error)) {
+    return false;
   }
+  flags->help = args.contains("--help") || args.contains("-h");
+  if (auto it = args.find("--listen"); it != args.end()) flags->listen = it->second;
+  if (auto it = args.find("--data-dir"); it != args.end()) flags->data_dir = it->second;
+  if (auto it = args.find("--config"); it != args.end()) flags->config = it->second;
   return true;
 }
 
