@@ -119,7 +119,12 @@ void CheckResponse(const HttpRequest& request, const HttpResponse& res) {
   FUZZ_CHECK(doc["error"]["message"].get(message) == simdjson::SUCCESS && !message.empty(), what);
 }
 
-// Parses one request from the front of `input`; how many bytes it used, or
+// Parses one request from the front of `input` as the session's read loop
+// does: the parser sees all the bytes the stream has delivered, and once it
+// answers need_more it is given more bytes or, when the stream has no more,
+// the end of the stream. Beast does not allow a second put() of the same bytes
+// after need_more (it asserts). The whole input is what the stream delivers,
+// so need_more means the end. Returns how many bytes the request used, or
 // nullopt when the bytes hold no complete, acceptable request (the session
 // answers those itself and closes).
 std::optional<size_t> ParseRequest(std::string_view input, HttpRequest* out) {
@@ -129,17 +134,24 @@ std::optional<size_t> ParseRequest(std::string_view input, HttpRequest* out) {
   parser.eager(true);
   boost::beast::error_code ec;
   size_t used = 0;
+  const auto end_of_stream = [&] {
+    if (!parser.got_some()) return false;  // Beast's read answers end_of_stream, without put_eof
+    ec = {};
+    parser.put_eof(ec);
+    return !ec && parser.is_done();
+  };
   while (!parser.is_done()) {
+    if (used == input.size()) {
+      if (!end_of_stream()) return std::nullopt;
+      break;
+    }
     const size_t n = parser.put(boost::asio::buffer(input.data() + used, input.size() - used), ec);
     used += n;
-    if (ec && ec != http::error::need_more) return std::nullopt;
-    ec = {};
-    if (n == 0) {
-      // No progress: the input ends inside the message (or the parser needs
-      // to see the end of the stream to know the body is complete).
-      parser.put_eof(ec);
-      if (ec || !parser.is_done()) return std::nullopt;
+    if (ec == http::error::need_more) {
+      if (!end_of_stream()) return std::nullopt;
+      break;
     }
+    if (ec || n == 0) return std::nullopt;  // no progress and no error would loop
   }
   *out = parser.release();
   return used;
