@@ -96,6 +96,7 @@ const Fixture& GetFixture() {
 RecommenderOptions EngineOptions() {
   RecommenderOptions o;
   o.vocabulary_dir = kRoot + "/configs/vocabulary";
+  o.intent_corpus_dir = kRoot + "/configs/intent";
   return o;
 }
 

@@ -118,8 +118,26 @@ class Ranking {
   void Understand(size_t top) {
     understanding_ = UnderstandNeed(in_.need, in_.query.concepts,
                                     std::span<const FirstStageHit>(s_.hits.data(), top), snap_.rows,
-                                    in_.taxonomy, in_.config);
+                                    in_.taxonomy, in_.config, in_.intent);
     weights_ = in_.config.WeightsFor(understanding_.signals.category);
+    const std::vector<float>& fw = understanding_.signals.field_weight;
+    top_field_ = -1;
+    for (size_t f = 0; f < fw.size(); ++f)
+      if (fw[f] > 0 && (top_field_ < 0 || fw[f] > fw[static_cast<size_t>(top_field_)])) top_field_ = static_cast<int>(f);
+    constrained_ = !understanding_.cover_types.empty() || in_.config.max_general_in_top5 < 5;
+  }
+
+  bool IsGeneral(uint32_t r) const {
+    const CapabilityRow& row = snap_.rows[r];
+    return row.num_fields >= in_.config.general_service_min_fields ||
+           (row.municipal && in_.config.municipal_services_general);
+  }
+  // A specialist of a wanted type serving the need's likeliest field.
+  bool IsFittingSpecialist(uint32_t r) const {
+    const CapabilityRow& row = snap_.rows[r];
+    const std::vector<float>& tw = understanding_.signals.type_weight;
+    return !IsGeneral(r) && row.service_type >= 0 && static_cast<size_t>(row.service_type) < tw.size() &&
+           tw[static_cast<size_t>(row.service_type)] > 0 && top_field_ >= 0 && (row.field_bits >> top_field_ & 1) != 0;
   }
 
   std::array<double, kNumComponents> Components(uint32_t r, float semantic) const {
@@ -135,9 +153,11 @@ class Ranking {
   }
 
   // The greedy diverse top-k of the candidates (best first, at most
-  // max_results_per_complex per complex) into s_.picks; returns the k-th
-  // pick's score, or no threshold while fewer than k could be picked.
+  // max_results_per_complex per complex, and the top-5 rules when they
+  // apply) into s_.picks; returns the score every row must reach to matter
+  // to the picks, or no threshold while fewer than k could be picked.
   double Pick() {
+    if (constrained_) return PickConstrained();
     std::vector<RankedRow>& c = s_.candidates;
     const size_t k = in_.k;
     // Diversity may skip candidates: sort a prefix of the best, a longer one
@@ -149,26 +169,104 @@ class Ranking {
       std::sort(c.begin(), c.begin() + static_cast<ptrdiff_t>(prefix), Better);
       s_.picks.clear();
       s_.per_complex.clear();
-      const int cap = in_.config.max_results_per_complex;
       for (size_t i = 0; i < prefix && s_.picks.size() < k; ++i) {
-        if (cap > 0) {
-          const uint32_t cx = snap_.rows[c[i].row].complex_index;
-          auto it = std::find_if(s_.per_complex.begin(), s_.per_complex.end(),
-                                 [cx](const auto& p) { return p.first == cx; });
-          if (it == s_.per_complex.end()) {
-            s_.per_complex.emplace_back(cx, 1);
-          } else if (it->second >= cap) {
-            continue;
-          } else {
-            ++it->second;
-          }
-        }
+        if (!TakeComplexPlace(c[i].row)) continue;
         s_.picks.push_back(c[i]);
       }
       if (s_.picks.size() == k || prefix == c.size()) break;
       prefix = std::min(c.size(), prefix * 4);
     }
     return s_.picks.size() == k ? s_.picks.back().score : kNoThreshold;
+  }
+
+  int ComplexCount(uint32_t row) const {
+    const uint32_t cx = snap_.rows[row].complex_index;
+    for (const auto& p : s_.per_complex)
+      if (p.first == cx) return p.second;
+    return 0;
+  }
+  // Counts a place for row's complex; false when it has its share already.
+  bool TakeComplexPlace(uint32_t row) {
+    const int cap = in_.config.max_results_per_complex;
+    if (cap <= 0) return true;
+    const uint32_t cx = snap_.rows[row].complex_index;
+    auto it = std::find_if(s_.per_complex.begin(), s_.per_complex.end(), [cx](const auto& p) { return p.first == cx; });
+    if (it == s_.per_complex.end()) {
+      s_.per_complex.emplace_back(cx, 1);
+      return true;
+    }
+    if (it->second >= cap) return false;
+    ++it->second;
+    return true;
+  }
+  bool ComplexFull(uint32_t row) const {
+    const int cap = in_.config.max_results_per_complex;
+    return cap > 0 && ComplexCount(row) >= cap;
+  }
+
+  // The picks under the top-5 rules: walking the candidates best first, a
+  // place in the top 5 is kept for each type to cover that still has a
+  // candidate further down, and a general service beyond the allowed number
+  // is passed over while a fitting specialist scores close enough to the
+  // best. Passed-over rows are left out (the list stays sorted by score).
+  double PickConstrained() {
+    std::vector<RankedRow>& c = s_.candidates;
+    std::sort(c.begin(), c.end(), Better);
+    const size_t k = in_.k, window = std::min<size_t>(k, 5);
+    const std::vector<int>& cover = understanding_.cover_types;
+    uint32_t uncovered = 0;  // bit i: cover[i] has no pick in the top 5 yet
+    for (size_t i = 0; i < cover.size(); ++i) uncovered |= 1u << i;
+    const double specialist_floor = c.empty() ? 0.0 : in_.config.general_defer_min_relative * c.front().score;
+    const bool limit_generals = in_.config.max_general_in_top5 < 5;
+    int generals = 0;
+    bool specialist_picked = false;
+    s_.picks.clear();
+    s_.per_complex.clear();
+    // Whether a candidate after position i could still take a place.
+    const auto later = [&](size_t i, auto&& pred) {
+      for (size_t j = i + 1; j < c.size(); ++j)
+        if (pred(c[j]) && !ComplexFull(c[j].row)) return true;
+      return false;
+    };
+    for (size_t i = 0; i < c.size() && s_.picks.size() < k; ++i) {
+      const uint32_t r = c[i].row;
+      if (ComplexFull(r)) continue;
+      const size_t pos = s_.picks.size();
+      if (pos < window) {
+        const int type = snap_.rows[r].service_type;
+        int covers = -1;
+        for (size_t ci = 0; ci < cover.size(); ++ci)
+          if ((uncovered >> ci & 1) && cover[ci] == type) covers = static_cast<int>(ci);
+        if (covers < 0) {
+          size_t still_coverable = 0;
+          for (size_t ci = 0; ci < cover.size(); ++ci) {
+            if (!(uncovered >> ci & 1)) continue;
+            const int t = cover[ci];
+            if (later(i, [&](const RankedRow& x) { return snap_.rows[x.row].service_type == t; })) ++still_coverable;
+          }
+          if (still_coverable >= window - pos) continue;
+          // A general service waits for the fitting specialists that score
+          // close to the best: none of it before the first of them, and no
+          // more than the allowed number at all.
+          if (limit_generals && IsGeneral(r) && (generals >= in_.config.max_general_in_top5 || !specialist_picked) &&
+              later(i, [&](const RankedRow& x) { return x.score >= specialist_floor && IsFittingSpecialist(x.row); })) {
+            continue;
+          }
+        } else {
+          uncovered &= ~(1u << covers);
+        }
+        if (IsGeneral(r)) ++generals;
+        if (IsFittingSpecialist(r)) specialist_picked = true;
+      }
+      TakeComplexPlace(r);
+      s_.picks.push_back(c[i]);
+    }
+    if (s_.picks.size() < k) return kNoThreshold;
+    // Every row at or above this may change the picks: the last pick, and
+    // the fitting specialists that decide whether a general is passed over.
+    double threshold = s_.picks.back().score;
+    if (limit_generals) threshold = std::min(threshold, specialist_floor);
+    return threshold;
   }
 
   // ---------------------------------------------------------------- exhaustive
@@ -237,6 +335,7 @@ class Ranking {
     Understand(top);
 
     PrepareTypeBounds();
+    s_.discarded.clear();
 
     // 3. Exact scores of every row whose vector score is known.
     for (const ScoredRow& r : s_.shortlist) ScoreExactly(r.row);
@@ -260,6 +359,8 @@ class Ranking {
         for (uint32_t r : in_.ranking.general_rows[t]) {
           if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, kth);
         }
+      } else {
+        skipped_bound_ = std::max(skipped_bound_, ListBound(t, /*general=*/true));
       }
       if (ListBound(t, /*general=*/false) >= kth) {
         for (size_t f = 0; f < sig.field_weight.size() && f < snap_.type_field_rows[t].size(); ++f) {
@@ -268,6 +369,8 @@ class Ranking {
             if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, kth);
           }
         }
+      } else {
+        skipped_bound_ = std::max(skipped_bound_, ListBound(t, /*general=*/false));
       }
     }
     kth = ScorePending();
@@ -276,11 +379,16 @@ class Ranking {
     // wanted lists; if even the best of them falls below the k-th pick the
     // picks are final. Otherwise bound each of them.
     if (!complete && !(OutsideBound() < kth)) {
-      out->stats.full_scan = true;
-      ForEachAllowed(in_.allowed, n_, [&](uint32_t r) {
-        if (!Has(r, kDecided)) Consider(r, kth);
-      });
-      ScorePending();
+      FullScan(kth, out);
+    } else if (!complete) {
+      skipped_bound_ = std::max(skipped_bound_, OutsideBound());
+    }
+
+    // 7. The best services of each type to cover, then the rows set aside
+    // again whenever the top-5 rules lower the threshold.
+    if (constrained_) {
+      for (int t : understanding_.cover_types) CoverType(t, complete);
+      Settle(out);
     }
     out->stats.rows_scored = s_.candidates.size();
     out->stats.rows_bounded = bounded_;
@@ -298,21 +406,140 @@ class Ranking {
   }
 
   // Bounds row r (vector score at most the shortlist's last) and queues it
-  // for exact scoring if the bound reaches the k-th pick.
+  // for exact scoring if the bound reaches the k-th pick; otherwise keeps it
+  // aside with its bound.
   void Consider(uint32_t r, double kth) {
     Set(r, kDecided);
     // First what its type and text allow at best (a few operations), then
     // the row's own structured components.
     const CapabilityRow& row = snap_.rows[r];
     const size_t type = row.service_type >= 0 ? static_cast<size_t>(row.service_type) : s_.type_bound.size() - 1;
-    if (s_.type_bound[type] + text_weight_ * static_cast<double>(s_.text[r] * text_scale_) < kth) return;
+    const double coarse = s_.type_bound[type] + text_weight_ * static_cast<double>(s_.text[r] * text_scale_);
+    if (coarse < kth) {
+      if (constrained_) s_.discarded.push_back({r, coarse});
+      return;
+    }
     ++bounded_;
     std::array<double, kNumComponents> c = Components(r, 0.f);
     c[kSemantic] = semantic_bound_;
-    if (Combine(c) + kBoundSlack >= kth) s_.pending.push_back({r, c});
+    const double bound = Combine(c) + kBoundSlack;
+    if (bound >= kth) {
+      s_.pending.push_back({r, c});
+    } else if (constrained_) {
+      s_.discarded.push_back({r, bound});
+    }
+  }
+
+  void FullScan(double kth, RankOutput* out) {
+    out->stats.full_scan = true;
+    ForEachAllowed(in_.allowed, n_, [&](uint32_t r) {
+      if (!Has(r, kDecided)) Consider(r, kth);
+    });
+    skipped_bound_ = kNoThreshold;  // every row is decided now
+    ScorePending();
+  }
+
+  // Queues the rows set aside whose bound reaches `threshold`.
+  void Reconsider(double threshold, int type) {
+    size_t kept = 0;
+    for (const RankScratch::Discarded& d : s_.discarded) {
+      const bool of_type = type < 0 || snap_.rows[d.row].service_type == type;
+      if (of_type && d.bound >= threshold) {
+        ++bounded_;
+        std::array<double, kNumComponents> c = Components(d.row, 0.f);
+        c[kSemantic] = semantic_bound_;
+        s_.pending.push_back({d.row, c});
+      } else {
+        s_.discarded[kept++] = d;
+      }
+    }
+    s_.discarded.resize(kept);
+  }
+
+  // Makes sure the pool holds the best rows of service type t from as many
+  // complexes as the top 5 could need (complexes that are full leave the
+  // next one's turn): every row of t that could beat them is scored.
+  void CoverType(int t, bool complete) {
+    const int cap = in_.config.max_results_per_complex;
+    const size_t needed = cap > 0 ? std::min<size_t>(in_.k, 5) / static_cast<size_t>(cap) + 1 : 1;
+    const auto threshold = [&] {
+      std::vector<std::pair<uint32_t, double>> best;  // per complex
+      for (const RankedRow& x : s_.candidates) {
+        if (snap_.rows[x.row].service_type != t) continue;
+        const uint32_t cx = snap_.rows[x.row].complex_index;
+        auto it = std::find_if(best.begin(), best.end(), [cx](const auto& p) { return p.first == cx; });
+        if (it == best.end()) {
+          best.emplace_back(cx, x.score);
+        } else {
+          it->second = std::max(it->second, x.score);
+        }
+      }
+      if (best.size() < needed) return kNoThreshold;
+      std::vector<double> scores;
+      for (const auto& p : best) scores.push_back(p.second);
+      std::nth_element(scores.begin(), scores.begin() + static_cast<ptrdiff_t>(needed - 1), scores.end(), std::greater<>());
+      return scores[needed - 1];
+    };
+    const size_t ti = static_cast<size_t>(t);
+    const NeedSignals& sig = understanding_.signals;
+    double tt = threshold();
+    if (ti < in_.ranking.general_rows.size()) {
+      for (uint32_t r : in_.ranking.general_rows[ti])
+        if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, tt);
+    }
+    if (ti < snap_.type_field_rows.size()) {
+      for (size_t f = 0; f < sig.field_weight.size() && f < snap_.type_field_rows[ti].size(); ++f) {
+        if (sig.field_weight[f] <= 0) continue;
+        for (uint32_t r : snap_.type_field_rows[ti][f])
+          if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, tt);
+      }
+    }
+    ScorePendingOnly();
+    tt = threshold();
+    Reconsider(tt, t);
+    ScorePendingOnly();
+    tt = threshold();
+    // The other rows of t: no term hit, not in the shortlist, neither general
+    // nor serving a field the need weighs.
+    const double rest = RestBound(sig.type_weight[ti], in_.config.field_same_category * FieldWeightSum());
+    if (!complete && !(rest < tt) && ti < snap_.by_type.size()) {
+      const RowBits& bits = snap_.by_type[ti];
+      for (size_t w = 0; w < bits.size(); ++w) {
+        for (uint64_t b = bits[w]; b != 0; b &= b - 1) {
+          const uint32_t r = static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(b)));
+          if (r < n_ && snap_.rows[r].service_type == t && IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, tt);
+        }
+      }
+      ScorePendingOnly();
+    }
+  }
+
+  // Until the threshold stops falling: the rows set aside, and when needed
+  // every row, are bounded again against it. Each round scores at least one
+  // more row or ends.
+  void Settle(RankOutput* out) {
+    for (;;) {
+      const double t = Pick();
+      Reconsider(t, -1);
+      if (skipped_bound_ >= t) {
+        ForEachAllowed(in_.allowed, n_, [&](uint32_t r) {
+          if (!Has(r, kDecided)) Consider(r, t);
+        });
+        out->stats.full_scan = true;
+        skipped_bound_ = kNoThreshold;
+        Reconsider(t, -1);
+      }
+      if (s_.pending.empty()) break;
+      ScorePendingOnly();
+    }
   }
 
   double ScorePending() {
+    ScorePendingOnly();
+    return Pick();
+  }
+
+  void ScorePendingOnly() {
     s_.pending_rows.clear();
     for (const auto& p : s_.pending) s_.pending_rows.push_back(p.row);
     s_.pending_semantic.resize(s_.pending_rows.size());
@@ -325,7 +552,6 @@ class Ranking {
       s_.candidates.push_back({Combine(p.components), p.row});
     }
     s_.pending.clear();
-    return Pick();
   }
 
   // Best combined score any row can have with text 0 (no term hit), vector
@@ -411,6 +637,11 @@ class Ranking {
   double semantic_bound_ = 0;
   double text_weight_ = 0;
   size_t bounded_ = 0;
+  // Highest bound of the rows never bounded one by one (lists skipped, the
+  // rows outside the pool): a lower threshold needs them looked at.
+  double skipped_bound_ = kNoThreshold;
+  int top_field_ = -1;
+  bool constrained_ = false;
   Understanding understanding_;
   ComponentWeights weights_{};
 };

@@ -24,6 +24,7 @@
 #include "engine/tokens.h"
 #include "engine/understanding.h"
 #include "engine/vector_kernels.h"
+#include "models/intent_model.h"
 #include "models/text.h"
 #include "models/text_model.h"
 
@@ -32,11 +33,32 @@ namespace {
 
 constexpr int kDemandTopN = 3;  // a need loads the capacity of its top services
 constexpr std::string_view kTextModelKey = "text_model";  // meta: the fitted model (TextModel::Serialize)
+constexpr std::string_view kIntentModelKey = "intent_model";  // meta: IntentModel::Serialize
+// Phrases shown for each inferred type ("because you wrote ...").
+constexpr size_t kEvidencePhrases = 3;
 
 int64_t NowUnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// "en" when Latin letters outweigh Han characters (four letters to one), else "zh".
+std::string DescriptionLanguage(std::string_view text) {
+  size_t han = 0, latin = 0;
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      latin += (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      ++i;
+    } else if ((c & 0xF0) == 0xE0) {  // three-byte sequences hold the common Han block
+      han += c >= 0xE3 && c <= 0xE9;
+      i += 3;
+    } else {
+      i += (c & 0xE0) == 0xC0 ? 2 : (c & 0xF8) == 0xF0 ? 4 : 1;
+    }
+  }
+  return latin > 4 * han ? "en" : "zh";
 }
 
 // Calendar month (UTC) of a unix time, as year*12 + month.
@@ -70,6 +92,7 @@ void ParallelFor(size_t n, Fn&& fn) {
 
 struct EngineState {
   std::shared_ptr<const CatalogSnapshot> snapshot;
+  std::shared_ptr<const IntentModel> intent;  // null: no intent corpus
   std::shared_ptr<const ScoringConfig> config;
   std::shared_ptr<const ScoringTables> tables;
   std::shared_ptr<const RankingTables> ranking;
@@ -128,6 +151,16 @@ class RecommenderImpl final : public Recommender {
     auto old = state();
     Publish(old->snapshot, std::move(config));
   }
+  Result<IntentModelInfo> RetrainIntentModel() override;
+  IntentModelInfo intent_model_info() const override {
+    IntentModelInfo info;
+    if (auto intent = state()->intent) {
+      info.version = intent->version();
+      info.examples = intent->num_examples();
+      info.features = intent->num_features();
+    }
+    return info;
+  }
   std::shared_ptr<const ScoringConfig> scoring_config() const override { return state()->config; }
   const Taxonomy& taxonomy() const override { return *taxonomy_; }
 
@@ -147,7 +180,13 @@ class RecommenderImpl final : public Recommender {
     return state_;
   }
   void Publish(std::shared_ptr<const CatalogSnapshot> snapshot, std::shared_ptr<const ScoringConfig> config) {
+    auto current = state();
+    Publish(std::move(snapshot), std::move(config), current ? current->intent : intent_at_start_);
+  }
+  void Publish(std::shared_ptr<const CatalogSnapshot> snapshot, std::shared_ptr<const ScoringConfig> config,
+               std::shared_ptr<const IntentModel> intent) {
     auto s = std::make_shared<EngineState>();
+    s->intent = std::move(intent);
     s->tables = std::make_shared<ScoringTables>(ScoringTables::Build(*taxonomy_, *config));
     s->ranking = std::make_shared<RankingTables>(RankingTables::Build(*snapshot, *config));
     s->snapshot = std::move(snapshot);
@@ -164,6 +203,9 @@ class RecommenderImpl final : public Recommender {
   Result<std::vector<TextFeatures>> Featurize(const std::vector<Complex>& complexes,
                                               const TextModel& model, bool reuse_stored);
   Result<std::shared_ptr<const TextModel>> FitModel(const std::vector<Complex>& complexes);
+  // The intent model of the corpus directory: the stored one when it was
+  // trained on exactly these examples, else trained now and stored.
+  Result<std::pair<std::shared_ptr<const IntentModel>, bool>> LoadIntentModel();
   // Publishes a snapshot of `complexes` scored with `config`; the text model
   // is fitted on the first call and kept after. REQUIRES: catalog_mu_ held.
   Status Rebuild(std::vector<Complex> complexes, std::shared_ptr<const ScoringConfig> config);
@@ -181,6 +223,7 @@ class RecommenderImpl final : public Recommender {
   // is held only to copy a shared_ptr.
   mutable std::mutex state_mu_;
   std::shared_ptr<const EngineState> state_;  // GUARDED_BY(state_mu_)
+  std::shared_ptr<const IntentModel> intent_at_start_;  // until the first state is published
   std::mutex catalog_mu_;  // serializes catalog writes and config swaps
   std::unique_ptr<NeedWriter> writer_;
 
@@ -222,6 +265,40 @@ Result<std::shared_ptr<const TextModel>> RecommenderImpl::FitModel(const std::ve
   if (!fitted.ok()) return fitted;
   IISC_RETURN_IF_ERROR(store_->PutMeta(kTextModelKey, (*fitted)->Serialize()));
   return fitted;
+}
+
+Result<std::pair<std::shared_ptr<const IntentModel>, bool>> RecommenderImpl::LoadIntentModel() {
+  auto examples = LoadIntentCorpus(options_.intent_corpus_dir, *taxonomy_);
+  if (!examples.ok()) return examples.status();
+  for (IntentExample& ex : IntentExamplesFromVocabulary(vocabulary_)) examples->push_back(std::move(ex));
+  const std::string fingerprint = IntentModel::Fingerprint(*examples, *taxonomy_);
+  auto stored = store_->GetMeta(kIntentModelKey);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) {
+    auto restored = IntentModel::Restore(**stored, *taxonomy_);
+    if (restored.ok() && (*restored)->fingerprint() == fingerprint) return std::make_pair(*restored, false);
+  }
+  auto trained = IntentModel::Train(*examples, *taxonomy_);
+  if (!trained.ok()) return trained.status();
+  IISC_RETURN_IF_ERROR(store_->PutMeta(kIntentModelKey, (*trained)->Serialize()));
+  IISC_RETURN_IF_ERROR(store_->PutMeta("intent_model_version", (*trained)->version()));
+  return std::make_pair(*trained, true);
+}
+
+Result<IntentModelInfo> RecommenderImpl::RetrainIntentModel() {
+  if (options_.intent_corpus_dir.empty()) {
+    return Status::InvalidArgument("this engine has no intent corpus (intent_corpus_dir)");
+  }
+  auto loaded = LoadIntentModel();
+  if (!loaded.ok()) return loaded.status();
+  {
+    std::lock_guard<std::mutex> lock(catalog_mu_);
+    auto current = state();
+    Publish(current->snapshot, current->config, loaded->first);
+  }
+  IntentModelInfo info = intent_model_info();
+  info.trained_now = loaded->second;
+  return info;
 }
 
 Result<std::vector<TextFeatures>> RecommenderImpl::Featurize(const std::vector<Complex>& complexes,
@@ -331,6 +408,12 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
     vocabulary_ = std::move(*vocab);
   }
 
+  if (!options_.intent_corpus_dir.empty()) {
+    auto loaded = LoadIntentModel();
+    if (!loaded.ok()) return loaded.status();
+    intent_at_start_ = loaded->first;
+  }
+
   auto complexes = store_->ListComplexes();
   if (!complexes.ok()) return complexes.status();
   // The seed goes in as one atomic write, so a start killed in the middle
@@ -394,6 +477,10 @@ Result<RecommendResponse> RecommenderImpl::RecommendWith(const RecommendRequest&
 
   TextFeatures query = snap.model->FeaturizeQuery(request.need.description);
   if (need_vector != nullptr) *need_vector = {snap.model->version(), query.vector};
+  const IntentModel* intent = st->intent.get();
+  const bool infer = request.need.field.empty() || request.need.service_types.empty();
+  IntentPrediction prediction;
+  if (intent != nullptr && infer) prediction = intent->Predict(request.need.description);
 
   RankScratch& scratch = ThreadRankScratch();
   const RankInput input{tax,
@@ -405,15 +492,26 @@ Result<RecommendResponse> RecommenderImpl::RecommendWith(const RecommendRequest&
                         query,
                         AllowedRows(snap, filters, &scratch),
                         static_cast<size_t>(request.k),
-                        snap.size() < options_.candidate_generation_min_rows};
+                        snap.size() < options_.candidate_generation_min_rows,
+                        intent != nullptr && infer ? &prediction : nullptr};
   RankOutput ranked;
   Rank(input, scratch, &ranked);
 
   RecommendResponse resp;
   resp.snapshot = st->snapshot;
   resp.config_version = st->config->version;
-  resp.model_version = snap.model->version();
+  resp.model_version = intent != nullptr ? snap.model->version() + "+" + intent->version() : snap.model->version();
   resp.understanding = std::move(ranked.understanding.report);
+  resp.understanding.language = DescriptionLanguage(request.need.description);
+  if (intent != nullptr && resp.understanding.service_types_inferred) {
+    // The words that carried the two likeliest types, for "because you wrote ...".
+    for (size_t i = 0; i < resp.understanding.service_types.size() && i < 2; ++i) {
+      InferredLabel& label = resp.understanding.service_types[i];
+      for (IntentEvidence& e : intent->Explain(request.need.description, tax.ServiceTypeIndex(label.id), kEvidencePhrases)) {
+        label.evidence.push_back(std::move(e.phrase));
+      }
+    }
+  }
   resp.stats = ranked.stats;
   resp.results.reserve(scratch.picks.size());
   for (size_t i = 0; i < scratch.picks.size(); ++i) {

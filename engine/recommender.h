@@ -29,6 +29,10 @@ struct RecommenderOptions {
   // Domain vocabulary files (bilingual glossary) used by the text model;
   // empty = only the taxonomy's own names and keywords.
   std::string vocabulary_dir;
+  // Example needs (configs/intent/*.jsonl) the intent model learns the
+  // service types and field of a need from; empty = no intent model (the
+  // vocabulary and the best matches alone decide).
+  std::string intent_corpus_dir;
   // Off = no domain vocabulary at all, not even the taxonomy's: plain BM25
   // words and bigrams. Only for measuring what the vocabulary brings.
   bool use_domain_vocabulary = true;
@@ -59,6 +63,9 @@ struct RecommendRequest {
 struct InferredLabel {
   std::string id;
   double confidence = 0;  // 0..1
+  // Inferred service types: the phrases of the need (normalized) that most
+  // made the intent model think of this type, strongest first.
+  std::vector<std::string> evidence;
 };
 
 // What the engine understood of the need: given by the SME or inferred.
@@ -67,6 +74,22 @@ struct NeedUnderstanding {
   bool field_inferred = false;               // false when the SME gave it
   std::vector<InferredLabel> service_types;  // best first
   bool service_types_inferred = false;
+  // Service types whose best services the top 5 holds, when the need is
+  // unclear between them or asks for all of them (likeliest first).
+  std::vector<std::string> hedged_types;
+  // When the likeliest types are close and the need does not clearly ask for
+  // all of them: the 2 or 3 types to ask the SME to choose between, likeliest
+  // first; empty when there is nothing to ask.
+  std::vector<std::string> clarify_between;
+  std::string language;  // of the description: "zh" or "en"
+};
+
+// The intent model in use (see models/intent_model.h).
+struct IntentModelInfo {
+  std::string version;  // empty: the engine has no intent model
+  size_t examples = 0;
+  size_t features = 0;
+  bool trained_now = false;  // false: reused the stored model of the same corpus
 };
 
 struct Recommendation {
@@ -158,6 +181,13 @@ class Recommender {
   // the import becomes the whole catalog.
   virtual Result<CatalogImport> ImportCatalog(std::vector<Complex> complexes,
                                               bool replace_all) = 0;
+
+  // Reads the intent corpus again and retrains the intent model (or reuses
+  // the stored one when the corpus is unchanged); the following requests use
+  // it. FailedPrecondition-like InvalidArgument when the engine has no corpus
+  // directory; a corpus error leaves the current model serving.
+  virtual Result<IntentModelInfo> RetrainIntentModel() = 0;
+  virtual IntentModelInfo intent_model_info() const = 0;
 
   // Swaps the scoring weights for the following requests.
   virtual void SetScoringConfig(std::shared_ptr<const ScoringConfig> config) = 0;

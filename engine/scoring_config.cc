@@ -127,9 +127,23 @@ void ReadSettings(TomlSection root, ScoringConfig* config) {
   inference.Number("separate_request_floor", 0.0, 1.0, &config->inference_separate_request_floor);
   // Above 0: the field weight is divided by it.
   inference.Number("field_full_confidence", 0.05, 1.0, &config->inference_field_full_confidence);
+  inference.Number("intent_type_share_sure", 0.0, 1.0, &config->inference_intent_type_share_sure);
+  inference.Number("intent_type_share_unsure", 0.0, 1.0, &config->inference_intent_type_share_unsure);
+  inference.Number("intent_sure_probability", 0.0, 1.0, &config->inference_intent_sure_probability);
+  inference.Number("intent_unsure_probability", 0.0, 1.0, &config->inference_intent_unsure_probability);
+  inference.Number("intent_field_share", 0.0, 1.0, &config->inference_intent_field_share);
+  inference.Number("intent_wanted_probability", 0.0, 1.0, &config->inference_intent_wanted_probability);
+  inference.Number("hedge_min_relative", 0.0, 1.0, &config->inference_hedge_min_relative);
+  inference.Number("clarify_min_relative", 0.0, 1.0, &config->inference_clarify_min_relative);
+
+  if (config->inference_intent_unsure_probability >= config->inference_intent_sure_probability) {
+    inference.Fail("intent_unsure_probability", "must be less than intent_sure_probability");
+  }
 
   TomlSection diversity = root.Table("diversity");
   diversity.IntegerAs("max_results_per_complex", 0, 100, &config->max_results_per_complex);
+  diversity.IntegerAs("max_general_in_top5", 0, 5, &config->max_general_in_top5);
+  diversity.Number("general_defer_min_relative", 0.0, 1.0, &config->general_defer_min_relative);
 }
 
 }  // namespace

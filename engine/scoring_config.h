@@ -86,8 +86,37 @@ struct ScoringConfig {
   // An inferred field this likely counts as fully matched; a less likely one
   // in proportion (the field component is its confidence / this).
   double inference_field_full_confidence = 0.7;
+  // Share of the learned intent model (trained on example needs) in the
+  // service-type and field evidence, against the vocabulary and the best
+  // matches (0..1); used only when the engine has an intent model.
+  // The model's share rises with its own certainty (its likeliest type's
+  // calibrated probability): `unsure` at or below intent_unsure_probability,
+  // `sure` at or above intent_sure_probability, in proportion between. Sure,
+  // the model is rarely wrong; unsure, the vocabulary and the best matches
+  // know the catalog's own wording better.
+  double inference_intent_type_share_sure = 0.8;
+  double inference_intent_type_share_unsure = 0.3;
+  double inference_intent_sure_probability = 0.9;
+  double inference_intent_unsure_probability = 0.5;
+  double inference_intent_field_share = 0.3;
+  // A type the intent model finds this likely (0..1, calibrated) is wanted
+  // whatever the others: weight at least inference_separate_request_floor.
+  double inference_intent_wanted_probability = 0.5;
+  // Hedging: every inferred type at least this likely relative to the
+  // likeliest (0..1) gets its best service into the top 5 (at most 3 types).
+  double inference_hedge_min_relative = 0.5;
+  // Ask: when the second likeliest type is at least this likely relative to
+  // the likeliest, and the need does not clearly ask for both, the response
+  // carries a question to choose between them (1 = never ask).
+  double inference_clarify_min_relative = 0.6;
   // Diversity: at most this many results per complex (0 = unlimited).
   int max_results_per_complex = 3;
+  // Services general enough to serve many fields (see field_general) take at
+  // most this many of the top 5 places while a specialist of a wanted type in
+  // the need's field scores at least general_defer_min_relative of the best
+  // result (0..5; 5 = no limit).
+  int max_general_in_top5 = 1;
+  double general_defer_min_relative = 0.75;
 
   // Effective weights for a need whose field is in `category` (-1 = unknown).
   ComponentWeights WeightsFor(int category) const;

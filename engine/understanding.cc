@@ -42,6 +42,15 @@ std::vector<float> Resized(const std::vector<float>& v, size_t n) {
 
 }  // namespace
 
+double IntentShare(const std::vector<float>& model, const ScoringConfig& config) {
+  if (model.empty()) return 0.0;
+  const double sure = *std::max_element(model.begin(), model.end());
+  const double lo = config.inference_intent_unsure_probability, hi = config.inference_intent_sure_probability;
+  const double x = hi > lo ? std::clamp((sure - lo) / (hi - lo), 0.0, 1.0) : (sure >= hi ? 1.0 : 0.0);
+  return config.inference_intent_type_share_unsure +
+         (config.inference_intent_type_share_sure - config.inference_intent_type_share_unsure) * x;
+}
+
 std::vector<float> MixEvidence(const std::vector<float>& words, const std::vector<float>& votes,
                                float word_share) {
   float ws = Sum(words), vs = Sum(votes);
@@ -91,7 +100,8 @@ std::vector<float> TypeWordEvidence(const ConceptHits& concepts, size_t num_type
 }
 
 std::vector<float> InferTypeWeights(const ConceptHits& concepts, std::vector<float> votes,
-                                    const ScoringConfig& config, std::vector<float>* confidence) {
+                                    const ScoringConfig& config, std::vector<float>* confidence,
+                                    const std::vector<float>* model) {
   const size_t num_types = votes.size();
   std::vector<float> named = Resized(concepts.service_types, num_types);
   std::vector<float> words = TypeWordEvidence(concepts, num_types);
@@ -103,6 +113,19 @@ std::vector<float> InferTypeWeights(const ConceptHits& concepts, std::vector<flo
   // alone get part of the words' share.
   const float said = std::min(1.f, Sum(words));
   std::vector<float> p = MixEvidence(words, votes, static_cast<float>(config.inference_type_word_share) * said);
+  // The intent model knows ways of asking that no word list names; its
+  // probabilities (independent per type) join as a distribution.
+  const bool use_model = model != nullptr && model->size() == num_types;
+  const double model_share = use_model ? IntentShare(*model, config) : 0.0;
+  if (use_model) {
+    const float share = static_cast<float>(model_share);
+    const float sum = Sum(*model);
+    const bool rule_silent = Sum(p) <= 0;
+    for (size_t t = 0; t < num_types; ++t) {
+      const float m = sum > 0 ? (*model)[t] / sum : 0.f;
+      p[t] = rule_silent ? m : (1 - share) * p[t] + share * m;
+    }
+  }
 
   // Several types may be wanted at once: each keeps its strength relative to
   // the strongest, weak ones are dropped, named ones never.
@@ -121,6 +144,14 @@ std::vector<float> InferTypeWeights(const ConceptHits& concepts, std::vector<flo
     if (AsksSeparately(parts)) {
       for (size_t t = 0; t < num_types; ++t) {
         if (parts[t] != 0) {
+          weight[t] = std::max(weight[t], static_cast<float>(config.inference_separate_request_floor));
+        }
+      }
+    }
+    // Types the model finds likely each on its own are wanted together.
+    if (use_model) {
+      for (size_t t = 0; t < num_types; ++t) {
+        if ((*model)[t] >= config.inference_intent_wanted_probability) {
           weight[t] = std::max(weight[t], static_cast<float>(config.inference_separate_request_floor));
         }
       }
@@ -148,7 +179,7 @@ std::vector<float> FieldWeights(const std::vector<float>& p, const ScoringConfig
 Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
                              std::span<const FirstStageHit> top_hits,
                              std::span<const CapabilityRow> rows, const Taxonomy& taxonomy,
-                             const ScoringConfig& config) {
+                             const ScoringConfig& config, const IntentPrediction* intent) {
   const size_t num_fields = taxonomy.fields().size();
   const size_t num_types = taxonomy.service_types().size();
   Understanding u;
@@ -182,6 +213,11 @@ Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
     u.report.field = {need.field, 1.0};
   } else {
     std::vector<float> p = MixEvidence(FieldWordEvidence(concepts, num_fields), field_votes, kFieldWordShare);
+    if (intent != nullptr && intent->field.size() == num_fields && config.inference_intent_field_share > 0) {
+      const float share = static_cast<float>(config.inference_intent_field_share);
+      const bool rule_silent = Sum(p) <= 0;
+      for (size_t f = 0; f < num_fields; ++f) p[f] = rule_silent ? intent->field[f] : (1 - share) * p[f] + share * intent->field[f];
+    }
     size_t best = ArgMax(p);
     if (p[best] > 0) {
       u.report.field = {taxonomy.fields()[best].id, p[best]};
@@ -197,10 +233,13 @@ Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
       int idx = taxonomy.ServiceTypeIndex(t);
       if (idx >= 0) s.type_weight[idx] = 1.f;
       u.report.service_types.push_back({t, 1.0});
+      // Several types given: the best service of each in the top 5.
+      if (idx >= 0 && need.service_types.size() >= 2 && u.cover_types.size() < 3) u.cover_types.push_back(idx);
     }
   } else {
     std::vector<float> confidence;
-    s.type_weight = InferTypeWeights(concepts, type_votes, config, &confidence);
+    s.type_weight = InferTypeWeights(concepts, type_votes, config, &confidence,
+                                     intent != nullptr ? &intent->types : nullptr);
     std::vector<std::pair<float, size_t>> ranked;
     for (size_t t = 0; t < num_types; ++t) {
       if (s.type_weight[t] > 0) ranked.emplace_back(confidence[t], t);
@@ -211,7 +250,40 @@ Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
       u.report.service_types.push_back({taxonomy.service_types()[t].id, conf});
     }
     u.report.service_types_inferred = !ranked.empty();
+    // Hedge: the types close to the likeliest each get their best service
+    // into the top 5.
+    if (!ranked.empty()) {
+      const float top = ranked.front().first;
+      for (const auto& [conf, t] : ranked) {
+        if (u.cover_types.size() < 3 && conf >= config.inference_hedge_min_relative * top) {
+          u.cover_types.push_back(static_cast<int>(t));
+        }
+      }
+      if (u.cover_types.size() < 2) u.cover_types.clear();
+    }
+    // Ask when the two likeliest are close and the need does not clearly ask
+    // for both, in requests of their own.
+    if (intent != nullptr && ranked.size() >= 2 && config.inference_clarify_min_relative < 1) {
+      const float top = ranked[0].first;
+      std::vector<uint32_t> parts = concepts.service_type_parts;
+      parts.resize(num_types, 0u);
+      const bool separate_words = AsksSeparately(parts);
+      const auto wanted = [&](size_t t) {
+        return std::find(intent->request_types.begin(), intent->request_types.end(), static_cast<int>(t)) !=
+                   intent->request_types.end() ||
+               (separate_words && parts[t] != 0);
+      };
+      if (ranked[1].first >= config.inference_clarify_min_relative * top &&
+          !(wanted(ranked[0].second) && wanted(ranked[1].second))) {
+        for (size_t i = 0; i < ranked.size() && i < 3; ++i) {
+          if (i < 2 || ranked[i].first >= config.inference_clarify_min_relative * top) {
+            u.report.clarify_between.push_back(taxonomy.service_types()[ranked[i].second].id);
+          }
+        }
+      }
+    }
   }
+  for (int t : u.cover_types) u.report.hedged_types.push_back(taxonomy.service_types()[static_cast<size_t>(t)].id);
   s.SetFieldSupport();
   return u;
 }

@@ -15,6 +15,7 @@
 
 #include "engine/recommender.h"
 #include "engine/scorer.h"
+#include "models/intent_model.h"
 #include "models/need.h"
 #include "models/text_model.h"
 
@@ -28,6 +29,9 @@ struct FirstStageHit {
 struct Understanding {
   NeedSignals signals;
   NeedUnderstanding report;
+  // Service type indices whose best service must be in the top 5 (hedging
+  // and needs asking for several kinds of service), likeliest first.
+  std::vector<int> cover_types;
 };
 
 // Mixes vocabulary evidence and feedback votes into a distribution (sum 1,
@@ -49,17 +53,25 @@ std::vector<float> TypeWordEvidence(const ConceptHits& concepts, size_t num_type
 // Weights of the service types (0..1, the likeliest 1) from the vocabulary
 // hits and the votes of the best matches (per type); `confidence` (optional)
 // gets each type's confidence for the report.
+// The intent model's share in the type evidence: more the surer it is of its
+// likeliest type (see ScoringConfig::inference_intent_type_share_sure).
+double IntentShare(const std::vector<float>& model, const ScoringConfig& config);
+
+// `model` (optional): the intent model's calibrated probability per type,
+// mixed in with IntentShare().
 std::vector<float> InferTypeWeights(const ConceptHits& concepts, std::vector<float> votes,
-                                    const ScoringConfig& config, std::vector<float>* confidence);
+                                    const ScoringConfig& config, std::vector<float>* confidence,
+                                    const std::vector<float>* model = nullptr);
 
 // Field weights from the inferred field distribution `p`: the likeliest field
 // 1 once as likely as inference_field_full_confidence, the rest in proportion.
 std::vector<float> FieldWeights(const std::vector<float>& p, const ScoringConfig& config);
 
 // `top_hits`: the best first-stage matches, best first (a handful is enough).
+// `intent`: the intent model's prediction for the need, or null.
 Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
                              std::span<const FirstStageHit> top_hits,
                              std::span<const CapabilityRow> rows, const Taxonomy& taxonomy,
-                             const ScoringConfig& config);
+                             const ScoringConfig& config, const IntentPrediction* intent = nullptr);
 
 }  // namespace iisc

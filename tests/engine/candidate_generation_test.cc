@@ -62,6 +62,7 @@ class CandidateGenerationTest : public ::testing::Test {
       auto store = NewMemoryStore();
       RecommenderOptions options;
       options.vocabulary_dir = kRoot + "/configs/vocabulary";
+      options.intent_corpus_dir = kRoot + "/configs/intent";
       if (catalog == nullptr) {
         options.seed_catalog_path = kRoot + "/data/demo-catalog.jsonl";
       } else {

@@ -30,6 +30,7 @@ RecommenderOptions DemoOptions() {
   RecommenderOptions o;
   o.seed_catalog_path = kRoot + "/data/demo-catalog.jsonl";
   o.vocabulary_dir = kRoot + "/configs/vocabulary";
+  o.intent_corpus_dir = kRoot + "/configs/intent";
   return o;
 }
 
