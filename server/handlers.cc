@@ -133,6 +133,37 @@ void ReloadConfig(const ServiceContext& ctx, HttpRequest&, const PathParams&, Re
   reply(JsonResponse(http::status::ok, std::move(body)));
 }
 
+std::string IntentModelJson(const IntentModelInfo& info, bool include_trained) {
+  std::string body;
+  JsonWriter w(&body);
+  w.BeginObject().Key("intent_model").BeginObject();
+  if (info.version.empty()) {
+    w.Key("version").Null();
+  } else {
+    w.Key("version").String(info.version);
+  }
+  w.Key("examples").Int(static_cast<int64_t>(info.examples));
+  w.Key("features").Int(static_cast<int64_t>(info.features));
+  if (include_trained) w.Key("trained").Bool(info.trained_now);
+  w.EndObject().EndObject();
+  return body;
+}
+
+void GetIntentModel(const ServiceContext& ctx, HttpRequest&, const PathParams&, Reply reply) {
+  reply(JsonResponse(http::status::ok, IntentModelJson(ctx.recommender->intent_model_info(), false)));
+}
+
+// Reads configs/intent/ again and retrains (or reuses the stored model of
+// the same examples); a broken corpus file is refused with its file and line
+// and the current model keeps serving.
+void RetrainIntentModel(const ServiceContext& ctx, HttpRequest&, const PathParams&, Reply reply) {
+  auto info = ctx.recommender->RetrainIntentModel();
+  if (!info.ok()) return reply(ErrorResponse(Status::InvalidArgument(info.status().message())));
+  LogInfo("intent model %s in use (%zu examples, %s)", info->version.c_str(), info->examples,
+          info->trained_now ? "trained now" : "stored model reused");
+  reply(JsonResponse(http::status::ok, IntentModelJson(*info, true)));
+}
+
 void PutComplex(const ServiceContext& ctx, HttpRequest& req, const PathParams& params,
                 Reply reply) {
   Recommender& engine = *ctx.recommender;
@@ -265,6 +296,8 @@ void RegisterRoutes(const ServiceContext& ctx, Router& router) {
   router.Add(http::verb::post, "/v1/admin/catalog", bind(ImportCatalog),
              {.jsonl_body = true, .max_body_bytes = ctx.max_import_bytes, .guard = bureau});
   router.Add(http::verb::post, "/v1/admin/reload-config", bind(ReloadConfig), {.guard = bureau});
+  router.Add(http::verb::get, "/v1/admin/intent-model", bind(GetIntentModel), {.guard = bureau});
+  router.Add(http::verb::post, "/v1/admin/intent-model/retrain", bind(RetrainIntentModel), {.guard = bureau});
   router.Add(http::verb::post, "/v1/admin/backup", bind(Backup),
              {.json_body = true, .body_optional = true, .guard = bureau});
   router.Add(http::verb::get, "/v1/admin/demand", bind(Demand), {.guard = bureau});

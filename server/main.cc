@@ -194,6 +194,7 @@ int main(int argc, char** argv) {
   iisc::RecommenderOptions engine_options;
   engine_options.seed_catalog_path = options.ResolvePath(options.seed_catalog);
   engine_options.vocabulary_dir = options.ResolvePath(options.vocabulary_dir);
+  if (!options.intent_corpus_dir.empty()) engine_options.intent_corpus_dir = options.ResolvePath(options.intent_corpus_dir);
   auto engine = iisc::Recommender::Open(std::move(store).value(), shared_taxonomy,
                                         std::move(scoring).value(), engine_options);
   if (!engine.ok()) return Fail("engine: " + engine.status().ToString());

@@ -1,6 +1,7 @@
 #include "server/response_writer.h"
 
 #include "engine/scoring_config.h"
+#include "server/clarification.h"
 #include "models/json_writer.h"
 
 namespace iisc {
@@ -23,6 +24,11 @@ void WriteLabel(JsonWriter& w, const InferredLabel& label, const LocalizedText* 
   if (name != nullptr) {
     w.Key("name");
     WriteLocalized(w, *name);
+  }
+  if (!label.evidence.empty()) {
+    w.Key("evidence").BeginArray();
+    for (const std::string& phrase : label.evidence) w.String(phrase);
+    w.EndArray();
   }
   w.EndObject();
 }
@@ -86,6 +92,21 @@ void WriteUnderstanding(JsonWriter& w, const NeedUnderstanding& u, const Taxonom
   }
   w.EndArray();
   w.Key("service_types_inferred").Bool(u.service_types_inferred);
+  w.Key("hedged_types").BeginArray();
+  for (const std::string& t : u.hedged_types) w.String(t);
+  w.EndArray();
+  w.Key("language").String(u.language);
+  w.Key("clarification");
+  const ClarifyingQuestion question = BuildClarifyingQuestion(u.clarify_between, u.language);
+  if (question.options.empty()) {
+    w.Null();
+  } else {
+    w.BeginObject().Key("question").String(question.question).Key("options").BeginArray();
+    for (const ClarifyingOption& o : question.options) {
+      w.BeginObject().Key("service_type").String(o.service_type).Key("label").String(o.label).EndObject();
+    }
+    w.EndArray().EndObject();
+  }
   w.EndObject();
 }
 

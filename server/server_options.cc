@@ -108,6 +108,7 @@ void ReadPaths(TomlSection paths, ServerOptions* o) {
         {"seed_catalog", &o->seed_catalog}}) {
     if (paths.String(key, out) && out->empty()) paths.Fail(key, "must not be empty");
   }
+  paths.String("intent_corpus_dir", &o->intent_corpus_dir);  // "" = no intent model
 }
 
 void ReadLimits(TomlSection limits, ServerOptions* o) {

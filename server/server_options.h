@@ -23,6 +23,9 @@ struct ServerOptions {
   std::string scoring_config = "scoring.toml";
   // Domain vocabulary (bilingual glossary) directory; relative as above.
   std::string vocabulary_dir = "vocabulary";
+  // Example needs the intent model learns from (*.jsonl); relative as above;
+  // empty = no intent model.
+  std::string intent_corpus_dir = "intent";
   // Taxonomy and demo catalog; relative paths against the config directory.
   std::string taxonomy_file = "../data/taxonomy.json";
   std::string seed_catalog = "../data/demo-catalog.jsonl";

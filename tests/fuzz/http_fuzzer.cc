@@ -57,6 +57,7 @@ Service& SharedService() {
     RecommenderOptions options;
     options.seed_catalog_path = SourcePath("data/demo-catalog.jsonl");
     options.vocabulary_dir = SourcePath("configs/vocabulary");
+    options.intent_corpus_dir = SourcePath("configs/intent");
     auto engine = Recommender::Open(NewMemoryStore(), taxonomy, std::move(scoring).value(), options);
     if (!engine.ok()) Fail("engine opens", __FILE__, __LINE__, engine.status().ToString());
     s->engine = std::move(engine).value();

@@ -185,6 +185,7 @@ std::string WriteTestConfig(const std::string& dir, const std::string& sections)
   out << "[paths]\n"
       << "scoring_config = \"" IISC_SOURCE_DIR "/configs/scoring.toml\"\n"
       << "vocabulary_dir = \"" IISC_SOURCE_DIR "/configs/vocabulary\"\n"
+      << "intent_corpus_dir = \"" IISC_SOURCE_DIR "/configs/intent\"\n"
       << "taxonomy_file = \"" IISC_SOURCE_DIR "/data/taxonomy.json\"\n"
       << "seed_catalog = \"" IISC_SOURCE_DIR "/data/demo-catalog.jsonl\"\n"
       << sections;
