@@ -5,12 +5,19 @@
 // baseline and one ablation per component; one table per needs file.
 //
 //   iisc-eval [--needs FILE]... [--config-dir DIR] [--data-dir DIR] [--verbose]
+//             [--cv-folds N] [--no-intent] [--clarify]
 //
-// --needs may be repeated: one engine, one table per file (default:
-// data/eval/public.jsonl).
+// --needs may be repeated: one engine, one table per file (default: every
+// labeled set in data/eval/). First the intent model's k-fold
+// cross-validation on its corpus (configs/intent/), then per set the full
+// engine ("hybrid"), the same engine without the intent model ("rules"),
+// the lexical baseline and the ablations. --clarify also measures the
+// clarifying question: how often it is asked, and nDCG@5 once the SME picks
+// the answer that fits (the labeled type).
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -24,6 +31,7 @@
 #include "engine/recommender.h"
 #include "engine/scoring_config.h"
 #include "engine/store.h"
+#include "models/intent_model.h"
 #include "models/need.h"
 #include "models/taxonomy.h"
 
@@ -36,6 +44,7 @@ struct LabeledNeed {
   Need need;
   std::map<std::string, int> grades;  // capability id -> 1 or 2
   std::vector<std::string> tags;
+  std::vector<std::string> truth_types;  // the labeled service types
 };
 
 struct Metrics {
@@ -106,6 +115,16 @@ std::vector<LabeledNeed> LoadNeeds(const std::string& path, const Taxonomy& taxo
         std::string_view type;
         if (t.get_string().get(type)) fail("bad truth.service_types");
         n.need.service_types.emplace_back(type);
+      }
+    }
+    {
+      simdjson::ondemand::object truth;
+      simdjson::ondemand::array types;
+      if (!doc["truth"].get_object().get(truth) && !truth["service_types"].get_array().get(types)) {
+        for (auto t : types) {
+          std::string_view type;
+          if (!t.get_string().get(type)) n.truth_types.emplace_back(type);
+        }
       }
     }
     simdjson::ondemand::object relevant;
@@ -190,6 +209,11 @@ RunResult Evaluate(const std::string& name, Recommender& engine, std::shared_ptr
       std::printf("%-8s %-12s ndcg5=%.3f s1=%.0f field=%s(%.2f)", name.c_str(), n.id.c_str(), m.ndcg5, m.success1,
                   resp->understanding.field.id.c_str(), resp->understanding.field.confidence);
       for (const auto& t : resp->understanding.service_types) std::printf(" %s(%.2f)", t.id.c_str(), t.confidence);
+      if (!resp->results.empty()) {
+        std::printf("  top: text %.2f semantic %.2f", resp->results[0].components[kText],
+                    resp->results[0].components[kSemantic]);
+      }
+      if (!resp->understanding.clarify_between.empty()) std::printf("  ask");
       std::printf("\n");
       for (size_t i = 0; i < ranked.size() && i < 5; ++i) {
         auto it = n.grades.find(ranked[i]);
@@ -219,7 +243,7 @@ void PrintRuns(std::vector<RunResult>& runs, size_t num_needs, const std::string
   std::printf("%-16s %-14s %5s %7s %7s %7s %8s %7s\n", "run", "tag", "n", "nDCG@5", "S@1", "S@5", "cHit@1", "MRR@10");
   for (const RunResult& r : runs) {
     for (const std::string& t : tags) {
-      if (r.name != "hybrid" && r.name != "lexical" && t != "all") continue;  // ablations: overall only
+      if (r.name != "hybrid" && r.name != "lexical" && r.name != "rules" && t != "all") continue;  // ablations: overall only
       auto it = r.by_tag.find(t);
       if (it == r.by_tag.end()) continue;
       Metrics m = it->second.Mean();
@@ -235,6 +259,67 @@ void PrintRuns(std::vector<RunResult>& runs, size_t num_needs, const std::string
   std::printf("\n");
 }
 
+void PrintCrossValidation(const std::string& corpus_dir, const Taxonomy& taxonomy, int folds,
+                          const std::vector<IntentExample>& vocabulary_examples) {
+  auto examples = LoadIntentCorpus(corpus_dir, taxonomy);
+  if (!examples.ok()) {
+    std::fprintf(stderr, "%s\n", examples.status().ToString().c_str());
+    std::exit(2);
+  }
+  const IntentCrossValidation cv = IntentModel::CrossValidate(*examples, taxonomy, folds, {}, vocabulary_examples);
+  std::printf("intent model, %d-fold cross-validation on %zu examples of %s\n", cv.folds, cv.examples,
+              corpus_dir.c_str());
+  std::printf("  type top-1 accuracy %.3f   type set exact %.3f   type macro-F1 %.3f   field accuracy %.3f   "
+              "type Brier %.4f\n",
+              cv.type_top1_accuracy, cv.type_exact, cv.type_macro_f1, cv.field_accuracy, cv.type_brier);
+  std::printf("  F1 per type:");
+  for (size_t t = 0; t < cv.type_f1.size(); ++t) {
+    std::printf(" %s %.2f", taxonomy.service_types()[t].id.c_str(), cv.type_f1[t]);
+  }
+  std::printf("\n\n");
+}
+
+// The clarifying question: how often the engine asks, and what the answer
+// that fits the labels (the first offered type the need really wants) gives.
+void PrintClarification(Recommender& engine, std::shared_ptr<const ScoringConfig> config,
+                        const std::vector<LabeledNeed>& needs) {
+  engine.SetScoringConfig(config);
+  int asked = 0, answerable = 0;
+  Metrics before, after;
+  for (const LabeledNeed& n : needs) {
+    RecommendRequest req;
+    req.need = n.need;
+    req.k = 10;
+    auto resp = engine.Recommend(req);
+    if (!resp.ok() || resp->understanding.clarify_between.empty()) continue;
+    ++asked;
+    const std::vector<std::string>& wanted = n.truth_types;
+    std::string answer;
+    for (const std::string& t : resp->understanding.clarify_between) {
+      if (std::find(wanted.begin(), wanted.end(), t) != wanted.end()) {
+        answer = t;
+        break;
+      }
+    }
+    if (answer.empty()) continue;
+    ++answerable;
+    std::vector<std::string> ranked;
+    for (const Recommendation& r : resp->results) ranked.push_back(r.capability->id);
+    before.Add(Score(n, ranked));
+    req.need.service_types = {answer};
+    auto again = engine.Recommend(req);
+    if (!again.ok()) continue;
+    ranked.clear();
+    for (const Recommendation& r : again->results) ranked.push_back(r.capability->id);
+    after.Add(Score(n, ranked));
+  }
+  const Metrics b = before.Mean(), a = after.Mean();
+  std::printf("clarifying question: asked for %d of %zu needs (%.1f%%); a fitting answer offered for %d; "
+              "on those nDCG@5 %.3f -> %.3f, S@1 %.3f -> %.3f after the answer\n",
+              asked, needs.size(), needs.empty() ? 0.0 : 100.0 * asked / static_cast<double>(needs.size()),
+              answerable, b.ndcg5, a.ndcg5, b.success1, a.success1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -242,7 +327,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> needs_paths;
   std::string config_dir = root + "/configs";
   std::string data_dir = root + "/data";
-  bool verbose = false, ablations = true, oracle = false;
+  bool verbose = false, ablations = true, oracle = false, use_intent = true, clarify = false;
+  int cv_folds = 5;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -258,10 +344,13 @@ int main(int argc, char** argv) {
     else if (a == "--verbose") verbose = true;
     else if (a == "--no-ablations") ablations = false;
     else if (a == "--oracle-understanding") oracle = true;
+    else if (a == "--no-intent") use_intent = false;
+    else if (a == "--clarify") clarify = true;
+    else if (a == "--cv-folds") cv_folds = std::atoi(next().c_str());
     else {
       std::fprintf(stderr,
                    "usage: iisc-eval [--needs FILE]... [--config-dir DIR] [--data-dir DIR] [--verbose] [--no-ablations]\n"
-                   "                 [--oracle-understanding]\n");
+                   "                 [--oracle-understanding] [--no-intent] [--cv-folds N (0: none)] [--clarify]\n");
       return a == "--help" ? 0 : 2;
     }
   }
@@ -280,12 +369,34 @@ int main(int argc, char** argv) {
   RecommenderOptions options;
   options.seed_catalog_path = data_dir + "/demo-catalog.jsonl";
   options.vocabulary_dir = config_dir + "/vocabulary";
+  if (use_intent) options.intent_corpus_dir = config_dir + "/intent";
   auto engine = Recommender::Open(NewMemoryStore(), tax, *scoring, options);
   if (!engine.ok()) {
     std::fprintf(stderr, "%s\n", engine.status().ToString().c_str());
     return 2;
   }
-  if (needs_paths.empty()) needs_paths.push_back(root + "/data/eval/public.jsonl");
+  if (needs_paths.empty()) {
+    for (const char* set : {"public", "heldout", "blind", "problem-first", "blind-problem"}) {
+      needs_paths.push_back(data_dir + "/eval/" + set + ".jsonl");
+    }
+  }
+  if (use_intent && cv_folds >= 2) {
+    auto vocabulary = Vocabulary::Load(options.vocabulary_dir, *tax);
+    if (!vocabulary.ok()) {
+      std::fprintf(stderr, "%s\n", vocabulary.status().ToString().c_str());
+      return 2;
+    }
+    PrintCrossValidation(config_dir + "/intent", *tax, cv_folds, IntentExamplesFromVocabulary(*vocabulary));
+  }
+  // The same engine without the intent model: what the vocabulary and the
+  // best matches alone give.
+  RecommenderOptions rules_options = options;
+  rules_options.intent_corpus_dir.clear();
+  auto rules_engine = Recommender::Open(NewMemoryStore(), tax, *scoring, rules_options);
+  if (!rules_engine.ok()) {
+    std::fprintf(stderr, "%s\n", rules_engine.status().ToString().c_str());
+    return 2;
+  }
   const ScoringConfig& base = **scoring;
 
   // The lexical-only baseline: BM25 over words and Chinese bigrams of the
@@ -309,6 +420,7 @@ int main(int argc, char** argv) {
     std::vector<RunResult> runs;
     runs.push_back(Evaluate("hybrid", **engine, *scoring, needs, verbose));
     runs.push_back(Evaluate("lexical", **bm25_engine, lexical_config, needs, false));
+    if (use_intent) runs.push_back(Evaluate("rules", **rules_engine, *scoring, needs, false));
     runs.push_back(Evaluate("lexical+vocab", **engine, lexical_config, needs, false));
     if (ablations) {
       for (int c = 0; c < kNumComponents; ++c) {
@@ -321,6 +433,7 @@ int main(int argc, char** argv) {
       }
     }
     PrintRuns(runs, needs.size(), needs_path, base.version, set > 0);
+    if (clarify) PrintClarification(**engine, *scoring, needs);
   }
   return 0;
 }
