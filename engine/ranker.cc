@@ -124,7 +124,12 @@ class Ranking {
     top_field_ = -1;
     for (size_t f = 0; f < fw.size(); ++f)
       if (fw[f] > 0 && (top_field_ < 0 || fw[f] > fw[static_cast<size_t>(top_field_)])) top_field_ = static_cast<int>(f);
-    constrained_ = !understanding_.cover_types.empty() || in_.config.max_general_in_top5 < 5;
+    // Specialists can come first only where the field is known well enough
+    // to say who is one.
+    const bool field_known = !in_.need.field.empty() ||
+                             understanding_.report.field.confidence >= in_.config.inference_min_confidence;
+    if (!field_known) top_field_ = -1;
+    constrained_ = !understanding_.cover_types.empty() || (in_.config.max_general_in_top5 < 5 && top_field_ >= 0);
   }
 
   bool IsGeneral(uint32_t r) const {
@@ -217,7 +222,7 @@ class Ranking {
     uint32_t uncovered = 0;  // bit i: cover[i] has no pick in the top 5 yet
     for (size_t i = 0; i < cover.size(); ++i) uncovered |= 1u << i;
     const double specialist_floor = c.empty() ? 0.0 : in_.config.general_defer_min_relative * c.front().score;
-    const bool limit_generals = in_.config.max_general_in_top5 < 5;
+    const bool limit_generals = in_.config.max_general_in_top5 < 5 && top_field_ >= 0;
     int generals = 0;
     bool specialist_picked = false;
     s_.picks.clear();
