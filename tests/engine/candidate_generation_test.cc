@@ -36,8 +36,10 @@ class CandidateGenerationTest : public ::testing::Test {
     scoring_ = new std::shared_ptr<const ScoringConfig>(*scoring);
     // The labeled needs of the relevance evaluation: zh, en, mixed, with and
     // without county, field, types and size.
+    // The problem-first ones too: they hedge between types and ask.
     needs_ = new std::vector<Need>;
-    std::istringstream lines(ReadFile(kRoot + "/data/eval/public.jsonl"));
+    std::istringstream lines(ReadFile(kRoot + "/data/eval/public.jsonl") +
+                             ReadFile(kRoot + "/data/eval/problem-first.jsonl"));
     simdjson::ondemand::parser parser;
     for (std::string line; std::getline(lines, line);) {
       if (line.empty()) continue;
