@@ -33,6 +33,7 @@
 #include "engine/recommender.h"
 #include "engine/scoring_config.h"
 #include "engine/store.h"
+#include "models/intent_model.h"
 #include "models/text_model.h"
 #include "server/request_parser.h"
 #include "server/response_writer.h"
@@ -60,7 +61,7 @@ struct Fixture {
   std::shared_ptr<const Taxonomy> taxonomy;
   std::shared_ptr<const ScoringConfig> scoring;
   std::vector<Complex> demo;
-  std::vector<Need> needs;             // the labeled needs of data/eval/public.jsonl
+  std::vector<Need> needs;             // the labeled needs of public.jsonl and problem-first.jsonl
   std::vector<std::string> bodies;     // the same needs as request bodies
 };
 
@@ -76,7 +77,10 @@ const Fixture& GetFixture() {
     auto demo = ParseCatalogJsonl(ReadFile(kRoot + "/data/demo-catalog.jsonl"), fx->taxonomy.get());
     if (!demo.ok()) Die(demo.status().ToString());
     fx->demo = std::move(*demo);
-    std::istringstream lines(ReadFile(kRoot + "/data/eval/public.jsonl"));
+    // Needs in the catalog's words and needs that only tell a problem (these
+    // hedge between types and ask): the mix a portal sees.
+    std::istringstream lines(ReadFile(kRoot + "/data/eval/public.jsonl") +
+                             ReadFile(kRoot + "/data/eval/problem-first.jsonl"));
     simdjson::dom::parser parser;
     for (std::string line; std::getline(lines, line);) {
       if (line.empty()) continue;
@@ -96,7 +100,8 @@ const Fixture& GetFixture() {
 RecommenderOptions EngineOptions() {
   RecommenderOptions o;
   o.vocabulary_dir = kRoot + "/configs/vocabulary";
-  o.intent_corpus_dir = kRoot + "/configs/intent";
+  // For comparison: the engine without its intent model (IISC_BENCH_NO_INTENT=1).
+  if (std::getenv("IISC_BENCH_NO_INTENT") == nullptr) o.intent_corpus_dir = kRoot + "/configs/intent";
   return o;
 }
 
@@ -170,6 +175,37 @@ void BM_Featurize(benchmark::State& state) {
   }
   state.counters["needs_per_s"] = benchmark::Counter(1.0, benchmark::Counter::kIsIterationInvariantRate);
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+
+// The intent model's reading of a need: features, both outputs, a long
+// need's request sentences and each separate request.
+void BM_IntentPredict(benchmark::State& state) {
+  const Fixture& fx = GetFixture();
+  auto corpus = LoadIntentCorpus(kRoot + "/configs/intent", *fx.taxonomy);
+  if (!corpus.ok()) Die(corpus.status().ToString());
+  auto model = IntentModel::Train(*corpus, *fx.taxonomy);
+  if (!model.ok()) Die(model.status().ToString());
+  size_t i = 0;
+  for (auto _ : state) {
+    IntentPrediction p = (*model)->Predict(fx.needs[i++ % fx.needs.size()].description);
+    benchmark::DoNotOptimize(p.types.data());
+  }
+  state.counters["needs_per_s"] = benchmark::Counter(1.0, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// Training the intent model on the shipped corpus, calibration included:
+// what a start on a new corpus, or a retrain, costs.
+void BM_IntentTrain(benchmark::State& state) {
+  const Fixture& fx = GetFixture();
+  auto corpus = LoadIntentCorpus(kRoot + "/configs/intent", *fx.taxonomy);
+  if (!corpus.ok()) Die(corpus.status().ToString());
+  IntentOptions options;
+  for (auto _ : state) {
+    ++options.seed;  // a fit of its own each time, not the process's cached model
+    auto model = IntentModel::Train(*corpus, *fx.taxonomy, options);
+    if (!model.ok()) Die(model.status().ToString());
+    benchmark::DoNotOptimize(model->get());
+  }
 }
 
 void BM_ParseRequest(benchmark::State& state) {
@@ -342,6 +378,8 @@ void BM_ColdStart(benchmark::State& state) {
 
 int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("Featurize", BM_Featurize)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("IntentPredict", BM_IntentPredict)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("IntentTrain", BM_IntentTrain)->Unit(benchmark::kMillisecond)->Iterations(3);
   benchmark::RegisterBenchmark("ParseRequest", BM_ParseRequest)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("SerializeResponse", BM_SerializeResponse)->Unit(benchmark::kMicrosecond);
   for (int64_t n : {177, 10'000, 100'000}) {
