@@ -293,20 +293,19 @@ void PrintClarification(Recommender& engine, std::shared_ptr<const ScoringConfig
     auto resp = engine.Recommend(req);
     if (!resp.ok() || resp->understanding.clarify_between.empty()) continue;
     ++asked;
+    // The SME answers with every offered type it wants: one, or "all of these".
     const std::vector<std::string>& wanted = n.truth_types;
-    std::string answer;
+    std::vector<std::string> answer;
     for (const std::string& t : resp->understanding.clarify_between) {
-      if (std::find(wanted.begin(), wanted.end(), t) != wanted.end()) {
-        answer = t;
-        break;
-      }
+      if (std::find(wanted.begin(), wanted.end(), t) != wanted.end()) answer.push_back(t);
     }
+    if (answer.size() > 1 && answer.size() < resp->understanding.clarify_between.size()) answer.resize(1);
     if (answer.empty()) continue;
     ++answerable;
     std::vector<std::string> ranked;
     for (const Recommendation& r : resp->results) ranked.push_back(r.capability->id);
     before.Add(Score(n, ranked));
-    req.need.service_types = {answer};
+    req.need.service_types = answer;
     auto again = engine.Recommend(req);
     if (!again.ok()) continue;
     ranked.clear();

@@ -132,11 +132,9 @@ class Ranking {
     constrained_ = !understanding_.cover_types.empty() || (in_.config.max_general_in_top5 < 5 && top_field_ >= 0);
   }
 
-  bool IsGeneral(uint32_t r) const {
-    const CapabilityRow& row = snap_.rows[r];
-    return row.num_fields >= in_.config.general_service_min_fields ||
-           (row.municipal && in_.config.municipal_services_general);
-  }
+  // A generalist for the top-5 rule: a service listing many fields (a
+  // municipal complex's service for a few fields is a specialist there).
+  bool IsGeneral(uint32_t r) const { return snap_.rows[r].num_fields >= in_.config.general_service_min_fields; }
   // A specialist of a wanted type serving the need's likeliest field.
   bool IsFittingSpecialist(uint32_t r) const {
     const CapabilityRow& row = snap_.rows[r];

@@ -44,13 +44,17 @@ ClarifyingQuestion BuildClarifyingQuestion(const std::vector<std::string>& servi
   ClarifyingQuestion q;
   for (const std::string& type : service_types) {
     for (const Wording& w : kWordings) {
-      if (w.type == type) q.options.push_back({type, std::string(english ? w.en : w.zh)});
+      if (w.type == type) q.options.push_back({{type}, std::string(english ? w.en : w.zh)});
     }
   }
   if (q.options.size() < 2) {
     q.options.clear();
     return q;
   }
+  ClarifyingOption all;
+  for (const ClarifyingOption& o : q.options) all.service_types.push_back(o.service_types[0]);
+  all.label = english ? (q.options.size() == 2 ? "Both" : "All of these") : (q.options.size() == 2 ? "两样都需要" : "以上都需要");
+  q.options.push_back(std::move(all));
   q.question = english ? "Which kind of help do you need most?" : "您最需要的是哪一种帮助？";
   return q;
 }

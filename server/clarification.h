@@ -11,7 +11,7 @@
 namespace iisc {
 
 struct ClarifyingOption {
-  std::string service_type;
+  std::vector<std::string> service_types;  // one, or all of the question's ("both")
   std::string label;
 };
 
@@ -20,9 +20,9 @@ struct ClarifyingQuestion {
   std::vector<ClarifyingOption> options;
 };
 
-// `language`: "zh" or "en" (anything else reads as "zh"). Types without a
-// wording of their own are left out; fewer than two options: no question
-// (empty `options`).
+// `language`: "zh" or "en" (anything else reads as "zh"). One answer per
+// type, and a last one for all of them. Types without a wording of their own
+// are left out; fewer than two: no question (empty `options`).
 ClarifyingQuestion BuildClarifyingQuestion(const std::vector<std::string>& service_types,
                                            std::string_view language);
 

@@ -103,7 +103,9 @@ void WriteUnderstanding(JsonWriter& w, const NeedUnderstanding& u, const Taxonom
   } else {
     w.BeginObject().Key("question").String(question.question).Key("options").BeginArray();
     for (const ClarifyingOption& o : question.options) {
-      w.BeginObject().Key("service_type").String(o.service_type).Key("label").String(o.label).EndObject();
+      w.BeginObject().Key("service_types").BeginArray();
+      for (const std::string& t : o.service_types) w.String(t);
+      w.EndArray().Key("label").String(o.label).EndObject();
     }
     w.EndArray().EndObject();
   }

@@ -82,9 +82,7 @@ class IntentUnderstandingTest : public ::testing::Test {
     for (size_t i = 0; i < r.results.size() && i < n; ++i) out.push_back(r.results[i].capability->type);
     return out;
   }
-  static bool IsGeneral(const Recommendation& r) {
-    return r.capability->fields.size() >= 6 || r.complex->level == "municipal";
-  }
+  static bool IsGeneral(const Recommendation& r) { return r.capability->fields.size() >= 6; }
 
   static inline std::shared_ptr<const Taxonomy> taxonomy_;
   static inline std::shared_ptr<const ScoringConfig> scoring_;

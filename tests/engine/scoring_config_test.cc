@@ -68,12 +68,36 @@ TEST(ScoringConfigTest, ShippedConfigParsesWithTheDocumentedStartingWeights) {
   EXPECT_EQ((*config)->inference_named_type_floor, defaults.inference_named_type_floor);
   EXPECT_EQ((*config)->inference_separate_request_floor, defaults.inference_separate_request_floor);
   EXPECT_EQ((*config)->inference_field_full_confidence, defaults.inference_field_full_confidence);
+  EXPECT_EQ((*config)->inference_intent_type_share_sure, defaults.inference_intent_type_share_sure);
+  EXPECT_EQ((*config)->inference_intent_type_share_unsure, defaults.inference_intent_type_share_unsure);
+  EXPECT_EQ((*config)->inference_intent_sure_probability, defaults.inference_intent_sure_probability);
+  EXPECT_EQ((*config)->inference_intent_unsure_probability, defaults.inference_intent_unsure_probability);
+  EXPECT_EQ((*config)->inference_intent_field_share, defaults.inference_intent_field_share);
+  EXPECT_EQ((*config)->inference_intent_wanted_probability, defaults.inference_intent_wanted_probability);
+  EXPECT_EQ((*config)->inference_hedge_min_relative, defaults.inference_hedge_min_relative);
+  EXPECT_EQ((*config)->inference_clarify_min_relative, defaults.inference_clarify_min_relative);
+  EXPECT_EQ((*config)->max_general_in_top5, defaults.max_general_in_top5);
+  EXPECT_EQ((*config)->general_defer_min_relative, defaults.general_defer_min_relative);
   for (const auto& overrides : (*config)->category_overrides) {
     for (const auto& w : overrides) EXPECT_FALSE(w.has_value());
   }
   EXPECT_EQ((*config)->version.substr(0, 8), "scoring@");
   EXPECT_EQ((*config)->version.size(), 8u + 12u);
   EXPECT_EQ((*config)->version.find_first_not_of("0123456789abcdef", 8), std::string::npos);
+}
+
+TEST(ScoringConfigTest, IntentAndTopFiveSettingsAreChecked) {
+  EXPECT_NE(ErrorOf("[inference]\nintent_sure_probability = 0.5\nintent_unsure_probability = 0.6\n")
+                .find("intent_unsure_probability"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[inference]\nintent_type_share_sure = 1.5\n").find("intent_type_share_sure"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[inference]\nhedge_min_relative = -0.1\n").find("hedge_min_relative"), std::string::npos);
+  EXPECT_NE(ErrorOf("[diversity]\nmax_general_in_top5 = 6\n").find("max_general_in_top5"), std::string::npos);
+  auto config = Parse("[inference]\nclarify_min_relative = 1\n[diversity]\nmax_general_in_top5 = 5\n");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ((*config)->inference_clarify_min_relative, 1.0);
+  EXPECT_EQ((*config)->max_general_in_top5, 5);
 }
 
 TEST(ScoringConfigTest, EmptyFileKeepsEveryDefault) {
