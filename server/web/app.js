@@ -1,5 +1,7 @@
 // The SME form: fills its choices from /v1/taxonomy, asks /v1/recommendations,
-// saves needs through /v1/needs, and shows every result with its reasons.
+// saves needs through /v1/needs, and shows every result with its reasons,
+// what the engine understood and why, and its question when it cannot tell
+// two kinds of service apart.
 // Plain browser JavaScript, no build step.
 'use strict';
 
@@ -37,6 +39,9 @@ const TEXT = {
     confidence: '把握',
     correctHint: '如果判断不对，请在上方表单中选择正确的领域和服务类型，再提交一次。',
     applyUnderstanding: '把这些判断填入表单',
+    because: '因为您写了',
+    listSeparator: '、',
+    clarifyHint: '选一项，我们马上按它重新排序。',
     score: '匹配度',
     reasons: '推荐理由',
     institution: '服务机构',
@@ -98,6 +103,9 @@ const TEXT = {
     confidence: 'confidence',
     correctHint: 'If this is wrong, choose the right field and service types in the form above and submit again.',
     applyUnderstanding: 'Put these into the form',
+    because: 'because you wrote ',
+    listSeparator: ', ',
+    clarifyHint: 'Pick one and we re-rank the services for it at once.',
     score: 'Match',
     reasons: 'Why this service',
     institution: 'Provider',
@@ -140,13 +148,15 @@ const FIELD_INPUTS = {
 const state = {
   lang: 'zh',
   taxonomy: null,
-  last: null,  // last recommendation answer, re-rendered on language switch
+  last: null,  // last recommendation answer and its need, re-rendered on language switch
   lastError: null,
 };
 
 const $ = (id) => document.getElementById(id);
 const t = () => TEXT[state.lang];
 const nameOf = (item) => (item && item.name ? item.name[state.lang] || item.name.zh : '');
+// The lang attribute for text in the language the SME wrote in.
+const langTag = (language) => (language === 'en' ? 'en' : 'zh-CN');
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -298,9 +308,8 @@ function showError(failure) {
   }
 }
 
-async function run(action) {
+async function run(action, need = needFromForm()) {
   clearError();
-  const need = needFromForm();
   if (!need.description) {
     showError({local: 'descriptionRequired', field: 'description'});
     return;
@@ -317,10 +326,35 @@ async function run(action) {
 
 async function recommend(need) {
   const data = await postJson('/v1/recommendations', {need, k: 10});
-  state.last = {results: data.results, understanding: data.understanding,
+  state.last = {need, results: data.results, understanding: data.understanding,
     config_version: data.config_version};
   renderResults(state.last);
   $('results-title').focus();
+}
+
+// The SME answered the engine's question: the same need again, with the
+// chosen kind of service given, so the ranking follows it at once. A saved
+// need is not stored again; its recommendations are simply asked anew.
+async function answerQuestion(serviceTypes) {
+  const need = {...state.last.need, service_types: serviceTypes};
+  for (const input of document.querySelectorAll('#service-types input')) {
+    input.checked = serviceTypes.includes(input.value);
+  }
+  const key = serviceTypes.join(' ');
+  const choices = () => document.querySelectorAll('#clarification button');
+  for (const button of choices()) {
+    button.disabled = true;
+    button.classList.toggle('chosen', button.dataset.serviceType === key);
+  }
+  await run(recommend, need);
+  // Still here only when the request failed: the question can be answered again.
+  for (const button of choices()) {
+    button.disabled = false;
+    button.classList.remove('chosen');
+    if (button.dataset.serviceType === key && document.activeElement === document.body) {
+      button.focus();
+    }
+  }
 }
 
 async function saveNeed(need) {
@@ -328,7 +362,7 @@ async function saveNeed(need) {
   $('saved-id').textContent = data.id;
   $('saved-token').textContent = data.access_token;
   $('saved').hidden = false;
-  state.last = {results: data.recommendations, understanding: data.understanding,
+  state.last = {need, results: data.recommendations, understanding: data.understanding,
     config_version: data.config_version};
   renderResults(state.last);
   $('saved-title').setAttribute('tabindex', '-1');
@@ -345,6 +379,47 @@ function describeLabel(label, inferred) {
   return el('span', {class: 'tag'}, el('strong', {text: name}), ` · ${how}`);
 }
 
+// Why the engine inferred a label: the phrases of the need that led to it,
+// quoted as the SME wrote them.
+function describeEvidence(label, language) {
+  if (!label || !label.evidence || !label.evidence.length) return null;
+  const text = t();
+  const note = el('span', {class: 'evidence'}, text.because);
+  label.evidence.forEach((phrase, i) => {
+    if (i > 0) note.append(text.listSeparator);
+    note.append(el('span', {class: 'phrase', lang: langTag(language), text: `“${phrase}”`}));
+  });
+  return note;
+}
+
+function describeInferred(label, inferred, language) {
+  return el('span', {class: 'label'}, describeLabel(label, inferred),
+    inferred ? describeEvidence(label, language) : null);
+}
+
+// The engine's question, one button per kind of service; choosing one re-ranks.
+function renderClarification(u) {
+  const question = u.clarification;
+  if (!question || !question.options || question.options.length < 2) return null;
+  const lang = langTag(u.language);
+  const box = el('div', {id: 'clarification', class: 'clarify', role: 'group',
+    'aria-labelledby': 'clarify-question', 'aria-describedby': 'clarify-hint'});
+  const options = el('ul', {class: 'clarify-options'});
+  for (const option of question.options) {
+    // One kind of service, or the last answer: all of them.
+    const types = option.service_types || [];
+    const button = el('button', {type: 'button', class: 'choice', lang,
+      'data-service-type': types.join(' '), text: option.label});
+    button.addEventListener('click', () => answerQuestion(types));
+    options.append(el('li', {}, button));
+  }
+  box.append(
+    el('p', {id: 'clarify-question', class: 'clarify-question', lang, text: question.question}),
+    el('p', {id: 'clarify-hint', class: 'hint', text: t().clarifyHint}),
+    options);
+  return box;
+}
+
 function renderUnderstanding(u) {
   const text = t();
   const box = $('understanding');
@@ -353,15 +428,19 @@ function renderUnderstanding(u) {
   box.append(el('h3', {text: text.understandingTitle}));
   const list = el('dl', {class: 'understood'});
   list.append(el('dt', {text: text.understoodField}),
-    el('dd', {}, describeLabel(u.field, u.field_inferred)));
+    el('dd', {}, describeInferred(u.field, u.field_inferred, u.language)));
   const services = el('dd');
   if (u.service_types && u.service_types.length) {
-    for (const st of u.service_types) services.append(describeLabel(st, u.service_types_inferred), ' ');
+    for (const st of u.service_types) {
+      services.append(describeInferred(st, u.service_types_inferred, u.language), ' ');
+    }
   } else {
     services.append(describeLabel(null));
   }
   list.append(el('dt', {text: text.understoodServices}), services);
   box.append(list);
+  const clarification = renderClarification(u);
+  if (clarification) box.append(clarification);
   if (u.field_inferred || u.service_types_inferred) {
     const apply = el('button', {type: 'button', class: 'link', text: text.applyUnderstanding});
     apply.addEventListener('click', () => {
@@ -406,7 +485,7 @@ function renderResult(r) {
   const text = t();
   const local = (v) => (v ? v[state.lang] || v.zh || v.en : '');
   const typeName = r.service_type_name ? local(r.service_type_name) : r.service_type;
-  const item = el('li', {class: 'card result'});
+  const item = el('li', {class: 'card result', 'data-service-type': r.service_type || ''});
   const why = el('details', {class: 'why'},
     el('summary', {text: text.reasons}),
     renderReasons(r.explanation));

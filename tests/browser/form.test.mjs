@@ -122,3 +122,72 @@ test('an empty description is refused readably, and a need can be saved', async 
   assert.equal(await page.isHidden('#error'), true);
   await page.close();
 });
+
+test('the understanding names the phrases an inferred service type rests on', async () => {
+  const page = await openForm();
+  await page.fill('#description', '新出的镜架款被人抄了咋办');
+  await page.click('#submit');
+  await page.waitForSelector('#results > li');
+
+  const evidence = page.locator('#understanding .evidence');
+  assert.ok(await evidence.count() > 0);
+  assert.match(await evidence.first().textContent(), /^因为您写了“被人抄了”/);
+  assert.match(await page.textContent('#understanding'), /被人抄了/);
+  // Nothing to ask: the engine is sure enough which kind of service this is.
+  assert.equal(await page.locator('#clarification').count(), 0);
+
+  await page.click('#lang-toggle');
+  assert.match(await evidence.first().textContent(), /^because you wrote “被人抄了”/);
+  await page.close();
+});
+
+test('a vague need gets a question, and the answer re-ranks the services', async () => {
+  const page = await openForm();
+  await page.fill('#description', '产品想改一改');
+  await page.click('#submit');
+  await page.waitForSelector('#results > li');
+
+  const question = page.locator('#clarification');
+  await question.waitFor();
+  assert.equal(await question.getAttribute('role'), 'group');
+  assert.match(await page.textContent('#clarify-question'), /您最需要的是哪一种帮助/);
+  const choices = question.getByRole('button');
+  assert.ok(await choices.count() >= 2);
+  const rnd = question.locator('button[data-service-type="rnd"]');
+  assert.equal(await rnd.count(), 1);
+  assert.ok((await rnd.textContent()).trim().length > 0);
+
+  if (process.env.IISC_SCREENSHOT_QUESTION) {
+    await page.screenshot({ path: process.env.IISC_SCREENSHOT_QUESTION, fullPage: true });
+  }
+
+  await rnd.click();
+  await question.waitFor({ state: 'detached' });
+  await page.waitForSelector('#results > li');
+  const results = page.locator('#results > li');
+  assert.equal(await results.first().getAttribute('data-service-type'), 'rnd');
+  assert.equal(await results.first().locator('.type').textContent(), '研究开发');
+  // The type is now the SME's own choice, in the understanding and in the form.
+  assert.match(await page.textContent('#understanding'), /研究开发 · 您已选择/);
+  assert.equal(await page.isChecked('#st-rnd'), true);
+  assert.equal(await page.locator('#clarification').count(), 0);
+  assert.equal(await page.isHidden('#error'), true);
+  await page.close();
+});
+
+test('the question can be answered from the keyboard after saving a need', async () => {
+  const page = await openForm();
+  await page.fill('#description', '产品想改一改');
+  await page.click('#save');
+  await page.waitForSelector('#saved:not([hidden])');
+  const savedId = await page.textContent('#saved-id');
+
+  const rnd = page.locator('#clarification button[data-service-type="rnd"]');
+  await rnd.focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#clarification').waitFor({ state: 'detached' });
+  assert.equal(await page.locator('#results > li').first().getAttribute('data-service-type'), 'rnd');
+  // The saved need is shown as it was, not stored a second time.
+  assert.equal(await page.textContent('#saved-id'), savedId);
+  await page.close();
+});
