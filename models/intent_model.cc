@@ -75,6 +75,40 @@ bool OnlyFunctionWords(std::string_view phrase) {
   return true;
 }
 
+// The run of Han characters around bytes [begin, end) of `text`, when those
+// bytes are Han; chars = 0 otherwise.
+struct HanRun {
+  uint32_t begin = 0, end = 0;
+  size_t chars = 0;
+};
+HanRun HanRunAround(std::string_view text, uint32_t begin, uint32_t end) {
+  HanRun run;
+  size_t pos = 0, run_start = 0, chars = 0;
+  bool in_run = false;
+  while (pos <= text.size()) {
+    const size_t start = pos;
+    const bool han = pos < text.size() && IsHan(utf8::Decode(text, &pos));
+    if (han) {
+      if (!in_run) {
+        run_start = start;
+        chars = 0;
+        in_run = true;
+      }
+      ++chars;
+      continue;
+    }
+    if (in_run && run_start <= begin && end <= start) {
+      run.begin = static_cast<uint32_t>(run_start);
+      run.end = static_cast<uint32_t>(start);
+      run.chars = chars;
+      return run;
+    }
+    in_run = false;
+    if (pos == start) ++pos;  // the end of the text
+  }
+  return run;
+}
+
 // One occurrence of a feature, with the bytes of the normalized text it came from.
 struct Occurrence {
   uint64_t hash;
@@ -603,6 +637,16 @@ std::vector<IntentEvidence> IntentModelImpl::Explain(std::string_view text, int 
       }
     }
   }
+  // A fragment of a short Chinese clause reads better as the whole clause
+  // ("产品想改一" of "产品想改一改"): Han spans grow to their run of Han
+  // characters when it is short.
+  for (Span& s : spans) {
+    const HanRun run = HanRunAround(normalized, s.begin, s.end);
+    if (run.chars > 0 && run.chars <= 8) {
+      s.begin = run.begin;
+      s.end = run.end;
+    }
+  }
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
   std::vector<Span> merged;
   for (const Span& s : spans) {
@@ -618,7 +662,9 @@ std::vector<IntentEvidence> IntentModelImpl::Explain(std::string_view text, int 
   for (const Span& s : merged) {
     if (out.size() >= max) break;
     const std::string_view phrase = std::string_view(normalized).substr(s.begin, s.end - s.begin);
-    if (OnlyFunctionWords(phrase)) continue;  // true to the model, but says nothing to a person
+    // True to the model, but says nothing to a person: function words, or
+    // one Chinese character out of its word.
+    if (OnlyFunctionWords(phrase) || CountCodePoints(phrase) == 1) continue;
     out.push_back({std::string(phrase), s.weight});
   }
   return out;
