@@ -135,6 +135,7 @@ class Ranking {
   // A generalist for the top-5 rule: a service listing many fields (a
   // municipal complex's service for a few fields is a specialist there).
   bool IsGeneral(uint32_t r) const { return snap_.rows[r].num_fields >= in_.config.general_service_min_fields; }
+  bool LimitsGenerals() const { return in_.config.max_general_in_top5 < 5 && top_field_ >= 0; }
   // A specialist of a wanted type serving the need's likeliest field.
   bool IsFittingSpecialist(uint32_t r) const {
     const CapabilityRow& row = snap_.rows[r];
@@ -220,7 +221,7 @@ class Ranking {
     uint32_t uncovered = 0;  // bit i: cover[i] has no pick in the top 5 yet
     for (size_t i = 0; i < cover.size(); ++i) uncovered |= 1u << i;
     const double specialist_floor = c.empty() ? 0.0 : in_.config.general_defer_min_relative * c.front().score;
-    const bool limit_generals = in_.config.max_general_in_top5 < 5 && top_field_ >= 0;
+    const bool limit_generals = LimitsGenerals();
     int generals = 0;
     bool specialist_picked = false;
     s_.picks.clear();
@@ -264,12 +265,9 @@ class Ranking {
       TakeComplexPlace(r);
       s_.picks.push_back(c[i]);
     }
-    if (s_.picks.size() < k) return kNoThreshold;
-    // Every row at or above this may change the picks: the last pick, and
-    // the fitting specialists that decide whether a general is passed over.
-    double threshold = s_.picks.back().score;
-    if (limit_generals) threshold = std::min(threshold, specialist_floor);
-    return threshold;
+    // Every row at or above the last pick may change the picks (the fitting
+    // specialists that decide whether a general waits are all in the pool).
+    return s_.picks.size() < k ? kNoThreshold : s_.picks.back().score;
   }
 
   // ---------------------------------------------------------------- exhaustive
@@ -340,9 +338,22 @@ class Ranking {
     PrepareTypeBounds();
     s_.discarded.clear();
 
-    // 3. Exact scores of every row whose vector score is known.
+    // 3. Exact scores of every row whose vector score is known, and of every
+    // fitting specialist when general services wait for them: whether one
+    // scores close to the best decides the top 5.
     for (const ScoredRow& r : s_.shortlist) ScoreExactly(r.row);
     for (uint32_t r : s_.pending_rows) ScoreExactly(r);
+    if (LimitsGenerals()) {
+      const NeedSignals& sig = understanding_.signals;
+      const size_t f = static_cast<size_t>(top_field_);
+      for (size_t t = 0; t < sig.type_weight.size() && t < snap_.type_field_rows.size(); ++t) {
+        if (sig.type_weight[t] <= 0 || f >= snap_.type_field_rows[t].size()) continue;
+        for (uint32_t r : snap_.type_field_rows[t][f]) {
+          if (IsAllowed(in_.allowed, r) && !Has(r, kDecided) && !IsGeneral(r)) Consider(r, kNoThreshold);
+        }
+      }
+      ScorePendingOnly();
+    }
     double kth = Pick();
 
     // 4. The other hit rows: bounded with the shortlist's last vector score.
@@ -363,7 +374,7 @@ class Ranking {
           if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, kth);
         }
       } else {
-        skipped_bound_ = std::max(skipped_bound_, ListBound(t, /*general=*/true));
+        lists_skipped_bound_ = std::max(lists_skipped_bound_, ListBound(t, /*general=*/true));
       }
       if (ListBound(t, /*general=*/false) >= kth) {
         for (size_t f = 0; f < sig.field_weight.size() && f < snap_.type_field_rows[t].size(); ++f) {
@@ -373,7 +384,7 @@ class Ranking {
           }
         }
       } else {
-        skipped_bound_ = std::max(skipped_bound_, ListBound(t, /*general=*/false));
+        lists_skipped_bound_ = std::max(lists_skipped_bound_, ListBound(t, /*general=*/false));
       }
     }
     kth = ScorePending();
@@ -384,7 +395,7 @@ class Ranking {
     if (!complete && !(OutsideBound() < kth)) {
       FullScan(kth, out);
     } else if (!complete) {
-      skipped_bound_ = std::max(skipped_bound_, OutsideBound());
+      outside_skipped_bound_ = OutsideBound();
     }
 
     // 7. The best services of each type to cover, then the rows set aside
@@ -438,7 +449,7 @@ class Ranking {
     ForEachAllowed(in_.allowed, n_, [&](uint32_t r) {
       if (!Has(r, kDecided)) Consider(r, kth);
     });
-    skipped_bound_ = kNoThreshold;  // every row is decided now
+    lists_skipped_bound_ = outside_skipped_bound_ = kNoThreshold;  // every row is decided now
     ScorePending();
   }
 
@@ -524,12 +535,35 @@ class Ranking {
     for (;;) {
       const double t = Pick();
       Reconsider(t, -1);
-      if (skipped_bound_ >= t) {
+      if (lists_skipped_bound_ >= t) {
+        // The wanted lists skipped earlier, against the lower threshold.
+        const NeedSignals& sig = understanding_.signals;
+        lists_skipped_bound_ = kNoThreshold;
+        for (size_t ty = 0; ty < sig.type_weight.size() && ty < snap_.type_field_rows.size(); ++ty) {
+          if (sig.type_weight[ty] <= 0) continue;
+          if (ListBound(ty, /*general=*/true) >= t) {
+            for (uint32_t r : in_.ranking.general_rows[ty])
+              if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, t);
+          } else {
+            lists_skipped_bound_ = std::max(lists_skipped_bound_, ListBound(ty, /*general=*/true));
+          }
+          if (ListBound(ty, /*general=*/false) >= t) {
+            for (size_t f = 0; f < sig.field_weight.size() && f < snap_.type_field_rows[ty].size(); ++f) {
+              if (sig.field_weight[f] <= 0) continue;
+              for (uint32_t r : snap_.type_field_rows[ty][f])
+                if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, t);
+            }
+          } else {
+            lists_skipped_bound_ = std::max(lists_skipped_bound_, ListBound(ty, /*general=*/false));
+          }
+        }
+      }
+      if (outside_skipped_bound_ >= t) {
         ForEachAllowed(in_.allowed, n_, [&](uint32_t r) {
           if (!Has(r, kDecided)) Consider(r, t);
         });
         out->stats.full_scan = true;
-        skipped_bound_ = kNoThreshold;
+        lists_skipped_bound_ = outside_skipped_bound_ = kNoThreshold;
         Reconsider(t, -1);
       }
       if (s_.pending.empty()) break;
@@ -640,9 +674,11 @@ class Ranking {
   double semantic_bound_ = 0;
   double text_weight_ = 0;
   size_t bounded_ = 0;
-  // Highest bound of the rows never bounded one by one (lists skipped, the
-  // rows outside the pool): a lower threshold needs them looked at.
-  double skipped_bound_ = kNoThreshold;
+  // Highest bound of the rows never bounded one by one: of the wanted lists
+  // skipped, and of the rows outside the pool. A lower threshold needs them
+  // looked at.
+  double lists_skipped_bound_ = kNoThreshold;
+  double outside_skipped_bound_ = kNoThreshold;
   int top_field_ = -1;
   bool constrained_ = false;
   Understanding understanding_;
