@@ -120,16 +120,16 @@ class Ranking {
                                     std::span<const FirstStageHit>(s_.hits.data(), top), snap_.rows,
                                     in_.taxonomy, in_.config, in_.intent);
     weights_ = in_.config.WeightsFor(understanding_.signals.category);
-    const std::vector<float>& fw = understanding_.signals.field_weight;
-    top_field_ = -1;
-    for (size_t f = 0; f < fw.size(); ++f)
-      if (fw[f] > 0 && (top_field_ < 0 || fw[f] > fw[static_cast<size_t>(top_field_)])) top_field_ = static_cast<int>(f);
     // Specialists can come first only where the field is known well enough
     // to say who is one.
+    const std::vector<float>& fw = understanding_.signals.field_weight;
+    top_field_ = -1;
     const bool field_known = !in_.need.field.empty() ||
                              understanding_.report.field.confidence >= in_.config.inference_min_confidence;
-    if (!field_known) top_field_ = -1;
-    constrained_ = !understanding_.cover_types.empty() || (in_.config.max_general_in_top5 < 5 && top_field_ >= 0);
+    for (size_t f = 0; field_known && f < fw.size(); ++f) {
+      if (fw[f] > 0 && (top_field_ < 0 || fw[f] > fw[static_cast<size_t>(top_field_)])) top_field_ = static_cast<int>(f);
+    }
+    constrained_ = !understanding_.cover_types.empty() || LimitsGenerals();
   }
 
   // A generalist for the top-5 rule: a service listing many fields (a
@@ -157,13 +157,20 @@ class Ranking {
   }
 
   // The greedy diverse top-k of the candidates (best first, at most
-  // max_results_per_complex per complex, and the top-5 rules when they
-  // apply) into s_.picks; returns the score every row must reach to matter
-  // to the picks, or no threshold while fewer than k could be picked.
+  // max_results_per_complex per complex) into s_.picks, shaped by the top-5
+  // rules when they apply; returns the score every row must reach to matter
+  // to the picks, or no threshold while too few could be picked.
   double Pick() {
-    if (constrained_) return PickConstrained();
+    if (!constrained_) return PickDiverse(in_.k);
+    // The rules choose among the rows the first k + 5 diverse picks reach
+    // (each rule passes over at most the 5 places of the top 5).
+    const double threshold = PickDiverse(in_.k + 5);
+    PickConstrained(threshold);
+    return threshold;
+  }
+
+  double PickDiverse(size_t k) {
     std::vector<RankedRow>& c = s_.candidates;
-    const size_t k = in_.k;
     // Diversity may skip candidates: sort a prefix of the best, a longer one
     // if it ran dry. Any prefix gives the greedy's picks over the whole order
     // once it yields k of them.
@@ -189,6 +196,10 @@ class Ranking {
       if (p.first == cx) return p.second;
     return 0;
   }
+  bool ComplexFull(uint32_t row) const {
+    const int cap = in_.config.max_results_per_complex;
+    return cap > 0 && ComplexCount(row) >= cap;
+  }
   // Counts a place for row's complex; false when it has its share already.
   bool TakeComplexPlace(uint32_t row) {
     const int cap = in_.config.max_results_per_complex;
@@ -203,24 +214,22 @@ class Ranking {
     ++it->second;
     return true;
   }
-  bool ComplexFull(uint32_t row) const {
-    const int cap = in_.config.max_results_per_complex;
-    return cap > 0 && ComplexCount(row) >= cap;
-  }
 
-  // The picks under the top-5 rules: walking the candidates best first, a
-  // place in the top 5 is kept for each type to cover that still has a
-  // candidate further down, and a general service beyond the allowed number
-  // is passed over while a fitting specialist scores close enough to the
-  // best. Passed-over rows are left out (the list stays sorted by score).
-  double PickConstrained() {
+  // The picks under the top-5 rules, among the candidates at or above
+  // `threshold` (all of them while it is none), best first: a place in the
+  // top 5 is kept for each type to cover that still has a candidate further
+  // down, and a general service waits while a fitting specialist close to
+  // the best is further down. Passed-over rows are left out.
+  void PickConstrained(double threshold) {
     std::vector<RankedRow>& c = s_.candidates;
-    std::sort(c.begin(), c.end(), Better);
+    const auto end = std::partition(c.begin(), c.end(), [threshold](const RankedRow& x) { return x.score >= threshold; });
+    std::sort(c.begin(), end, Better);
+    const size_t n = static_cast<size_t>(end - c.begin());
     const size_t k = in_.k, window = std::min<size_t>(k, 5);
     const std::vector<int>& cover = understanding_.cover_types;
     uint32_t uncovered = 0;  // bit i: cover[i] has no pick in the top 5 yet
     for (size_t i = 0; i < cover.size(); ++i) uncovered |= 1u << i;
-    const double specialist_floor = c.empty() ? 0.0 : in_.config.general_defer_min_relative * c.front().score;
+    const double specialist_floor = n == 0 ? 0.0 : in_.config.general_defer_min_relative * c.front().score;
     const bool limit_generals = LimitsGenerals();
     int generals = 0;
     bool specialist_picked = false;
@@ -228,11 +237,11 @@ class Ranking {
     s_.per_complex.clear();
     // Whether a candidate after position i could still take a place.
     const auto later = [&](size_t i, auto&& pred) {
-      for (size_t j = i + 1; j < c.size(); ++j)
+      for (size_t j = i + 1; j < n; ++j)
         if (pred(c[j]) && !ComplexFull(c[j].row)) return true;
       return false;
     };
-    for (size_t i = 0; i < c.size() && s_.picks.size() < k; ++i) {
+    for (size_t i = 0; i < n && s_.picks.size() < k; ++i) {
       const uint32_t r = c[i].row;
       if (ComplexFull(r)) continue;
       const size_t pos = s_.picks.size();
@@ -249,9 +258,9 @@ class Ranking {
             if (later(i, [&](const RankedRow& x) { return snap_.rows[x.row].service_type == t; })) ++still_coverable;
           }
           if (still_coverable >= window - pos) continue;
-          // A general service waits for the fitting specialists that score
-          // close to the best: none of it before the first of them, and no
-          // more than the allowed number at all.
+          // A general service waits for the fitting specialists close to the
+          // best: none of it before the first of them, and no more than the
+          // allowed number at all.
           if (limit_generals && IsGeneral(r) && (generals >= in_.config.max_general_in_top5 || !specialist_picked) &&
               later(i, [&](const RankedRow& x) { return x.score >= specialist_floor && IsFittingSpecialist(x.row); })) {
             continue;
@@ -265,9 +274,6 @@ class Ranking {
       TakeComplexPlace(r);
       s_.picks.push_back(c[i]);
     }
-    // Every row at or above the last pick may change the picks (the fitting
-    // specialists that decide whether a general waits are all in the pool).
-    return s_.picks.size() < k ? kNoThreshold : s_.picks.back().score;
   }
 
   // ---------------------------------------------------------------- exhaustive
@@ -336,24 +342,10 @@ class Ranking {
     Understand(top);
 
     PrepareTypeBounds();
-    s_.discarded.clear();
 
-    // 3. Exact scores of every row whose vector score is known, and of every
-    // fitting specialist when general services wait for them: whether one
-    // scores close to the best decides the top 5.
+    // 3. Exact scores of every row whose vector score is known.
     for (const ScoredRow& r : s_.shortlist) ScoreExactly(r.row);
     for (uint32_t r : s_.pending_rows) ScoreExactly(r);
-    if (LimitsGenerals()) {
-      const NeedSignals& sig = understanding_.signals;
-      const size_t f = static_cast<size_t>(top_field_);
-      for (size_t t = 0; t < sig.type_weight.size() && t < snap_.type_field_rows.size(); ++t) {
-        if (sig.type_weight[t] <= 0 || f >= snap_.type_field_rows[t].size()) continue;
-        for (uint32_t r : snap_.type_field_rows[t][f]) {
-          if (IsAllowed(in_.allowed, r) && !Has(r, kDecided) && !IsGeneral(r)) Consider(r, kNoThreshold);
-        }
-      }
-      ScorePendingOnly();
-    }
     double kth = Pick();
 
     // 4. The other hit rows: bounded with the shortlist's last vector score.
@@ -373,8 +365,6 @@ class Ranking {
         for (uint32_t r : in_.ranking.general_rows[t]) {
           if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, kth);
         }
-      } else {
-        lists_skipped_bound_ = std::max(lists_skipped_bound_, ListBound(t, /*general=*/true));
       }
       if (ListBound(t, /*general=*/false) >= kth) {
         for (size_t f = 0; f < sig.field_weight.size() && f < snap_.type_field_rows[t].size(); ++f) {
@@ -383,8 +373,6 @@ class Ranking {
             if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, kth);
           }
         }
-      } else {
-        lists_skipped_bound_ = std::max(lists_skipped_bound_, ListBound(t, /*general=*/false));
       }
     }
     kth = ScorePending();
@@ -393,16 +381,11 @@ class Ranking {
     // wanted lists; if even the best of them falls below the k-th pick the
     // picks are final. Otherwise bound each of them.
     if (!complete && !(OutsideBound() < kth)) {
-      FullScan(kth, out);
-    } else if (!complete) {
-      outside_skipped_bound_ = OutsideBound();
-    }
-
-    // 7. The best services of each type to cover, then the rows set aside
-    // again whenever the top-5 rules lower the threshold.
-    if (constrained_) {
-      for (int t : understanding_.cover_types) CoverType(t, complete);
-      Settle(out);
+      out->stats.full_scan = true;
+      ForEachAllowed(in_.allowed, n_, [&](uint32_t r) {
+        if (!Has(r, kDecided)) Consider(r, kth);
+      });
+      ScorePending();
     }
     out->stats.rows_scored = s_.candidates.size();
     out->stats.rows_bounded = bounded_;
@@ -420,163 +403,21 @@ class Ranking {
   }
 
   // Bounds row r (vector score at most the shortlist's last) and queues it
-  // for exact scoring if the bound reaches the k-th pick; otherwise keeps it
-  // aside with its bound.
+  // for exact scoring if the bound reaches the k-th pick.
   void Consider(uint32_t r, double kth) {
     Set(r, kDecided);
     // First what its type and text allow at best (a few operations), then
     // the row's own structured components.
     const CapabilityRow& row = snap_.rows[r];
     const size_t type = row.service_type >= 0 ? static_cast<size_t>(row.service_type) : s_.type_bound.size() - 1;
-    const double coarse = s_.type_bound[type] + text_weight_ * static_cast<double>(s_.text[r] * text_scale_);
-    if (coarse < kth) {
-      if (constrained_) s_.discarded.push_back({r, coarse});
-      return;
-    }
+    if (s_.type_bound[type] + text_weight_ * static_cast<double>(s_.text[r] * text_scale_) < kth) return;
     ++bounded_;
     std::array<double, kNumComponents> c = Components(r, 0.f);
     c[kSemantic] = semantic_bound_;
-    const double bound = Combine(c) + kBoundSlack;
-    if (bound >= kth) {
-      s_.pending.push_back({r, c});
-    } else if (constrained_) {
-      s_.discarded.push_back({r, bound});
-    }
-  }
-
-  void FullScan(double kth, RankOutput* out) {
-    out->stats.full_scan = true;
-    ForEachAllowed(in_.allowed, n_, [&](uint32_t r) {
-      if (!Has(r, kDecided)) Consider(r, kth);
-    });
-    lists_skipped_bound_ = outside_skipped_bound_ = kNoThreshold;  // every row is decided now
-    ScorePending();
-  }
-
-  // Queues the rows set aside whose bound reaches `threshold`.
-  void Reconsider(double threshold, int type) {
-    size_t kept = 0;
-    for (const RankScratch::Discarded& d : s_.discarded) {
-      const bool of_type = type < 0 || snap_.rows[d.row].service_type == type;
-      if (of_type && d.bound >= threshold) {
-        ++bounded_;
-        std::array<double, kNumComponents> c = Components(d.row, 0.f);
-        c[kSemantic] = semantic_bound_;
-        s_.pending.push_back({d.row, c});
-      } else {
-        s_.discarded[kept++] = d;
-      }
-    }
-    s_.discarded.resize(kept);
-  }
-
-  // Makes sure the pool holds the best rows of service type t from as many
-  // complexes as the top 5 could need (complexes that are full leave the
-  // next one's turn): every row of t that could beat them is scored.
-  void CoverType(int t, bool complete) {
-    const int cap = in_.config.max_results_per_complex;
-    const size_t needed = cap > 0 ? std::min<size_t>(in_.k, 5) / static_cast<size_t>(cap) + 1 : 1;
-    const auto threshold = [&] {
-      std::vector<std::pair<uint32_t, double>> best;  // per complex
-      for (const RankedRow& x : s_.candidates) {
-        if (snap_.rows[x.row].service_type != t) continue;
-        const uint32_t cx = snap_.rows[x.row].complex_index;
-        auto it = std::find_if(best.begin(), best.end(), [cx](const auto& p) { return p.first == cx; });
-        if (it == best.end()) {
-          best.emplace_back(cx, x.score);
-        } else {
-          it->second = std::max(it->second, x.score);
-        }
-      }
-      if (best.size() < needed) return kNoThreshold;
-      std::vector<double> scores;
-      for (const auto& p : best) scores.push_back(p.second);
-      std::nth_element(scores.begin(), scores.begin() + static_cast<ptrdiff_t>(needed - 1), scores.end(), std::greater<>());
-      return scores[needed - 1];
-    };
-    const size_t ti = static_cast<size_t>(t);
-    const NeedSignals& sig = understanding_.signals;
-    double tt = threshold();
-    if (ti < in_.ranking.general_rows.size()) {
-      for (uint32_t r : in_.ranking.general_rows[ti])
-        if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, tt);
-    }
-    if (ti < snap_.type_field_rows.size()) {
-      for (size_t f = 0; f < sig.field_weight.size() && f < snap_.type_field_rows[ti].size(); ++f) {
-        if (sig.field_weight[f] <= 0) continue;
-        for (uint32_t r : snap_.type_field_rows[ti][f])
-          if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, tt);
-      }
-    }
-    ScorePendingOnly();
-    tt = threshold();
-    Reconsider(tt, t);
-    ScorePendingOnly();
-    tt = threshold();
-    // The other rows of t: no term hit, not in the shortlist, neither general
-    // nor serving a field the need weighs.
-    const double rest = RestBound(sig.type_weight[ti], in_.config.field_same_category * FieldWeightSum());
-    if (!complete && !(rest < tt) && ti < snap_.by_type.size()) {
-      const RowBits& bits = snap_.by_type[ti];
-      for (size_t w = 0; w < bits.size(); ++w) {
-        for (uint64_t b = bits[w]; b != 0; b &= b - 1) {
-          const uint32_t r = static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(b)));
-          if (r < n_ && snap_.rows[r].service_type == t && IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, tt);
-        }
-      }
-      ScorePendingOnly();
-    }
-  }
-
-  // Until the threshold stops falling: the rows set aside, and when needed
-  // every row, are bounded again against it. Each round scores at least one
-  // more row or ends.
-  void Settle(RankOutput* out) {
-    for (;;) {
-      const double t = Pick();
-      Reconsider(t, -1);
-      if (lists_skipped_bound_ >= t) {
-        // The wanted lists skipped earlier, against the lower threshold.
-        const NeedSignals& sig = understanding_.signals;
-        lists_skipped_bound_ = kNoThreshold;
-        for (size_t ty = 0; ty < sig.type_weight.size() && ty < snap_.type_field_rows.size(); ++ty) {
-          if (sig.type_weight[ty] <= 0) continue;
-          if (ListBound(ty, /*general=*/true) >= t) {
-            for (uint32_t r : in_.ranking.general_rows[ty])
-              if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, t);
-          } else {
-            lists_skipped_bound_ = std::max(lists_skipped_bound_, ListBound(ty, /*general=*/true));
-          }
-          if (ListBound(ty, /*general=*/false) >= t) {
-            for (size_t f = 0; f < sig.field_weight.size() && f < snap_.type_field_rows[ty].size(); ++f) {
-              if (sig.field_weight[f] <= 0) continue;
-              for (uint32_t r : snap_.type_field_rows[ty][f])
-                if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, t);
-            }
-          } else {
-            lists_skipped_bound_ = std::max(lists_skipped_bound_, ListBound(ty, /*general=*/false));
-          }
-        }
-      }
-      if (outside_skipped_bound_ >= t) {
-        ForEachAllowed(in_.allowed, n_, [&](uint32_t r) {
-          if (!Has(r, kDecided)) Consider(r, t);
-        });
-        out->stats.full_scan = true;
-        lists_skipped_bound_ = outside_skipped_bound_ = kNoThreshold;
-        Reconsider(t, -1);
-      }
-      if (s_.pending.empty()) break;
-      ScorePendingOnly();
-    }
+    if (Combine(c) + kBoundSlack >= kth) s_.pending.push_back({r, c});
   }
 
   double ScorePending() {
-    ScorePendingOnly();
-    return Pick();
-  }
-
-  void ScorePendingOnly() {
     s_.pending_rows.clear();
     for (const auto& p : s_.pending) s_.pending_rows.push_back(p.row);
     s_.pending_semantic.resize(s_.pending_rows.size());
@@ -589,6 +430,7 @@ class Ranking {
       s_.candidates.push_back({Combine(p.components), p.row});
     }
     s_.pending.clear();
+    return Pick();
   }
 
   // Best combined score any row can have with text 0 (no term hit), vector
@@ -674,11 +516,6 @@ class Ranking {
   double semantic_bound_ = 0;
   double text_weight_ = 0;
   size_t bounded_ = 0;
-  // Highest bound of the rows never bounded one by one: of the wanted lists
-  // skipped, and of the rows outside the pool. A lower threshold needs them
-  // looked at.
-  double lists_skipped_bound_ = kNoThreshold;
-  double outside_skipped_bound_ = kNoThreshold;
   int top_field_ = -1;
   bool constrained_ = false;
   Understanding understanding_;

@@ -10,15 +10,14 @@
 //    remaining rows proves the pool complete, or the scan falls back to
 //    bounding every row. Either way the picks equal the exhaustive ones: the
 //    same scores, the same ties, the same diversity limit.
-// The picks are the best rows in score order with three rules that skip
-// some: at most max_results_per_complex per complex; the top 5 keeps a place
-// for the best service of each type to cover (hedging, several wanted
-// types); and general services take at most max_general_in_top5 of the top 5
-// while a fitting specialist is close enough. Skipped rows are left out, so
-// the results stay sorted by score. Candidate generation keeps its pool
-// complete for these rules: the best services of each type to cover are
-// searched for, and rows bounded away are looked at again whenever the
-// rules lower the k-th pick.
+// The picks are the best rows in score order, at most max_results_per_complex
+// per complex. Two rules shape the top 5 when they apply, both among the
+// rows that the first k + 5 picks of score order reach (so both ways of
+// ranking see the same rows): a place is kept for the best service of each
+// type to cover (hedging, several wanted types), and general services take at
+// most max_general_in_top5 places, none before the first fitting
+// specialist, while such a specialist scores close to the best. Passed-over
+// rows are left out, so the results stay sorted by score.
 // All working memory is per thread and reused (RankScratch).
 #pragma once
 
@@ -69,11 +68,6 @@ struct RankScratch {
   std::vector<std::pair<uint32_t, int>> per_complex;
   std::vector<double> type_bound;
   std::vector<RankedRow> picks;
-  struct Discarded {
-    uint32_t row;
-    double bound;  // the row's upper bound when it was set aside
-  };
-  std::vector<Discarded> discarded;
   std::vector<std::array<double, kNumComponents>> pick_components;
 };
 
