@@ -94,11 +94,11 @@ struct ScoringConfig {
   // `sure` at or above intent_sure_probability, in proportion between. Sure,
   // the model is rarely wrong; unsure, the vocabulary and the best matches
   // know the catalog's own wording better.
-  double inference_intent_type_share_sure = 0.8;
-  double inference_intent_type_share_unsure = 0.3;
+  double inference_intent_type_share_sure = 0.9;
+  double inference_intent_type_share_unsure = 0.2;
   double inference_intent_sure_probability = 0.9;
   double inference_intent_unsure_probability = 0.5;
-  double inference_intent_field_share = 0.3;
+  double inference_intent_field_share = 0.8;
   // A type the intent model finds this likely (0..1, calibrated) is wanted
   // whatever the others: weight at least inference_separate_request_floor.
   double inference_intent_wanted_probability = 0.5;
