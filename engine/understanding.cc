@@ -210,7 +210,7 @@ Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
       s.field_weight[f] = 1.f;
       s.category = taxonomy.fields()[f].category;
     }
-    u.report.field = {need.field, 1.0};
+    u.report.field = {need.field, 1.0, {}};
   } else {
     std::vector<float> p = MixEvidence(FieldWordEvidence(concepts, num_fields), field_votes, kFieldWordShare);
     if (intent != nullptr && intent->field.size() == num_fields && config.inference_intent_field_share > 0) {
@@ -220,7 +220,7 @@ Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
     }
     size_t best = ArgMax(p);
     if (p[best] > 0) {
-      u.report.field = {taxonomy.fields()[best].id, p[best]};
+      u.report.field = {taxonomy.fields()[best].id, p[best], {}};
       u.report.field_inferred = true;
     }
     if (p[best] >= config.inference_min_confidence) s.category = taxonomy.fields()[best].category;
@@ -232,7 +232,7 @@ Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
     for (const std::string& t : need.service_types) {
       int idx = taxonomy.ServiceTypeIndex(t);
       if (idx >= 0) s.type_weight[idx] = 1.f;
-      u.report.service_types.push_back({t, 1.0});
+      u.report.service_types.push_back({t, 1.0, {}});
       // Several types given: the best service of each in the top 5.
       if (idx >= 0 && need.service_types.size() >= 2 && u.cover_types.size() < 3) u.cover_types.push_back(idx);
     }
@@ -247,7 +247,7 @@ Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
     std::sort(ranked.begin(), ranked.end(),
               [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
     for (const auto& [conf, t] : ranked) {
-      u.report.service_types.push_back({taxonomy.service_types()[t].id, conf});
+      u.report.service_types.push_back({taxonomy.service_types()[t].id, conf, {}});
     }
     u.report.service_types_inferred = !ranked.empty();
     // Hedge: the types close to the likeliest each get their best service

@@ -283,6 +283,14 @@ std::string RequestText(std::string_view normalized) {
 
 // ------------------------------------------------------------------- model
 
+#if defined(__clang__)
+#define IISC_HOT_LOOP __attribute__((no_sanitize("address", "undefined", "thread")))
+#elif defined(__GNUC__)
+#define IISC_HOT_LOOP __attribute__((optimize("O3")))
+#else
+#define IISC_HOT_LOOP
+#endif
+
 float Sigmoid(float z) { return 1.f / (1.f + std::exp(-z)); }
 
 void Softmax(const float* z, size_t n, float temperature, float* out) {
@@ -322,7 +330,13 @@ class Weights {
   const std::vector<float>& w() const { return w_; }
   const std::vector<float>& bias() const { return bias_; }
 
-  void Logits(const std::vector<uint32_t>& features, float value, float* z) const {
+  // The 46-wide rows are the whole cost of training and prediction. The two
+  // loops over them are vectorized even where the build does not (GCC at
+  // -O2) and left out of sanitizer instrumentation: every index is a
+  // dictionary entry, checked when the model is built or read, and checked
+  // again per element they made each server start of the sanitizer test
+  // stages ten times slower (IISC_HOT_LOOP).
+  IISC_HOT_LOOP void Logits(const std::vector<uint32_t>& features, float value, float* z) const {
     std::copy(bias_.begin(), bias_.end(), z);
     for (uint32_t f : features) {
       const float* row = &w_[static_cast<size_t>(f) * outputs_];
@@ -332,7 +346,7 @@ class Weights {
 
   // Plain SGD with a decaying step: the corpus is small and the features
   // binary, so a few passes converge; deterministic given the order.
-  void Train(const std::vector<const Encoded*>& examples, const IntentOptions& options) {
+  IISC_HOT_LOOP void Train(const std::vector<const Encoded*>& examples, const IntentOptions& options) {
     std::vector<size_t> order(examples.size());
     std::iota(order.begin(), order.end(), 0);
     std::mt19937 rng(options.seed);
@@ -357,9 +371,11 @@ class Weights {
         }
         for (size_t o = 0; o < outputs_; ++o) bias_[o] -= lr * grad[o];
         const float decay = 1.f - lr * options.l2;
+        const float step = lr * ex.value;
+        const float* g = grad.data();
         for (uint32_t f : ex.features) {
           float* row = &w_[static_cast<size_t>(f) * outputs_];
-          for (size_t o = 0; o < outputs_; ++o) row[o] = decay * row[o] - lr * ex.value * grad[o];
+          for (size_t o = 0; o < outputs_; ++o) row[o] = decay * row[o] - step * g[o];
         }
       }
     }
@@ -410,7 +426,7 @@ float ValueOf(size_t unique_features) {
 }
 
 // Platt scaling shared by every type: a, b minimizing the log loss of
-// sigmoid(a z + b) over out-of-fold logits (Newton's method).
+// sigmoid(a z + b) over held-out logits (Newton's method).
 void FitPlatt(const std::vector<float>& z, const std::vector<uint8_t>& y, float* a, float* b) {
   double A = 1, B = 0;
   for (int iter = 0; iter < 50; ++iter) {
@@ -888,7 +904,7 @@ std::string IntentModel::Fingerprint(const std::vector<IntentExample>& examples,
   h.Update(LabelsKey(taxonomy));
   std::ostringstream opts;
   opts << options.epochs << ' ' << options.learning_rate << ' ' << options.l2 << ' ' << options.min_feature_count
-       << ' ' << options.calibration_folds << ' ' << options.request_share << ' ' << options.seed;
+       << ' ' << options.calibration_parts << ' ' << options.request_share << ' ' << options.seed;
   h.Update(opts.str());
   for (const IntentExample& ex : examples) {
     h.Update(ex.text);
@@ -927,14 +943,15 @@ Result<std::shared_ptr<const IntentModel>> IntentModel::Train(const std::vector<
     hashes[i] = UniqueHashes(occ);
   }
 
-  // Out-of-fold logits for calibration.
+  // Calibration on held-out logits: a model fitted without one part of the
+  // examples (1 / calibration_parts of them, a fixed shuffle) predicts it.
   Calibration cal;
-  if (options.calibration_folds >= 2 && examples.size() >= static_cast<size_t>(4 * options.calibration_folds)) {
-    const std::vector<int> fold = FoldOf(examples.size(), options.calibration_folds, options.seed);
+  if (options.calibration_parts >= 2 && examples.size() >= static_cast<size_t>(4 * options.calibration_parts)) {
+    const std::vector<int> fold = FoldOf(examples.size(), options.calibration_parts, options.seed);
     std::vector<float> field_z(examples.size() * fields), type_z;
     std::vector<int> field_label(examples.size(), -1);
     std::vector<uint8_t> type_y;
-    for (int f = 0; f < options.calibration_folds; ++f) {
+    for (int f = 0; f < 1; ++f) {  // the held-out part
       std::vector<const std::vector<uint64_t>*> h;
       std::vector<const IntentExample*> ex;
       for (size_t i = 0; i < examples.size(); ++i) {

@@ -9,7 +9,7 @@
 // of each word (3-5, so misspellings and word forms share most features).
 // Field: softmax over the taxonomy's fields. Service types: one logistic
 // output each (a need may ask for several). Trained by SGD in a fixed
-// order (deterministic); probabilities calibrated on out-of-fold predictions
+// order (deterministic); probabilities calibrated on held-out predictions
 // (temperature for the field, Platt scaling for the types).
 //
 // Long needs often ask only after several sentences of background; their
@@ -59,7 +59,7 @@ struct IntentOptions {
   float learning_rate = 2.0f;  // the first epoch's step; epoch e takes lr / (1 + e / 2)
   float l2 = 1e-5f;
   int min_feature_count = 2;   // features seen in fewer examples are dropped
-  int calibration_folds = 3;   // out-of-fold predictions for calibration (0: none)
+  int calibration_parts = 4;   // 1 / this of the examples held out for calibration (0: none)
   float request_share = 0.5f;  // weight of a long need's request sentences
   uint32_t seed = 20240601;
 };

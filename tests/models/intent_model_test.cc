@@ -108,7 +108,7 @@ TEST_F(IntentModelTest, LearnsWaysOfAskingThatNameNoService) {
 
 TEST_F(IntentModelTest, TrainingIsDeterministicAndTheStoredModelPredictsTheSame) {
   IntentOptions options;
-  options.calibration_folds = 3;
+  options.calibration_parts = 3;
   auto a = IntentModel::Train(SmallCorpus(), *taxonomy_, options);
   ASSERT_TRUE(a.ok());
   // Once no one holds it, the next fit really trains again: the same bytes.
