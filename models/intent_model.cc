@@ -14,6 +14,7 @@
 
 #include <simdjson.h>
 
+#include "models/byte_codec.h"
 #include "models/hash.h"
 #include "models/json_reader.h"
 #include "models/request_parts.h"
@@ -22,8 +23,6 @@
 
 namespace iisc {
 namespace {
-
-static_assert(std::endian::native == std::endian::little, "stored models are little-endian");
 
 // Bumped whenever features or training change, so that a stored model of an
 // older build is never taken for what this build would train.
@@ -688,37 +687,10 @@ std::vector<IntentEvidence> IntentModelImpl::Explain(std::string_view text, int 
 
 // ------------------------------------------------------------ serialization
 
-void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
-void PutF32(std::string* out, float v) { out->append(reinterpret_cast<const char*>(&v), 4); }
-void PutString(std::string* out, std::string_view s) {
-  PutU32(out, static_cast<uint32_t>(s.size()));
-  out->append(s);
-}
-
-class Reader {
- public:
-  explicit Reader(std::string_view b) : b_(b) {}
-  bool Bytes(void* out, size_t n) {
-    if (b_.size() - pos_ < n) return false;
-    std::memcpy(out, b_.data() + pos_, n);
-    pos_ += n;
-    return true;
-  }
-  bool U32(uint32_t* v) { return Bytes(v, 4); }
-  bool F32(float* v) { return Bytes(v, 4); }
-  bool String(std::string* s) {
-    uint32_t n;
-    if (!U32(&n) || b_.size() - pos_ < n) return false;
-    s->assign(b_.data() + pos_, n);
-    pos_ += n;
-    return true;
-  }
-  bool done() const { return pos_ == b_.size(); }
-
- private:
-  std::string_view b_;
-  size_t pos_ = 0;
-};
+using byte_codec::PutF32;
+using byte_codec::PutString;
+using byte_codec::PutU32;
+using byte_codec::Reader;
 
 std::string LabelsKey(const Taxonomy& taxonomy) {
   std::string key;
@@ -773,7 +745,7 @@ Result<std::shared_ptr<const IntentModel>> IntentModelImpl::Deserialize(std::str
   auto weights = std::make_unique<Weights>(features, fields, types);
   if (!r.Bytes(dictionary.data(), dictionary.size() * sizeof(uint64_t)) ||
       !r.Bytes(weights->w().data(), weights->w().size() * sizeof(float)) ||
-      !r.Bytes(weights->bias().data(), weights->bias().size() * sizeof(float)) || !r.done()) {
+      !r.Bytes(weights->bias().data(), weights->bias().size() * sizeof(float)) || !r.AtEnd()) {
     return corrupt("truncated weights");
   }
   return std::shared_ptr<const IntentModel>(std::make_shared<IntentModelImpl>(

@@ -13,6 +13,7 @@
 #include <Eigen/Dense>
 #include <Eigen/Sparse>
 
+#include "models/byte_codec.h"
 #include "models/hash.h"
 #include "models/request_parts.h"
 
@@ -552,44 +553,10 @@ Status TextModelImpl::Train(const std::vector<TrainingDocument>& all_documents,
 // Little-endian (the only hosts this runs on); checked on reading.
 constexpr std::string_view kModelMagic = "ITM1";
 
-void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
-void PutF32(std::string* out, float v) { out->append(reinterpret_cast<const char*>(&v), 4); }
-void PutString(std::string* out, std::string_view s) {
-  PutU32(out, static_cast<uint32_t>(s.size()));
-  out->append(s);
-}
-
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-  bool U32(uint32_t* v) { return Raw(v, 4); }
-  bool F32(float* v) { return Raw(v, 4); }
-  bool String(std::string* s) {
-    uint32_t n;
-    if (!U32(&n) || n > bytes_.size() - pos_) return false;
-    s->assign(bytes_.substr(pos_, n));
-    pos_ += n;
-    return true;
-  }
-  bool Floats(float* out, size_t count) {
-    if (count > (bytes_.size() - pos_) / 4) return false;
-    std::memcpy(out, bytes_.data() + pos_, count * 4);
-    pos_ += count * 4;
-    return true;
-  }
-  bool AtEnd() const { return pos_ == bytes_.size(); }
-  size_t remaining() const { return bytes_.size() - pos_; }
-
- private:
-  bool Raw(void* v, size_t n) {
-    if (bytes_.size() - pos_ < n) return false;
-    std::memcpy(v, bytes_.data() + pos_, n);
-    pos_ += n;
-    return true;
-  }
-  std::string_view bytes_;
-  size_t pos_ = 0;
-};
+using byte_codec::PutF32;
+using byte_codec::PutString;
+using byte_codec::PutU32;
+using byte_codec::Reader;
 
 std::string TextModelImpl::Serialize() const {
   std::string out;
