@@ -190,6 +190,7 @@ class Ranking {
     return s_.picks.size() == k ? s_.picks.back().score : kNoThreshold;
   }
 
+  // The places row's complex holds among the picks so far.
   int ComplexCount(uint32_t row) const {
     const uint32_t cx = snap_.rows[row].complex_index;
     for (const auto& p : s_.per_complex)
@@ -202,16 +203,16 @@ class Ranking {
   }
   // Counts a place for row's complex; false when it has its share already.
   bool TakeComplexPlace(uint32_t row) {
-    const int cap = in_.config.max_results_per_complex;
-    if (cap <= 0) return true;
+    if (in_.config.max_results_per_complex <= 0) return true;
+    if (ComplexFull(row)) return false;
     const uint32_t cx = snap_.rows[row].complex_index;
-    auto it = std::find_if(s_.per_complex.begin(), s_.per_complex.end(), [cx](const auto& p) { return p.first == cx; });
-    if (it == s_.per_complex.end()) {
-      s_.per_complex.emplace_back(cx, 1);
-      return true;
+    for (auto& p : s_.per_complex) {
+      if (p.first == cx) {
+        ++p.second;
+        return true;
+      }
     }
-    if (it->second >= cap) return false;
-    ++it->second;
+    s_.per_complex.emplace_back(cx, 1);
     return true;
   }
 
