@@ -40,6 +40,17 @@ std::vector<float> Resized(const std::vector<float>& v, size_t n) {
   return out;
 }
 
+// The intent model's distribution `model` (normalized here) joins `p` with
+// `share`; when the rule is silent the model decides alone.
+void BlendModel(const std::vector<float>& model, float share, std::vector<float>* p) {
+  const float sum = Sum(model);
+  const bool rule_silent = Sum(*p) <= 0;
+  for (size_t i = 0; i < p->size() && i < model.size(); ++i) {
+    const float m = sum > 0 ? model[i] / sum : 0.f;
+    (*p)[i] = rule_silent ? m : (1 - share) * (*p)[i] + share * m;
+  }
+}
+
 }  // namespace
 
 double IntentShare(const std::vector<float>& model, const ScoringConfig& config) {
@@ -116,16 +127,7 @@ std::vector<float> InferTypeWeights(const ConceptHits& concepts, std::vector<flo
   // The intent model knows ways of asking that no word list names; its
   // probabilities (independent per type) join as a distribution.
   const bool use_model = model != nullptr && model->size() == num_types;
-  const double model_share = use_model ? IntentShare(*model, config) : 0.0;
-  if (use_model) {
-    const float share = static_cast<float>(model_share);
-    const float sum = Sum(*model);
-    const bool rule_silent = Sum(p) <= 0;
-    for (size_t t = 0; t < num_types; ++t) {
-      const float m = sum > 0 ? (*model)[t] / sum : 0.f;
-      p[t] = rule_silent ? m : (1 - share) * p[t] + share * m;
-    }
-  }
+  if (use_model) BlendModel(*model, static_cast<float>(IntentShare(*model, config)), &p);
 
   // Several types may be wanted at once: each keeps its strength relative to
   // the strongest, weak ones are dropped, named ones never.
@@ -214,9 +216,7 @@ Understanding UnderstandNeed(const Need& need, const ConceptHits& concepts,
   } else {
     std::vector<float> p = MixEvidence(FieldWordEvidence(concepts, num_fields), field_votes, kFieldWordShare);
     if (intent != nullptr && intent->field.size() == num_fields && config.inference_intent_field_share > 0) {
-      const float share = static_cast<float>(config.inference_intent_field_share);
-      const bool rule_silent = Sum(p) <= 0;
-      for (size_t f = 0; f < num_fields; ++f) p[f] = rule_silent ? intent->field[f] : (1 - share) * p[f] + share * intent->field[f];
+      BlendModel(intent->field, static_cast<float>(config.inference_intent_field_share), &p);
     }
     size_t best = ArgMax(p);
     if (p[best] > 0) {
