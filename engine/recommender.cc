@@ -43,24 +43,6 @@ int64_t NowUnixMs() {
       .count();
 }
 
-// "en" when Latin letters outweigh Han characters (four letters to one), else "zh".
-std::string DescriptionLanguage(std::string_view text) {
-  size_t han = 0, latin = 0;
-  for (size_t i = 0; i < text.size();) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      latin += (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-      ++i;
-    } else if ((c & 0xF0) == 0xE0) {  // three-byte sequences hold the common Han block
-      han += c >= 0xE3 && c <= 0xE9;
-      i += 3;
-    } else {
-      i += (c & 0xE0) == 0xC0 ? 2 : (c & 0xF8) == 0xF0 ? 4 : 1;
-    }
-  }
-  return latin > 4 * han ? "en" : "zh";
-}
-
 // Calendar month (UTC) of a unix time, as year*12 + month.
 int MonthKey(int64_t unix_ms) {
   std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
@@ -502,7 +484,7 @@ Result<RecommendResponse> RecommenderImpl::RecommendWith(const RecommendRequest&
   resp.config_version = st->config->version;
   resp.model_version = intent != nullptr ? snap.model->version() + "+" + intent->version() : snap.model->version();
   resp.understanding = std::move(ranked.understanding.report);
-  resp.understanding.language = DescriptionLanguage(request.need.description);
+  resp.understanding.language = TextLanguage(request.need.description);
   if (intent != nullptr && resp.understanding.service_types_inferred) {
     // The words that carried the two likeliest types, for "because you wrote ...".
     for (size_t i = 0; i < resp.understanding.service_types.size() && i < 2; ++i) {

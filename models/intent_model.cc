@@ -31,10 +31,7 @@ constexpr char kMagic[8] = {'I', 'I', 'S', 'C', 'I', 'N', 'T', '1'};
 
 // ------------------------------------------------------------------ features
 
-bool IsHan(char32_t cp) {
-  return (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
-         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x2FFFF);
-}
+using utf8::IsHan;
 
 bool IsWordChar(char32_t cp) {
   if (cp < 0x80) return (cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9') || (cp >= 'A' && cp <= 'Z');

@@ -294,6 +294,16 @@ std::string NormalizeText(std::string_view utf8_text) {
   return out;
 }
 
+std::string_view TextLanguage(std::string_view text) {
+  size_t han = 0, latin = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    const char32_t cp = utf8::Decode(text, &pos);
+    han += utf8::IsHan(cp);
+    latin += (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+  }
+  return latin > 4 * han ? "en" : "zh";
+}
+
 size_t CountCodePoints(std::string_view utf8_text) {
   size_t count = 0;
   size_t pos = 0;

@@ -18,6 +18,10 @@ namespace iisc {
 // U+FFFD. Idempotent.
 std::string NormalizeText(std::string_view utf8);
 
+// The language a text is written in, for answering in it: "en" when its
+// Latin letters outnumber its Han characters four to one, else "zh".
+std::string_view TextLanguage(std::string_view utf8);
+
 // Number of Unicode code points in valid UTF-8 (invalid bytes count as one each).
 size_t CountCodePoints(std::string_view utf8);
 bool IsValidUtf8(std::string_view bytes);

@@ -90,4 +90,10 @@ inline bool IsBlankCodePoint(char32_t cp) {
   }
 }
 
+// A Han (CJK unified) ideograph, in the main, extension and compatibility blocks.
+inline bool IsHan(char32_t cp) {
+  return (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x2FFFF);
+}
+
 }  // namespace iisc::utf8

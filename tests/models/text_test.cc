@@ -36,6 +36,16 @@ bool HasText(const std::vector<Token>& tokens, std::string_view text) {
   return std::any_of(tokens.begin(), tokens.end(), [&](const Token& t) { return t.text == text; });
 }
 
+TEST(TextLanguageTest, LatinLettersMustOutnumberHanFourToOne) {
+  EXPECT_EQ(TextLanguage("新出的镜架款被人抄了"), "zh");
+  EXPECT_EQ(TextLanguage("cash is short for the new line"), "en");
+  EXPECT_EQ(TextLanguage("valve company 需要 PED certification for EU"), "en");
+  EXPECT_EQ(TextLanguage("buyer说要third party report"), "en");
+  EXPECT_EQ(TextLanguage("客户要UL认证"), "zh");
+  EXPECT_EQ(TextLanguage("。。！！"), "zh");
+  EXPECT_EQ(TextLanguage("\xff\xfe"), "zh");
+}
+
 TEST(NormalizeTextTest, FoldsWidthAndCase) {
   EXPECT_EQ(NormalizeText("ＡＢＣ１２３"), "abc123");
   EXPECT_EQ(NormalizeText("IEC 60947 CE"), "iec 60947 ce");
