@@ -100,32 +100,23 @@ std::vector<LabeledNeed> LoadNeeds(const std::string& path, const Taxonomy& taxo
     auto need = ParseNeed(need_value, &taxonomy, NeedLimits{}, "need");
     if (!need.ok()) fail(need.status().ToString());
     n.need = std::move(*need);
-    if (oracle) {
-      // Diagnosis only: the labeled field and types as if the SME had given them.
-      simdjson::ondemand::object truth;
-      std::string_view field;
-      simdjson::ondemand::array types;
-      if (doc["truth"].get_object().get(truth) || truth["field"].get_string().get(field) ||
-          truth["service_types"].get_array().get(types)) {
-        fail("no truth");
-      }
-      n.need.field = std::string(field);
-      n.need.service_types.clear();
-      for (auto t : types) {
-        std::string_view type;
-        if (t.get_string().get(type)) fail("bad truth.service_types");
-        n.need.service_types.emplace_back(type);
-      }
+    // The labeled field and types, read once: for --clarify's answers and,
+    // in --oracle-understanding (diagnosis only), as if the SME had given them.
+    simdjson::ondemand::object truth;
+    std::string_view truth_field;
+    simdjson::ondemand::array types;
+    if (doc["truth"].get_object().get(truth) || truth["field"].get_string().get(truth_field) ||
+        truth["service_types"].get_array().get(types)) {
+      fail("no truth");
     }
-    {
-      simdjson::ondemand::object truth;
-      simdjson::ondemand::array types;
-      if (!doc["truth"].get_object().get(truth) && !truth["service_types"].get_array().get(types)) {
-        for (auto t : types) {
-          std::string_view type;
-          if (!t.get_string().get(type)) n.truth_types.emplace_back(type);
-        }
-      }
+    for (auto t : types) {
+      std::string_view type;
+      if (t.get_string().get(type)) fail("bad truth.service_types");
+      n.truth_types.emplace_back(type);
+    }
+    if (oracle) {
+      n.need.field = std::string(truth_field);
+      n.need.service_types = n.truth_types;
     }
     simdjson::ondemand::object relevant;
     if (doc["relevant"].get_object().get(relevant)) fail("no relevant");
