@@ -78,12 +78,14 @@ struct AssignmentOptions {
 
 // The optimal plan: no service over capacity. Scores count to 1e-6 (they are
 // scaled to integers for the solver), so plans whose totals differ by less
-// are equally good, and which of them comes out is fixed by the problem's
-// index order. InvalidArgument, naming the member at fault, for an edge out
-// of range, an edge to a service of a type its need does not want, a
-// repeated edge, a score outside [0, 1] or NaN, a negative capacity, a need
-// wanting no type or a type twice; also for a problem too large for the
-// solver's 64-bit costs (far beyond a month: about 10^12 slots x nodes).
+// are equally good; which of them comes out depends on the problem alone
+// (the network is built in index order, the solver has no randomness).
+// InvalidArgument, naming the member at fault, for an edge out of range, an
+// edge to a service of a type its need does not want, a repeated edge, a
+// score outside [0, 1] or NaN, a negative capacity, a need wanting no type or
+// a type twice; also for a problem too large for the solver's 64-bit costs,
+// when min(slots, services) x (slots + services) passes about 10^12 (a month
+// of 10k needs and 100k services is about 10^9).
 Result<AssignmentPlan> PlanAssignment(const AssignmentProblem& problem,
                                       const AssignmentOptions& options = {});
 
@@ -98,7 +100,8 @@ Result<AssignmentPlan> PlanGreedy(const AssignmentProblem& problem);
 // so oversubscribed. Same validation.
 Result<AssignmentPlan> PlanUnconstrained(const AssignmentProblem& problem);
 
-// The three plans of one problem, with the wall time of the two real ones.
+// The three plans of one problem, with the wall time of the two that respect
+// capacity.
 struct AssignmentReport {
   AssignmentPlan optimal;
   AssignmentPlan greedy;
