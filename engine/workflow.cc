@@ -209,20 +209,40 @@ std::string EncodeToken(const ComplexToken& t, const std::string& sha256) {
 
 // --- the workflow ---------------------------------------------------------------
 
+// A stored match in memory: the capability and its type by interned index
+// (100k needs hold millions of matches).
+struct CompactMatch {
+  uint32_t capability = 0;
+  float score = 0;
+  uint16_t type = 0;
+};
+
 struct NeedEntry {
   std::string id;
   int64_t created_unix_ms = 0;
   NeedStatus status = NeedStatus::kOpen;
   std::vector<std::string> given_types;
-  std::vector<StoredNeed::Match> matches;
+  std::vector<CompactMatch> matches;     // best first
   std::vector<std::string> request_ids;  // oldest first
+  int served_requests = 0;               // accepted, in service, completed or rated
 };
 
 struct FeedEntry {
-  int64_t created_unix_ms = 0;
-  std::string need_id;
-  std::vector<FeedMatch> matches;  // this complex's, best first
+  const NeedEntry* need = nullptr;    // stable: needs_ never erases
+  std::vector<CompactMatch> matches;  // this complex's, best first
 };
+
+// One complex's feed: entries in (created, need id) order, and per service
+// type the positions of the entries that match it, so a filtered page reads
+// only what it shows.
+struct ComplexFeed {
+  std::vector<FeedEntry> entries;
+  std::vector<std::vector<uint32_t>> by_type;
+};
+
+bool EntryBefore(const FeedEntry& a, const FeedEntry& b) {
+  return std::tie(a.need->created_unix_ms, a.need->id) < std::tie(b.need->created_unix_ms, b.need->id);
+}
 
 struct TokenEntry {
   ComplexToken info;
@@ -257,10 +277,13 @@ class WorkflowImpl final : public Workflow {
 
   Status Load() {
     std::lock_guard lock(mu_);
+    loading_ = true;
     IISC_RETURN_IF_ERROR(store_->ScanNeeds([this](const StoredNeed& n) {
       AddNeedLocked(n);
       return Status::Ok();
     }));
+    loading_ = false;
+    SortFeedsLocked();
     IISC_RETURN_IF_ERROR(store_->ScanRecords(
         kNeedStatePrefix, {}, [this](std::string_view key, std::string_view value) -> Result<bool> {
           auto it = needs_.find(std::string(key.substr(kNeedStatePrefix.size())));
@@ -415,19 +438,44 @@ class WorkflowImpl final : public Workflow {
     {
       std::lock_guard lock(mu_);
       auto it = feed_.find(query.complex_id);
-      if (it != feed_.end()) {
-        const std::vector<FeedEntry>& entries = it->second;
-        for (auto e = entries.rbegin(); e != entries.rend(); ++e) {
-          if (after && std::tie(e->created_unix_ms, e->need_id) >= std::tie(after->first, after->second)) {
-            continue;
+      int type = -1;
+      if (!query.service_type.empty()) {
+        auto t = type_ids_.find(query.service_type);
+        type = t == type_ids_.end() ? -2 : static_cast<int>(t->second);
+      }
+      if (it != feed_.end() && type != -2) {
+        const ComplexFeed& feed = it->second;
+        static const std::vector<uint32_t> kNone;
+        const std::vector<uint32_t>& typed =
+            type < 0 ? kNone : (static_cast<size_t>(type) < feed.by_type.size() ? feed.by_type[type] : kNone);
+        const size_t total = type < 0 ? feed.entries.size() : typed.size();
+        auto entry_at = [&](size_t i) -> const FeedEntry& {
+          return feed.entries[type < 0 ? i : typed[i]];
+        };
+        // Newest first, from just before the cursor.
+        size_t end = total;
+        if (after) {
+          size_t lo = 0, hi = total;
+          while (lo < hi) {
+            const size_t mid = (lo + hi) / 2;
+            const NeedEntry& n = *entry_at(mid).need;
+            if (std::tie(n.created_unix_ms, n.id) < std::tie(after->first, after->second)) {
+              lo = mid + 1;
+            } else {
+              hi = mid;
+            }
           }
-          auto need = needs_.find(e->need_id);
-          if (need == needs_.end() || !IsOpenLocked(need->second)) continue;
+          end = lo;
+        }
+        for (size_t i = end; i-- > 0;) {
+          const FeedEntry& e = entry_at(i);
+          const NeedEntry& need = *e.need;
+          if (need.status != NeedStatus::kOpen || need.served_requests != 0) continue;
           std::vector<FeedMatch> matches;
-          for (const FeedMatch& m : e->matches) {
+          for (const CompactMatch& m : e.matches) {
             if (m.score < min_score) continue;
-            if (!query.service_type.empty() && m.service_type != query.service_type) continue;
-            matches.push_back(m);
+            if (type >= 0 && m.type != type) continue;
+            matches.push_back({capability_names_[m.capability], type_names_[m.type], m.score});
           }
           if (matches.empty()) continue;
           if (static_cast<int>(picked.size()) == query.limit) {
@@ -435,10 +483,10 @@ class WorkflowImpl final : public Workflow {
             break;
           }
           bool requested = false;
-          for (const std::string& rid : need->second.request_ids) {
+          for (const std::string& rid : need.request_ids) {
             requested = requested || requests_.at(rid).complex_id == query.complex_id;
           }
-          picked.push_back({e->created_unix_ms, e->need_id, std::move(matches), requested});
+          picked.push_back({need.created_unix_ms, need.id, std::move(matches), requested});
         }
       }
     }
@@ -505,10 +553,10 @@ class WorkflowImpl final : public Workflow {
       o.id = id;
       o.created_unix_ms = n.created_unix_ms;
       o.wanted_types = n.given_types;
-      if (o.wanted_types.empty()) {
-        if (auto facts = services_(n.matches.front().capability_id)) o.wanted_types.push_back(facts->type);
+      if (o.wanted_types.empty() && !type_names_[n.matches.front().type].empty()) {
+        o.wanted_types.push_back(type_names_[n.matches.front().type]);
       }
-      o.matches = n.matches;
+      for (const CompactMatch& m : n.matches) o.matches.push_back({capability_names_[m.capability], m.score});
       out.push_back(std::move(o));
     }
     std::sort(out.begin(), out.end(), [](const OpenNeed& a, const OpenNeed& b) {
@@ -718,13 +766,7 @@ class WorkflowImpl final : public Workflow {
       r.complex_id = facts->complex_id;
       r.service_type = facts->type;
       r.state = RequestState::kRequested;
-      for (size_t m = 0; m < need->second.matches.size(); ++m) {
-        if (need->second.matches[m].capability_id == cap) {
-          r.score = need->second.matches[m].score;
-          r.rank = static_cast<int>(m) + 1;
-          break;
-        }
-      }
+      PlaceOfLocked(need->second, cap, &r.score, &r.rank);
       r.created_unix_ms = r.updated_unix_ms = now;
       r.expires_unix_ms = now + options_.request_expiry_ms;
       r.message = message;
@@ -829,12 +871,7 @@ class WorkflowImpl final : public Workflow {
         next.rank = 0;
         auto need = needs_.find(current.need_id);
         if (need != needs_.end()) {
-          for (size_t m = 0; m < need->second.matches.size(); ++m) {
-            if (need->second.matches[m].capability_id == next.capability_id) {
-              next.score = need->second.matches[m].score;
-              next.rank = static_cast<int>(m) + 1;
-            }
-          }
+          PlaceOfLocked(need->second, next.capability_id, &next.score, &next.rank);
         }
         break;
       }
@@ -933,6 +970,10 @@ class WorkflowImpl final : public Workflow {
       if (it == requests_.end()) {
         IndexRequestLocked(r);
       } else {
+        auto need = needs_.find(r.need_id);
+        if (need != needs_.end()) {
+          need->second.served_requests += static_cast<int>(IsServed(r.state)) - IsServed(it->second.state);
+        }
         it->second = r;
       }
     }
@@ -1012,44 +1053,100 @@ class WorkflowImpl final : public Workflow {
     return step;
   }
 
-  bool IsOpenLocked(const NeedEntry& n) const {
-    if (n.status != NeedStatus::kOpen) return false;
-    for (const std::string& rid : n.request_ids) {
-      if (IsServed(requests_.at(rid).state)) return false;
+  // The score and rank a service had among the need's matches (left as they
+  // are when it was not among them).
+  void PlaceOfLocked(const NeedEntry& need, const std::string& capability, double* score, int* rank) const {
+    auto id = capability_ids_.find(capability);
+    if (id == capability_ids_.end()) return;
+    for (size_t m = 0; m < need.matches.size(); ++m) {
+      if (need.matches[m].capability == id->second) {
+        *score = need.matches[m].score;
+        *rank = static_cast<int>(m) + 1;
+        return;
+      }
     }
-    return true;
+  }
+
+  static bool IsOpenLocked(const NeedEntry& n) {
+    return n.status == NeedStatus::kOpen && n.served_requests == 0;
+  }
+
+  uint32_t InternLocked(std::unordered_map<std::string, uint32_t>& ids, std::vector<std::string>& names,
+                        const std::string& name) {
+    auto [it, inserted] = ids.emplace(name, static_cast<uint32_t>(names.size()));
+    if (inserted) names.push_back(name);
+    return it->second;
   }
 
   void AddNeedLocked(const StoredNeed& n) {
-    NeedEntry& entry = needs_[n.id];
+    auto [slot, inserted] = needs_.try_emplace(n.id);
+    NeedEntry& entry = slot->second;
     entry.id = n.id;
     entry.created_unix_ms = n.created_unix_ms;
     entry.given_types = n.need.service_types;
-    entry.matches = n.matches;
     if (n.erased_unix_ms != 0) entry.status = NeedStatus::kDeleted;
+    if (!inserted) return;  // already indexed
     // One feed entry per complex, with that complex's services that fit.
-    std::map<std::string, std::vector<FeedMatch>> per_complex;
+    std::map<std::string, std::vector<CompactMatch>> per_complex;
     for (const StoredNeed::Match& m : n.matches) {
-      if (m.score < options_.feed_min_score) continue;
       auto facts = services_(m.capability_id);
-      if (!facts) continue;
-      per_complex[facts->complex_id].push_back({m.capability_id, facts->type, m.score});
+      CompactMatch compact;
+      compact.capability = InternLocked(capability_ids_, capability_names_, m.capability_id);
+      compact.score = static_cast<float>(m.score);
+      compact.type = static_cast<uint16_t>(InternLocked(type_ids_, type_names_, facts ? facts->type : ""));
+      entry.matches.push_back(compact);
+      if (facts && m.score >= options_.feed_min_score) per_complex[facts->complex_id].push_back(compact);
     }
     for (auto& [complex, matches] : per_complex) {
-      std::vector<FeedEntry>& entries = feed_[complex];
-      FeedEntry e{n.created_unix_ms, n.id, std::move(matches)};
-      // Needs arrive in time order but for clock steps and the scan at
-      // opening (id order): keep (created, id) ascending.
-      auto at = std::upper_bound(entries.begin(), entries.end(), e, [](const FeedEntry& a, const FeedEntry& b) {
-        return std::tie(a.created_unix_ms, a.need_id) < std::tie(b.created_unix_ms, b.need_id);
-      });
-      entries.insert(at, std::move(e));
+      ComplexFeed& feed = feed_[complex];
+      FeedEntry e{&entry, std::move(matches)};
+      if (loading_ || feed.entries.empty() || EntryBefore(feed.entries.back(), e)) {
+        feed.entries.push_back(std::move(e));
+        if (!loading_) IndexTypesOfLast(feed);
+      } else {
+        // A clock step back: keep the order, and rebuild the type lists.
+        feed.entries.insert(std::upper_bound(feed.entries.begin(), feed.entries.end(), e, EntryBefore),
+                            std::move(e));
+        RebuildTypes(feed);
+      }
+    }
+  }
+
+  static void IndexTypesOfLast(ComplexFeed& feed) {
+    const uint32_t at = static_cast<uint32_t>(feed.entries.size() - 1);
+    uint16_t last_type = UINT16_MAX;
+    for (const CompactMatch& m : feed.entries.back().matches) {
+      if (m.type >= feed.by_type.size()) feed.by_type.resize(m.type + 1);
+      std::vector<uint32_t>& list = feed.by_type[m.type];
+      if (m.type != last_type && (list.empty() || list.back() != at)) list.push_back(at);
+      last_type = m.type;
+    }
+  }
+
+  static void RebuildTypes(ComplexFeed& feed) {
+    feed.by_type.clear();
+    std::vector<FeedEntry> entries = std::move(feed.entries);
+    feed.entries.clear();
+    for (FeedEntry& e : entries) {
+      feed.entries.push_back(std::move(e));
+      IndexTypesOfLast(feed);
+    }
+  }
+
+  // After the scan at opening (in id order): every feed in time order.
+  void SortFeedsLocked() {
+    for (auto& [complex, feed] : feed_) {
+      std::sort(feed.entries.begin(), feed.entries.end(), EntryBefore);
+      RebuildTypes(feed);
     }
   }
 
   void IndexRequestLocked(ServiceRequest r) {
     auto need = needs_.find(r.need_id);
-    if (need != needs_.end()) need->second.request_ids.push_back(r.id);
+    if (need != needs_.end()) {
+      need->second.request_ids.push_back(r.id);
+      need->second.served_requests += IsServed(r.state);
+    }
     by_complex_[r.complex_id].push_back(r.id);
     requests_.emplace(r.id, std::move(r));
   }
@@ -1081,7 +1178,12 @@ class WorkflowImpl final : public Workflow {
   std::unordered_map<std::string, NeedEntry> needs_;          // GUARDED_BY(mu_)
   std::unordered_map<std::string, ServiceRequest> requests_;  // GUARDED_BY(mu_)
   std::unordered_map<std::string, std::vector<std::string>> by_complex_;  // oldest first
-  std::unordered_map<std::string, std::vector<FeedEntry>> feed_;         // (created, id) ascending
+  std::unordered_map<std::string, ComplexFeed> feed_;                    // by complex id
+  std::unordered_map<std::string, uint32_t> capability_ids_;             // interned
+  std::vector<std::string> capability_names_;
+  std::unordered_map<std::string, uint32_t> type_ids_;                   // interned
+  std::vector<std::string> type_names_;
+  bool loading_ = false;                                                 // at opening
   std::map<std::string, TokenEntry> tokens_;                  // GUARDED_BY(mu_)
   std::unordered_map<std::string, std::string> token_by_sha_;  // active tokens only
   std::unordered_set<std::string> claimed_;                   // objects being written
