@@ -492,7 +492,7 @@ function renderResult(r) {
   if (r.rank === 1) why.open = true;  // the best match explains itself unasked
   item.append(
     el('div', {class: 'result-head'},
-      el('span', {class: 'rank', 'aria-label': `#${r.rank}`, text: String(r.rank)}),
+      el('span', {class: 'rank', 'aria-hidden': 'true', text: String(r.rank)}),
       el('div', {class: 'result-title'},
         el('h3', {text: local(r.institution)}),
         el('p', {class: 'muted'},
