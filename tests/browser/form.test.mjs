@@ -78,6 +78,13 @@ test('an empty description is refused readably, and a need can be saved', async 
   const token = await page.textContent('#saved-token');
   assert.ok(id.length > 0);
   assert.ok(token.length > 0);
+  // The way back is the need page's link, the token in its fragment (never sent to the server).
+  const link = new URL(await page.getAttribute('#need-link', 'href'));
+  assert.equal(link.pathname, '/need.html');
+  assert.equal(link.searchParams.get('id'), id);
+  assert.equal(new URLSearchParams(link.hash.slice(1)).get('token'), token);
+  assert.equal(await page.textContent('#need-link'), link.href);
+  assert.match(await page.textContent('#saved'), /请保存这个链接：它是回到这条需求的唯一途径/);
   assert.ok(await page.locator('#results > li').count() > 0);
   assert.equal(await page.isHidden('#error'), true);
   await page.close();

@@ -16,11 +16,25 @@ const config = process.env.IISC_SERVER_CONFIG || path.join(sourceDir, 'configs/s
 const axePath = createRequire(import.meta.url).resolve('axe-core');
 
 // The bureau's token for the test server: 32 hex characters, fresh each run.
-export const bureauToken = [...crypto.getRandomValues(new Uint8Array(16))]
-  .map((b) => b.toString(16).padStart(2, '0')).join('');
+export const bureauToken = process.env.IISC_TEST_BUREAU_TOKEN
+  || [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+async function launchBrowser() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update'],
+  });
+}
 
 // Starts the server and the browser; stop() ends both and removes the data.
+// IISC_TEST_URL (with IISC_TEST_BUREAU_TOKEN) points the tests at a server
+// already running instead.
 export async function startAll() {
+  if (process.env.IISC_TEST_URL) {
+    const browser = await launchBrowser();
+    return { baseUrl: process.env.IISC_TEST_URL, browser, stop: () => browser.close() };
+  }
   const dataDir = mkdtempSync(path.join(tmpdir(), 'iisc-browser-'));
   const server = spawn(binary, ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--config', config],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, IISC_BUREAU_TOKEN: bureauToken } });
@@ -47,11 +61,7 @@ export async function startAll() {
       }
     });
   }).catch(async (e) => { await stop(); throw e; });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update'],
-  });
+  const browser = await launchBrowser();
   return { baseUrl, browser, stop: () => stop(browser) };
 }
 
