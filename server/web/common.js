@@ -246,7 +246,6 @@ const IISC = (() => {
   const countyName = (id) => (id ? taxonomyName('counties', id) : t().notGiven);
   const typeName = (id) => taxonomyName('service_types', id);
   const sizeName = (id) => (id ? t().sizes[id] || id : t().notGiven);
-  const complexOf = (id) => state.complexes.find((c) => c.id === id);
 
   // A service as people name it: institution, kind and complex. The catalog
   // knows it; a request carries its own copy for services since removed.
@@ -265,12 +264,23 @@ const IISC = (() => {
     };
   }
 
-  function formatTime(iso) {
-    if (!iso) return '';
-    const date = new Date(iso);
-    if (Number.isNaN(date.getTime())) return String(iso);
+  // A moment of an object, `<base>_at` (ISO 8601) or `<base>_unix_ms`.
+  const timeOf = (object, base) =>
+    (object ? object[`${base}_at`] || object[`${base}_unix_ms`] || null : null);
+
+  function formatTime(value) {
+    if (!value) return '';
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) return String(value);
     return date.toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-GB',
       {year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit'});
+  }
+
+  // <time> for a moment given as ISO 8601 or Unix milliseconds.
+  function timeElement(value) {
+    const date = new Date(value);
+    const iso = Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
+    return el('time', {datetime: iso, text: formatTime(value)});
   }
 
   const percent = (v) => `${Math.round(Math.max(0, Math.min(1, Number(v) || 0)) * 100)}%`;
@@ -285,7 +295,7 @@ const IISC = (() => {
     const list = el('ol', {class: 'history'});
     for (const step of history || []) {
       list.append(el('li', {},
-        el('time', {datetime: step.at, text: formatTime(step.at)}), ' ',
+        timeElement(timeOf(step, 'at') || step.at), ' ',
         el('strong', {text: text.states[step.state] || step.state}),
         step.by ? ` · ${text.actors[step.by] || step.by}` : '',
         step.note ? el('span', {class: 'note', text: ` — ${step.note}`}) : null));
@@ -320,7 +330,7 @@ const IISC = (() => {
 
   return {
     ACTIVE, $, el, t, local, format, state, initLanguage, call, uuid, showError, announce,
-    describeFailure, loadReference, fieldName, countyName, typeName, sizeName, complexOf,
-    serviceFacts, formatTime, percent, stateBadge, historyList, act,
+    describeFailure, loadReference, fieldName, countyName, typeName, sizeName,
+    serviceFacts, timeOf, formatTime, timeElement, percent, stateBadge, historyList, act,
   };
 })();

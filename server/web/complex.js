@@ -191,7 +191,8 @@ function fillFilters() {
 async function signIn(session, button) {
   page.session = session;
   const outcome = await IISC.act(button, async () => {
-    page.complex = IISC.complexOf(session.id) || await IISC.call('GET', complexPath());
+    // Its services, fresh: the ones it may propose instead.
+    page.complex = await IISC.call('GET', complexPath());
     await loadRequests(false);
   });
   if (!outcome.ok) {
@@ -287,7 +288,7 @@ function needFacts(need, enterprise) {
 
 function renderRequest(r) {
   const text = t();
-  const facts = IISC.serviceFacts(r.capability_id, r.capability);
+  const facts = IISC.serviceFacts(r.capability_id, r.service || r.capability);
   const headingId = `creq-${r.id}-title`;
   const need = r.need || {};
   const item = el('li', {class: 'card item request', id: `creq-${r.id}`, 'data-request-id': r.id,
@@ -298,18 +299,17 @@ function renderRequest(r) {
         el('h3', {id: headingId, tabindex: '-1', text: facts.institution}),
         el('p', {class: 'muted'}, el('span', {class: 'type', text: facts.typeName}),
           `${text.requestedAt} `,
-          el('time', {datetime: r.created_at, text: IISC.formatTime(r.created_at)}))),
+          IISC.timeElement(IISC.timeOf(r, 'created')))),
       IISC.stateBadge(r.state)),
     need.description ? el('p', {class: 'need-text', text: need.description}) : null);
   const more = needFacts(need);
   const add = (term, value) => { if (value) more.append(el('dt', {text: term}), el('dd', {}, value)); };
-  if (r.expires_at && r.state === 'requested') {
-    add(text.expiresAt, el('time', {datetime: r.expires_at, text: IISC.formatTime(r.expires_at)}));
-  }
+  const expires = IISC.timeOf(r, 'expires');
+  if (expires && r.state === 'requested') add(text.expiresAt, IISC.timeElement(expires));
   add(text.smeMessage, r.message);
   add(text.declineReason, r.decline_reason);
   if (r.proposed_capability_id && r.state === 'proposed') {
-    add(text.proposed, IISC.serviceFacts(r.proposed_capability_id).institution);
+    add(text.proposed, IISC.serviceFacts(r.proposed_capability_id, r.proposed_service).institution);
   }
   if (r.rating) add(text.rating, `${r.rating}/5${r.comment ? ` — ${r.comment}` : ''}`);
   if (more.childElementCount) item.append(more);
@@ -406,8 +406,10 @@ function renderPanel(r, headingId) {
 
 function renderFeed() {
   const text = t();
-  $('feed').replaceChildren(...page.feed.items.map((n) => {
-    const best = n.best || (n.matches && n.matches[0]) || null;
+  $('feed').replaceChildren(...page.feed.items.map((item) => {
+    // The need's facts, nested under "need" or beside the matches.
+    const n = {...item, ...(item.need || {})};
+    const best = item.best || (item.matches && item.matches[0]) || null;
     const facts = best ? IISC.serviceFacts(best.capability_id, best) : null;
     const headingId = `feed-${n.need_id}-title`;
     return el('li', {class: 'card item', 'data-need-id': n.need_id},
@@ -417,11 +419,11 @@ function renderFeed() {
             facts ? `${text.bestMatch}: ${facts.institution}` : text.needFrom),
           el('p', {class: 'muted'},
             facts && facts.typeName ? el('span', {class: 'type', text: facts.typeName}) : null,
-            `${text.submitted} `, el('time', {datetime: n.created_at, text: IISC.formatTime(n.created_at)}))),
+            `${text.submitted} `, IISC.timeElement(IISC.timeOf(n, 'created')))),
         best && best.score !== undefined
           ? el('span', {class: 'score-value small', text: IISC.percent(best.score)}) : null),
       el('p', {class: 'need-text', text: n.description || ''}),
-      n.requested ? el('p', {}, el('span', {class: 'badge state-requested', text: text.requestedYou})) : null,
+      item.requested ? el('p', {}, el('span', {class: 'badge state-requested', text: text.requestedYou})) : null,
       needFacts(n, n.enterprise));
   }));
   $('feed-empty').hidden = page.feed.items.length > 0;

@@ -142,6 +142,7 @@ const page = {
   data: null,  // GET /v1/needs/{id}
   requests: [],
   drafts: new Map(),  // request id → {rating, comment} typed but not yet sent
+  confirming: null,   // 'withdraw' | 'delete' while the confirm step is open
   deleted: false,
 };
 
@@ -247,14 +248,14 @@ function renderNeed() {
     [text.field, IISC.fieldName(need.field)],
     [text.county, IISC.countyName(need.county)],
     [text.size, IISC.sizeName(need.size)],
-    [text.created, IISC.formatTime(d.created_at || d.created_unix_ms)],
+    [text.created, IISC.formatTime(IISC.timeOf(d, 'created'))],
     [text.needId, el('code', {text: d.id || page.id})],
   ];
   $('need-facts').replaceChildren(...facts.flatMap(([term, value]) =>
     [el('dt', {text: term}), el('dd', {}, value)]));
 }
 
-// The services as a card's heading and line: institution, type · complex · county.
+// A service as a card's heading and line: institution; type, complex · county.
 function serviceHeading(facts, headingId, level = 'h3') {
   return [
     el(level, {id: headingId, tabindex: '-1', text: facts.institution}),
@@ -314,7 +315,7 @@ function renderRequests() {
   $('requests-empty').hidden = page.requests.length > 0;
   // Newest first: what the SME is waiting for is on top.
   const sorted = [...page.requests].sort((a, b) =>
-    String(b.created_at || '').localeCompare(String(a.created_at || '')));
+    new Date(IISC.timeOf(b, 'created') || 0) - new Date(IISC.timeOf(a, 'created') || 0));
   $('requests').replaceChildren(...sorted.map(renderRequest));
 }
 
@@ -325,7 +326,7 @@ function noteOf(request, state) {
 
 function renderRequest(r) {
   const text = t();
-  const facts = IISC.serviceFacts(r.capability_id, r.capability);
+  const facts = IISC.serviceFacts(r.capability_id, r.service || r.capability);
   const headingId = `req-${r.id}-title`;
   const item = el('li', {class: 'card item request', id: `req-${r.id}`, 'data-request-id': r.id,
     'data-state': r.state});
@@ -335,10 +336,10 @@ function renderRequest(r) {
       IISC.stateBadge(r.state)));
   const facts2 = el('dl', {class: 'facts compact'},
     el('dt', {text: text.requestedAt}),
-    el('dd', {}, el('time', {datetime: r.created_at, text: IISC.formatTime(r.created_at)})));
-  if (r.expires_at && (r.state === 'requested' || r.state === 'proposed')) {
-    facts2.append(el('dt', {text: text.expiresAt}),
-      el('dd', {}, el('time', {datetime: r.expires_at, text: IISC.formatTime(r.expires_at)})));
+    el('dd', {}, IISC.timeElement(IISC.timeOf(r, 'created'))));
+  const expires = IISC.timeOf(r, 'expires');
+  if (expires && (r.state === 'requested' || r.state === 'proposed')) {
+    facts2.append(el('dt', {text: text.expiresAt}), el('dd', {}, IISC.timeElement(expires)));
   }
   if (r.message && r.state !== 'proposed') {
     facts2.append(el('dt', {text: text.yourMessage}), el('dd', {text: r.message}));
@@ -367,7 +368,7 @@ function renderRequest(r) {
 
 function renderProposal(r, headingId) {
   const text = t();
-  const proposed = IISC.serviceFacts(r.proposed_capability_id);
+  const proposed = IISC.serviceFacts(r.proposed_capability_id, r.proposed_service);
   const message = r.proposal_message || r.message_from_complex || noteOf(r, 'proposed');
   const accept = el('button', {type: 'button', class: 'primary accept-proposal',
     'aria-describedby': headingId, text: text.acceptProposal});
