@@ -71,6 +71,7 @@ const TEXT = {
       complete: '服务已完成，等待企业评价。',
     },
     loaded: '已加载 {count} 项。',
+    refresh: '刷新',
   },
   en: {
     docTitle: 'Complex workspace · IISC Match',
@@ -135,6 +136,7 @@ const TEXT = {
       complete: 'Service completed; the enterprise may now rate it.',
     },
     loaded: '{count} loaded.',
+    refresh: 'Refresh',
   },
 };
 
@@ -490,13 +492,15 @@ async function start() {
     signIn({id, token}, $('login'));
   });
   $('logout').addEventListener('click', signOut);
-  $('state-filter').addEventListener('change', () =>
-    IISC.act(null, async () => {
+  const reloadRequests = (button) =>
+    IISC.act(button, async () => {
       page.panel = null;
       const count = await loadRequests(false);
       renderRequests();
       IISC.announce(IISC.format(t().loaded, {count}));
-    }));
+    });
+  $('state-filter').addEventListener('change', () => reloadRequests(null));
+  $('refresh').addEventListener('click', () => reloadRequests($('refresh')));
   $('requests-more').addEventListener('click', () => {
     const first = page.requests.items.length;
     IISC.act($('requests-more'), async () => {

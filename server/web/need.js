@@ -68,8 +68,10 @@ const TEXT = {
       rated: '已提交对{name}的评价。',
       needWithdrawn: '需求已撤回。',
       deleted: '需求已删除。',
-      refreshed: '页面已更新。',
+      refreshed: '已刷新：{count} 项申请的状态有变化。',
+      unchanged: '已刷新：没有新的变化。',
     },
+    refresh: '刷新状态',
     listSeparator: '、',
   },
   en: {
@@ -130,8 +132,10 @@ const TEXT = {
       rated: 'Rating for {name} submitted.',
       needWithdrawn: 'The need has been withdrawn.',
       deleted: 'The need has been deleted.',
-      refreshed: 'The page has been updated.',
+      refreshed: 'Refreshed: {count} request(s) changed state.',
+      unchanged: 'Refreshed: nothing new.',
     },
+    refresh: 'Refresh',
     listSeparator: ', ',
   },
 };
@@ -513,6 +517,16 @@ async function confirmed() {
 
 async function start() {
   IISC.initLanguage(TEXT, () => { if (page.data || page.deleted) render(); });
+  $('refresh').addEventListener('click', async () => {
+    const before = new Map(page.requests.map((r) => [r.id, r.state]));
+    const outcome = await IISC.act($('refresh'), async () => {
+      await load();
+      render();
+    });
+    if (!outcome.ok) return;
+    const changed = page.requests.filter((r) => before.get(r.id) !== r.state).length;
+    IISC.announce(changed ? IISC.format(t().done.refreshed, {count: changed}) : t().done.unchanged);
+  });
   $('request-bundle').addEventListener('click', () => {
     const active = activeCapabilities();
     requestServices($('request-bundle'), bundleIds().filter((id) => !active.has(id)));

@@ -128,10 +128,11 @@ test('a need goes from the form to a rated service', async () => {
 
   // Back on the need page, the SME rates the service; the first try is lost
   // on the way and the retry carries the same Idempotency-Key.
-  await sme.reload();
-  await sme.waitForSelector('body[data-ready="true"]');
+  await sme.getByRole('button', { name: '刷新状态' }).click();
   const mine = sme.locator(`#requests > li[data-request-id="${requestId}"]`);
   await waitForState(mine, 'completed');
+  await sme.waitForFunction(() =>
+    document.getElementById('status').textContent === '已刷新：1 项申请的状态有变化。');
   await assertAccessible(sme, 'need page with a completed request to rate');
   await mine.getByRole('radio', { name: /^5 分/ }).check();
   await mine.getByLabel('评价内容（可选）').fill('检测很快，报告清楚');
