@@ -98,12 +98,48 @@ class MemoryStore final : public Store {
     return Status::Ok();
   }
 
-  Status PutNeeds(const std::vector<StoredNeed>& needs) override {
-    for (const StoredNeed& need : needs) IISC_RETURN_IF_ERROR(store_keys::ValidateNeedId(need.id));
+  Status Write(const DurableWrite& write) override {
+    for (const StoredNeed& need : write.needs) IISC_RETURN_IF_ERROR(store_keys::ValidateNeedId(need.id));
+    for (const RecordWrite& record : write.records) {
+      IISC_RETURN_IF_ERROR(store_keys::ValidateRecordKey(record.key));
+    }
     std::unique_lock lock(mutex_);
-    for (const StoredNeed& need : needs) {
+    for (const StoredNeed& need : write.needs) {
       needs_.insert_or_assign(need.id, need);
       if (!need.features.values.empty()) features_.insert_or_assign("need/" + need.id, need.features);
+    }
+    for (const RecordWrite& record : write.records) {
+      if (record.value) {
+        records_.insert_or_assign(record.key, *record.value);
+      } else {
+        records_.erase(record.key);
+      }
+    }
+    for (const std::string& id : write.erased_need_vectors) features_.erase("need/" + id);
+    return Status::Ok();
+  }
+
+  Result<std::optional<std::string>> GetRecord(std::string_view key) const override {
+    std::shared_lock lock(mutex_);
+    auto it = records_.find(key);
+    if (it == records_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+
+  Status ScanRecords(std::string_view prefix, std::string_view after,
+                     const std::function<Result<bool>(std::string_view, std::string_view)>& visit)
+      const override {
+    std::vector<std::pair<std::string, std::string>> matching;
+    {
+      std::shared_lock lock(mutex_);
+      auto it = after.empty() ? records_.lower_bound(prefix) : records_.upper_bound(after);
+      if (it != records_.end() && it->first < prefix) it = records_.lower_bound(prefix);
+      for (; it != records_.end() && it->first.starts_with(prefix); ++it) matching.emplace_back(*it);
+    }
+    for (const auto& [key, value] : matching) {
+      Result<bool> more = visit(key, value);
+      if (!more.ok()) return more.status();
+      if (!*more) break;
     }
     return Status::Ok();
   }
@@ -192,6 +228,7 @@ class MemoryStore final : public Store {
   OrderedMap<FeatureVector> features_;   // GUARDED_BY(mutex_)
   OrderedMap<StoredNeed> needs_;         // GUARDED_BY(mutex_)
   OrderedMap<std::string> meta_;         // GUARDED_BY(mutex_)
+  OrderedMap<std::string> records_;      // GUARDED_BY(mutex_)
 };
 
 }  // namespace

@@ -11,10 +11,16 @@ NeedWriter::NeedWriter(Store* store, size_t max_batch)
 NeedWriter::~NeedWriter() { Stop(); }
 
 void NeedWriter::Submit(StoredNeed need, std::function<void(Status)> done) {
+  DurableWrite write;
+  write.needs.push_back(std::move(need));
+  Submit(std::move(write), std::move(done));
+}
+
+void NeedWriter::Submit(DurableWrite write, std::function<void(Status)> done) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
-      queue_.emplace_back(std::move(need), std::move(done));
+      queue_.emplace_back(std::move(write), std::move(done));
       cv_.notify_one();
       return;
     }
@@ -33,21 +39,26 @@ void NeedWriter::Stop() {
 }
 
 void NeedWriter::RunWriter() {
-  std::vector<StoredNeed> needs;
+  DurableWrite batch;
   Callbacks callbacks;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) break;  // stopping and drained
-      while (!queue_.empty() && needs.size() < max_batch_) {
-        needs.push_back(std::move(queue_.front().first));
+      while (!queue_.empty() && callbacks.size() < max_batch_) {
+        DurableWrite& write = queue_.front().first;
+        for (StoredNeed& need : write.needs) batch.needs.push_back(std::move(need));
+        for (RecordWrite& record : write.records) batch.records.push_back(std::move(record));
+        for (std::string& id : write.erased_need_vectors) {
+          batch.erased_need_vectors.push_back(std::move(id));
+        }
         callbacks.push_back(std::move(queue_.front().second));
         queue_.pop_front();
       }
     }
-    Status status = store_->PutNeeds(needs);
-    needs.clear();
+    Status status = store_->Write(batch);
+    batch = DurableWrite();
     {
       std::lock_guard<std::mutex> lock(done_mu_);
       completed_.emplace_back(std::move(callbacks), std::move(status));

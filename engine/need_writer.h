@@ -1,4 +1,5 @@
-// Group commit for needs: callers enqueue, one writer thread writes everything
+// Group commit for needs and the lifecycle records written with them
+// (requests, their transitions, events): callers enqueue, one writer thread writes everything
 // queued as one synced batch, then hands the batch's acknowledgements to a
 // completion thread and takes the next batch at once. Under load many needs
 // share one fsync, and the fsync of one batch overlaps the acknowledgements
@@ -26,6 +27,9 @@ class NeedWriter {
   // `done` runs on the completion thread after the need is durable (OK) or
   // failed, in submission order. After Stop() it runs at once with Unavailable.
   void Submit(StoredNeed need, std::function<void(Status)> done);
+  // The same for any durable write; writes queued together share one batch,
+  // so a later write to the same key wins.
+  void Submit(DurableWrite write, std::function<void(Status)> done);
   // Writes what is queued, runs every acknowledgement, then stops both
   // threads. Idempotent.
   void Stop();
@@ -40,7 +44,7 @@ class NeedWriter {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::pair<StoredNeed, std::function<void(Status)>>> queue_;  // GUARDED_BY(mu_)
+  std::deque<std::pair<DurableWrite, std::function<void(Status)>>> queue_;  // GUARDED_BY(mu_)
   bool stopping_ = false;                                                  // GUARDED_BY(mu_)
 
   std::mutex done_mu_;

@@ -146,6 +146,8 @@ class RecommenderImpl final : public Recommender {
   std::shared_ptr<const ScoringConfig> scoring_config() const override { return state()->config; }
   const Taxonomy& taxonomy() const override { return *taxonomy_; }
 
+  Workflow& workflow() override { return *workflow_; }
+  const Workflow& workflow() const override { return *workflow_; }
   DemandStats Demand() const override;
   Status Checkpoint(const std::string& dir) override { return store_->Checkpoint(dir); }
   void Flush() override {
@@ -208,6 +210,7 @@ class RecommenderImpl final : public Recommender {
   std::shared_ptr<const IntentModel> intent_at_start_;  // until the first state is published
   std::mutex catalog_mu_;  // serializes catalog writes and config swaps
   std::unique_ptr<NeedWriter> writer_;
+  std::unique_ptr<Workflow> workflow_;  // after writer_: destroyed first
 
   mutable std::mutex demand_mu_;
   int demand_month_ = 0;                                        // GUARDED_BY(demand_mu_)
@@ -431,6 +434,21 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
     IISC_RETURN_IF_ERROR(Rebuild(std::move(*complexes), std::move(scoring)));
   }
   writer_ = std::make_unique<NeedWriter>(store_.get(), options_.max_need_batch);
+  // The workflow learns what a service is from the catalog in use.
+  auto services = [this](std::string_view capability_id) -> std::optional<ServiceFacts> {
+    const size_t slash = capability_id.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    const auto snapshot = state()->snapshot;
+    auto it = snapshot->complex_by_id.find(capability_id.substr(0, slash));
+    if (it == snapshot->complex_by_id.end()) return std::nullopt;
+    for (const Capability& cap : snapshot->complexes[it->second].services) {
+      if (cap.id == capability_id) return ServiceFacts{cap.complex_id, cap.type, cap.capacity_per_month};
+    }
+    return std::nullopt;
+  };
+  auto workflow = OpenWorkflow(store_.get(), writer_.get(), services, options_.workflow);
+  if (!workflow.ok()) return workflow.status();
+  workflow_ = std::move(workflow).value();
   return Status::Ok();
 }
 
@@ -531,6 +549,17 @@ void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedN
   stored.config_version = recs->config_version;
   stored.features = std::move(vector);
   for (const Recommendation& r : recs->results) stored.recommended_capability_ids.push_back(r.capability->id);
+  // A deeper ranking for the feeds and the assignment planner.
+  if (options_.stored_matches > 0) {
+    RecommendRequest deep = req;
+    deep.k = std::min(options_.stored_matches, 100);
+    auto matches = RecommendWith(deep, nullptr, nullptr);
+    if (!matches.ok()) {
+      done(matches.status());
+      return;
+    }
+    for (const Recommendation& r : matches->results) stored.matches.push_back({r.capability->id, r.score});
+  }
   std::vector<std::string> recommended = stored.recommended_capability_ids;
   std::vector<std::string> types = stored.need.service_types;
   if (types.empty()) {
@@ -540,12 +569,20 @@ void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedN
   int64_t created = stored.created_unix_ms;
   submitted.recommendations = std::move(*recs);
   auto shared = std::make_shared<SubmittedNeed>(std::move(submitted));
-  writer_->Submit(std::move(stored), [this, shared, recommended, types, created, rows = std::move(rows),
-                                      done = std::move(done)](Status status) {
+  DurableWrite write;
+  write.records = workflow_->NeedSubmittedRecords(stored);
+  StoredNeed for_feed = stored;
+  for_feed.features = {};
+  for_feed.need.description.clear();  // the feed index keeps ids, types and matches only
+  write.needs.push_back(std::move(stored));
+  writer_->Submit(std::move(write), [this, shared, recommended, types, created, rows = std::move(rows),
+                                     for_feed = std::move(for_feed),
+                                     done = std::move(done)](Status status) {
     if (!status.ok()) {
       done(status);
       return;
     }
+    workflow_->OnNeedStored(for_feed);
     RecordDemand(recommended, created);
     {
       std::lock_guard<std::mutex> lock(demand_mu_);

@@ -16,6 +16,7 @@
 
 #include "engine/scoring_config.h"
 #include "engine/store.h"
+#include "engine/workflow.h"
 #include "models/catalog.h"
 #include "models/need.h"
 #include "models/status.h"
@@ -45,6 +46,11 @@ struct RecommenderOptions {
   // service types, each bounded before it is scored exactly); smaller ones
   // score every row. Both give the same results; only the work differs.
   size_t candidate_generation_min_rows = 2048;
+  // A stored need keeps its best services this deep (with their scores): the
+  // reverse feed of complexes and the assignment planner read them.
+  int stored_matches = 50;
+  // Requests, their expiry, the reverse feed (see engine/workflow.h).
+  WorkflowOptions workflow;
 };
 
 // Hard filters; each non-empty list restricts results to its members.
@@ -193,6 +199,10 @@ class Recommender {
   virtual void SetScoringConfig(std::shared_ptr<const ScoringConfig> config) = 0;
   virtual std::shared_ptr<const ScoringConfig> scoring_config() const = 0;
   virtual const Taxonomy& taxonomy() const = 0;
+
+  // What happens to stored needs: requests, answers, outcomes, feeds, events.
+  virtual Workflow& workflow() = 0;
+  virtual const Workflow& workflow() const = 0;
 
   virtual DemandStats Demand() const = 0;
   virtual Status Checkpoint(const std::string& dir) = 0;

@@ -5,6 +5,8 @@
 //   features      capability id or "need/<need id>" -> EncodeFeatureVector
 //   needs         need id          -> stored need JSON (see EncodeStoredNeed)
 //   meta          key              -> value; "schema_version" = "1"
+//   records       "<kind>/<...>"   -> lifecycle record (engine/workflow.cc)
+// A database written before "records" existed gets the family at opening.
 // rocksdb::Status never leaves this file: it is converted by FromRocks.
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
@@ -39,8 +41,10 @@ constexpr const char* kCapabilitiesFamily = "capabilities";
 constexpr const char* kFeaturesFamily = "features";
 constexpr const char* kNeedsFamily = "needs";
 constexpr const char* kMetaFamily = "meta";
-constexpr std::array<const char*, 5> kOwnFamilies = {kComplexesFamily, kCapabilitiesFamily,
-                                                     kFeaturesFamily, kNeedsFamily, kMetaFamily};
+constexpr const char* kRecordsFamily = "records";
+constexpr std::array<const char*, 6> kOwnFamilies = {kComplexesFamily, kCapabilitiesFamily,
+                                                     kFeaturesFamily,  kNeedsFamily,
+                                                     kMetaFamily,      kRecordsFamily};
 
 Status FromRocks(const rocksdb::Status& status, std::string_view context) {
   if (status.ok()) return Status::Ok();
@@ -67,6 +71,14 @@ std::string EncodeStoredNeed(const StoredNeed& stored) {
   writer.Key("recommended").BeginArray();
   for (const std::string& id : stored.recommended_capability_ids) writer.String(id);
   writer.EndArray();
+  if (!stored.matches.empty()) {
+    writer.Key("matches").BeginArray();
+    for (const StoredNeed::Match& match : stored.matches) {
+      writer.BeginArray().String(match.capability_id).Number(match.score).EndArray();
+    }
+    writer.EndArray();
+  }
+  if (stored.erased_unix_ms != 0) writer.Key("erased_unix_ms").Int(stored.erased_unix_ms);
   writer.EndObject();
   return json;
 }
@@ -122,6 +134,31 @@ Status DecodeStoredNeedMembers(simdjson::ondemand::object& object, StoredNeed* s
     }
     stored->recommended_capability_ids.emplace_back(id);
   }
+  // Optional members: needs stored before they existed lack them.
+  simdjson::ondemand::array matches;
+  if (object.find_field_unordered("matches").get_array().get(matches) == simdjson::SUCCESS) {
+    for (auto element : matches) {
+      simdjson::ondemand::array pair;
+      std::string_view id;
+      double score = 0;
+      if (element.get_array().get(pair) != simdjson::SUCCESS) {
+        return Status::Corruption("member \"matches\" holds a non-array");
+      }
+      auto it = pair.begin();
+      if (it == pair.end() || (*it).get_string().get(id) != simdjson::SUCCESS) {
+        return Status::Corruption("member \"matches\" holds a pair without an id");
+      }
+      ++it;
+      if (it == pair.end() || (*it).get_double().get(score) != simdjson::SUCCESS) {
+        return Status::Corruption("member \"matches\" holds a pair without a score");
+      }
+      stored->matches.push_back({std::string(id), score});
+    }
+  }
+  int64_t erased = 0;
+  if (object.find_field_unordered("erased_unix_ms").get_int64().get(erased) == simdjson::SUCCESS) {
+    stored->erased_unix_ms = erased;
+  }
   return Status::Ok();
 }
 
@@ -168,6 +205,7 @@ class RocksStore final : public Store {
         features_(handles_[2]),
         needs_(handles_[3]),
         meta_(handles_[4]),
+        records_(handles_[5]),
         options_(options) {}
 
   ~RocksStore() override {
@@ -319,9 +357,9 @@ class RocksStore final : public Store {
     return FromRocks(it->status(), "scanning feature vectors");
   }
 
-  Status PutNeeds(const std::vector<StoredNeed>& needs) override {
+  Status Write(const DurableWrite& write) override {
     rocksdb::WriteBatch batch;
-    for (const StoredNeed& need : needs) {
+    for (const StoredNeed& need : write.needs) {
       IISC_RETURN_IF_ERROR(store_keys::ValidateNeedId(need.id));
       IISC_RETURN_IF_ERROR(
           FromRocks(batch.Put(needs_, need.id, EncodeStoredNeed(need)), "batching a put"));
@@ -331,11 +369,46 @@ class RocksStore final : public Store {
             "batching a put"));
       }
     }
+    for (const RecordWrite& record : write.records) {
+      IISC_RETURN_IF_ERROR(store_keys::ValidateRecordKey(record.key));
+      IISC_RETURN_IF_ERROR(FromRocks(record.value ? batch.Put(records_, record.key, *record.value)
+                                                  : batch.Delete(records_, record.key),
+                                     "batching a record"));
+    }
+    for (const std::string& id : write.erased_need_vectors) {
+      IISC_RETURN_IF_ERROR(FromRocks(batch.Delete(features_, "need/" + id), "batching a delete"));
+    }
     if (batch.Count() == 0) return Status::Ok();
-    // One write, so one WAL sync covers every need the caller grouped here.
-    rocksdb::WriteOptions write;
-    write.sync = options_.sync_need_writes;
-    return FromRocks(db_->Write(write, &batch), "writing needs");
+    // One write, so one WAL sync covers everything the caller grouped here.
+    rocksdb::WriteOptions options;
+    options.sync = options_.sync_need_writes;
+    return FromRocks(db_->Write(options, &batch), "writing needs and records");
+  }
+
+  Result<std::optional<std::string>> GetRecord(std::string_view key) const override {
+    std::string value;
+    rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), records_, ToSlice(key), &value);
+    if (status.IsNotFound()) return std::optional<std::string>();
+    IISC_RETURN_IF_ERROR(FromRocks(status, "reading record \"" + std::string(key) + "\""));
+    return std::optional<std::string>(std::move(value));
+  }
+
+  Status ScanRecords(std::string_view prefix, std::string_view after,
+                     const std::function<Result<bool>(std::string_view, std::string_view)>& visit)
+      const override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), records_));
+    if (after.empty() || after < prefix) {
+      it->Seek(ToSlice(prefix));
+    } else {
+      it->Seek(ToSlice(after));
+      if (it->Valid() && ToView(it->key()) == after) it->Next();
+    }
+    for (; it->Valid() && ToView(it->key()).starts_with(prefix); it->Next()) {
+      Result<bool> more = visit(ToView(it->key()), ToView(it->value()));
+      if (!more.ok()) return more.status();
+      if (!*more) return Status::Ok();
+    }
+    return FromRocks(it->status(), "scanning records");
   }
 
   Result<StoredNeed> GetNeed(std::string_view id) const override {
@@ -499,6 +572,7 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* const features_;
   rocksdb::ColumnFamilyHandle* const needs_;
   rocksdb::ColumnFamilyHandle* const meta_;
+  rocksdb::ColumnFamilyHandle* const records_;
   const StoreOptions options_;
   std::mutex catalog_write_mutex_;
 };

@@ -42,6 +42,33 @@ struct StoredNeed {
   // feature vectors, in the same batch; it is not part of the need record
   // (read it back with GetFeatures).
   FeatureVector features;
+  // The need's best services when it was submitted (deeper than the answer's
+  // list), with their scores: what the reverse feed of complexes and the
+  // assignment planner read. Empty for needs stored before it existed.
+  struct Match {
+    std::string capability_id;
+    double score = 0;
+  };
+  std::vector<Match> matches;
+  // Set when the SME deleted the need: its personal data (description,
+  // enterprise name and contact) and its vector are gone; the rest stays
+  // for anonymous counts.
+  int64_t erased_unix_ms = 0;
+};
+
+// A lifecycle record (service requests, need states, complex tokens, events,
+// idempotent results) under a key of the records space.
+struct RecordWrite {
+  std::string key;
+  std::optional<std::string> value;  // nullopt: delete the key
+};
+
+// One atomic write of needs, lifecycle records and erasures: a crash keeps
+// all of it or none.
+struct DurableWrite {
+  std::vector<StoredNeed> needs;
+  std::vector<RecordWrite> records;
+  std::vector<std::string> erased_need_vectors;  // need ids whose vector goes
 };
 
 struct StoreOptions {
@@ -86,9 +113,26 @@ class Store {
   // --- needs ---
   // Writes all needs in one batch; when StoreOptions::sync_need_writes is set
   // it returns only after the WAL is synced (one fsync for the whole batch).
-  virtual Status PutNeeds(const std::vector<StoredNeed>& needs) = 0;
+  Status PutNeeds(const std::vector<StoredNeed>& needs) {
+    DurableWrite write;
+    write.needs = needs;
+    return Write(write);
+  }
+  // Writes everything in one batch, synced as need writes are (see
+  // StoreOptions::sync_need_writes): needs with their vectors, records,
+  // erased need vectors.
+  virtual Status Write(const DurableWrite& write) = 0;
   virtual Result<StoredNeed> GetNeed(std::string_view id) const = 0;
   virtual Status ScanNeeds(const std::function<Status(const StoredNeed&)>& visit) const = 0;
+
+  // --- lifecycle records ---
+  virtual Result<std::optional<std::string>> GetRecord(std::string_view key) const = 0;
+  // Visits, in key order, the records whose key starts with `prefix` and
+  // sorts after `after` (empty: from the first); `visit` answers false to stop.
+  virtual Status ScanRecords(
+      std::string_view prefix, std::string_view after,
+      const std::function<Result<bool>(std::string_view key, std::string_view value)>& visit)
+      const = 0;
 
   // --- metadata (schema version, model version, ...) ---
   // "schema_version" is written by the store; PutMeta refuses it.

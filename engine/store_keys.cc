@@ -46,6 +46,11 @@ Status ValidateNeedId(std::string_view id) {
   return Status::Ok();
 }
 
+Status ValidateRecordKey(std::string_view key) {
+  if (key.empty()) return Status::InvalidArgument("record key is empty", "key");
+  return Status::Ok();
+}
+
 Status ValidateMetaWrite(std::string_view key) {
   if (key.empty()) return Status::InvalidArgument("meta key is empty");
   if (key == kSchemaVersionKey) {

@@ -28,6 +28,7 @@ Status ValidateComplexKeys(const Complex& complex);
 // Empty keys are refused everywhere; they are always a caller's bug.
 Status ValidateFeatureKey(std::string_view key);
 Status ValidateNeedId(std::string_view id);
+Status ValidateRecordKey(std::string_view key);
 // The schema version belongs to the store: callers may not overwrite it.
 Status ValidateMetaWrite(std::string_view key);
 

@@ -15,6 +15,8 @@ enum class StatusCode {
   kInvalidArgument,    // the caller's input is wrong (HTTP 400)
   kNotFound,           // unknown id (404)
   kAlreadyExists,      // the name to create is taken (409)
+  kFailedPrecondition,  // the object's state forbids the change (409); field() holds the state
+  kAborted,            // a concurrent change or reused idempotency key (409 or 422)
   kUnauthenticated,    // no credentials (401)
   kPermissionDenied,   // wrong credentials (403)
   kResourceExhausted,  // rate limited (429)
@@ -36,6 +38,13 @@ class Status {
   }
   static Status AlreadyExists(std::string message, std::string field = {}) {
     return Status(StatusCode::kAlreadyExists, std::move(message), std::move(field));
+  }
+  // `state`: the object's current state, for the caller to show.
+  static Status FailedPrecondition(std::string message, std::string state) {
+    return Status(StatusCode::kFailedPrecondition, std::move(message), std::move(state));
+  }
+  static Status Aborted(std::string message) {
+    return Status(StatusCode::kAborted, std::move(message));
   }
   static Status Unauthenticated(std::string message) {
     return Status(StatusCode::kUnauthenticated, std::move(message));

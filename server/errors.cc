@@ -16,6 +16,8 @@ http::status HttpStatusFor(StatusCode code) {
     case StatusCode::kInvalidArgument: return http::status::bad_request;
     case StatusCode::kNotFound: return http::status::not_found;
     case StatusCode::kAlreadyExists: return http::status::conflict;
+    case StatusCode::kFailedPrecondition: return http::status::conflict;
+    case StatusCode::kAborted: return http::status::conflict;
     case StatusCode::kUnauthenticated: return http::status::unauthorized;
     case StatusCode::kPermissionDenied: return http::status::forbidden;
     case StatusCode::kResourceExhausted: return http::status::too_many_requests;
@@ -55,6 +57,18 @@ HttpResponse ErrorResponse(const Status& status) {
   if (http_status == http::status::internal_server_error) {
     // The message may name files or database internals: keep it in the log.
     return Make(http_status, "internal", "internal error; the request was not completed");
+  }
+  if (status.code() == StatusCode::kFailedPrecondition) {
+    // The contract's 409 for a transition the state forbids names the state.
+    HttpResponse res = Make(http_status, StatusCodeName(status.code()), status.message());
+    std::string body;
+    JsonWriter w(&body);
+    w.BeginObject().Key("error").BeginObject();
+    w.Key("code").String(StatusCodeName(status.code())).Key("message").String(status.message());
+    w.Key("state").String(status.field());
+    w.EndObject().EndObject();
+    res.body() = std::move(body);
+    return res;
   }
   HttpResponse res =
       Make(http_status, StatusCodeName(status.code()), status.message(), status.field());

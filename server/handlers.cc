@@ -84,7 +84,11 @@ void GetNeed(const ServiceContext& ctx, HttpRequest& req, const PathParams& para
   if (!bureau && !ctx.recommender->CheckNeedToken(*need, *token)) {
     return reply(ErrorResponse(Status::PermissionDenied("the token does not grant this need")));
   }
-  reply(JsonResponse(http::status::ok, StoredNeedJson(*need)));
+  const Recommender& engine = *ctx.recommender;
+  const auto snapshot = engine.Snapshot();
+  reply(JsonResponse(http::status::ok,
+                     StoredNeedJson(*need, engine.workflow().GetNeedStatus(need->id),
+                                    engine.workflow().NeedRequests(need->id), snapshot.get(), engine)));
 }
 
 void GetTaxonomy(const ServiceContext& ctx, HttpRequest&, const PathParams&, Reply reply) {
@@ -301,6 +305,7 @@ void RegisterRoutes(const ServiceContext& ctx, Router& router) {
   router.Add(http::verb::post, "/v1/admin/backup", bind(Backup),
              {.json_body = true, .body_optional = true, .guard = bureau});
   router.Add(http::verb::get, "/v1/admin/demand", bind(Demand), {.guard = bureau});
+  RegisterWorkflowRoutes(ctx, router, bureau);
   const RouteOptions always{.never_shed = true};
   router.Add(http::verb::get, "/healthz", bind(Health), always);
   router.Add(http::verb::get, "/metrics", bind(MetricsText), always);

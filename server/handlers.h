@@ -27,6 +27,9 @@ struct ServiceContext {
 };
 
 void RegisterRoutes(const ServiceContext& context, Router& router);
+// The lifecycle's routes (server/workflow_handlers.cc); `bureau` guards the
+// bureau's among them.
+void RegisterWorkflowRoutes(const ServiceContext& context, Router& router, const Guard& bureau);
 
 // Loads the scoring weights from context.scoring_config_path and swaps them
 // into the engine; on error the engine keeps its current weights.

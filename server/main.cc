@@ -195,6 +195,8 @@ int main(int argc, char** argv) {
   engine_options.seed_catalog_path = options.ResolvePath(options.seed_catalog);
   engine_options.vocabulary_dir = options.ResolvePath(options.vocabulary_dir);
   if (!options.intent_corpus_dir.empty()) engine_options.intent_corpus_dir = options.ResolvePath(options.intent_corpus_dir);
+  engine_options.workflow.request_expiry_ms = options.request_expiry_seconds * 1000;
+  engine_options.workflow.feed_min_score = options.feed_min_score;
   auto engine = iisc::Recommender::Open(std::move(store).value(), shared_taxonomy,
                                         std::move(scoring).value(), engine_options);
   if (!engine.ok()) return Fail("engine: " + engine.status().ToString());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <unordered_set>
 
 #include <simdjson.h>
@@ -366,6 +367,161 @@ Result<std::string> ParseBackupRequest(std::string& body, const RequestLimits& l
     name.assign(text);
   }
   return name;
+}
+
+namespace {
+
+constexpr size_t kMaxNoteChars = 2000;  // messages, reasons, comments (code points)
+
+size_t CodePoints(std::string_view text) {
+  size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// Reads a JSON object body member by member; `read` sees each known key.
+Status ForEachMember(std::string& body, const RequestLimits& limits, bool allow_empty,
+                     const std::function<Status(std::string_view key, od::value& value)>& read) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return allow_empty ? Status::Ok() : Status::InvalidArgument("the body must be a JSON object");
+  }
+  auto doc = Open(body, limits);
+  if (!doc.ok()) return doc.status();
+  od::object root;
+  if (doc->get_object().get(root) != simdjson::SUCCESS) {
+    return Status::InvalidArgument("the body must be a JSON object");
+  }
+  std::unordered_set<std::string> seen;
+  for (auto member : root) {
+    std::string_view key;
+    od::value value;
+    if (member.unescaped_key().get(key) != simdjson::SUCCESS ||
+        member.value().get(value) != simdjson::SUCCESS) {
+      return NotJson();
+    }
+    if (!seen.insert(std::string(key)).second) {
+      return Status::InvalidArgument("member \"" + std::string(key) + "\" is given twice",
+                                     std::string(key));
+    }
+    IISC_RETURN_IF_ERROR(read(key, value));
+  }
+  return Status::Ok();
+}
+
+Status ReadNote(od::value& value, std::string_view name, bool required, std::string* out) {
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) {
+    return Status::InvalidArgument(std::string(name) + " must be a string", std::string(name));
+  }
+  if (CodePoints(text) > kMaxNoteChars) {
+    return Status::InvalidArgument(std::string(name) + " is longer than " +
+                                       std::to_string(kMaxNoteChars) + " characters",
+                                   std::string(name));
+  }
+  if (required && text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return Status::InvalidArgument(std::string(name) + " must not be blank", std::string(name));
+  }
+  out->assign(text);
+  return Status::Ok();
+}
+
+Status ReadId(od::value& value, std::string_view name, std::string* out) {
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS || text.empty() || text.size() > 300) {
+    return Status::InvalidArgument(std::string(name) + " must be a service id", std::string(name));
+  }
+  out->assign(text);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ServiceRequestBody> ParseServiceRequestBody(std::string& body, const RequestLimits& limits) {
+  ServiceRequestBody out;
+  bool has_ids = false;
+  IISC_RETURN_IF_ERROR(ForEachMember(body, limits, false, [&](std::string_view key, od::value& value) {
+    if (key == "message") return ReadNote(value, "message", false, &out.message);
+    if (key != "capability_ids") return Status::Ok();
+    od::array ids;
+    if (value.get_array().get(ids) != simdjson::SUCCESS) {
+      return Status::InvalidArgument("capability_ids must be an array of service ids", "capability_ids");
+    }
+    has_ids = true;
+    for (auto element : ids) {
+      od::value id_value;
+      if (element.get(id_value) != simdjson::SUCCESS) return NotJson();
+      const std::string field = "capability_ids[" + std::to_string(out.capability_ids.size()) + "]";
+      std::string id;
+      IISC_RETURN_IF_ERROR(ReadId(id_value, field, &id));
+      out.capability_ids.push_back(std::move(id));
+      if (out.capability_ids.size() > 20) {
+        return Status::InvalidArgument("request at most 20 services at once", "capability_ids");
+      }
+    }
+    return Status::Ok();
+  }));
+  if (!has_ids || out.capability_ids.empty()) {
+    return Status::InvalidArgument("capability_ids must name at least one service", "capability_ids");
+  }
+  return out;
+}
+
+Result<ActionInput> ParseActionBody(std::string& body, RequestAction action,
+                                    const RequestLimits& limits) {
+  ActionInput in;
+  IISC_RETURN_IF_ERROR(ForEachMember(body, limits, true, [&](std::string_view key, od::value& value) {
+    switch (action) {
+      case RequestAction::kDecline:
+        if (key == "reason") return ReadNote(value, "reason", true, &in.reason);
+        break;
+      case RequestAction::kPropose:
+        if (key == "capability_id") return ReadId(value, "capability_id", &in.capability_id);
+        if (key == "message") return ReadNote(value, "message", false, &in.message);
+        break;
+      case RequestAction::kRate:
+        if (key == "comment") return ReadNote(value, "comment", false, &in.comment);
+        if (key == "rating") {
+          int64_t rating = 0;
+          if (value.get_int64().get(rating) != simdjson::SUCCESS || rating < 1 || rating > 5) {
+            return Status::InvalidArgument("rating must be an integer from 1 to 5", "rating");
+          }
+          in.rating = static_cast<int>(rating);
+        }
+        break;
+      default:
+        break;
+    }
+    return Status::Ok();
+  }));
+  if (action == RequestAction::kDecline && in.reason.empty()) {
+    return Status::InvalidArgument("a decline needs a reason the SME can read", "reason");
+  }
+  if (action == RequestAction::kPropose && in.capability_id.empty()) {
+    return Status::InvalidArgument("name the service proposed instead", "capability_id");
+  }
+  if (action == RequestAction::kRate && in.rating == 0) {
+    return Status::InvalidArgument("rating must be an integer from 1 to 5", "rating");
+  }
+  return in;
+}
+
+Result<ComplexTokenBody> ParseComplexTokenBody(std::string& body, const RequestLimits& limits) {
+  ComplexTokenBody out;
+  IISC_RETURN_IF_ERROR(ForEachMember(body, limits, false, [&](std::string_view key, od::value& value) {
+    if (key == "complex_id") {
+      std::string_view id;
+      if (value.get_string().get(id) != simdjson::SUCCESS || id.empty()) {
+        return Status::InvalidArgument("complex_id must be a complex id", "complex_id");
+      }
+      out.complex_id.assign(id);
+    } else if (key == "name") {
+      IISC_RETURN_IF_ERROR(ReadNote(value, "name", false, &out.name));
+      if (out.name.size() > 200) return Status::InvalidArgument("name is too long", "name");
+    }
+    return Status::Ok();
+  }));
+  if (out.complex_id.empty()) return Status::InvalidArgument("complex_id is required", "complex_id");
+  return out;
 }
 
 std::optional<std::string> QueryParameter(std::string_view target, std::string_view name) {

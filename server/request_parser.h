@@ -67,6 +67,25 @@ Result<std::vector<Complex>> ParseCatalogImport(std::string_view body, const Tax
 // string). Returns the name, empty when none was given.
 Result<std::string> ParseBackupRequest(std::string& body, const RequestLimits& limits);
 
+// The body of POST /v1/needs/{id}/requests:
+// {"capability_ids": ["c/rd-1", ...] (1..20 distinct ids), "message": "..."}.
+struct ServiceRequestBody {
+  std::vector<std::string> capability_ids;
+  std::string message;
+};
+Result<ServiceRequestBody> ParseServiceRequestBody(std::string& body, const RequestLimits& limits);
+// The body of POST /v1/requests/{id}/{action}: empty, or the members the
+// action reads ("reason"; "capability_id", "message"; "rating", "comment").
+// A decline without a reason, a rating outside 1..5 are refused here.
+Result<ActionInput> ParseActionBody(std::string& body, RequestAction action,
+                                    const RequestLimits& limits);
+// The body of POST /v1/admin/complex-tokens: {"complex_id": "...", "name": "..."}.
+struct ComplexTokenBody {
+  std::string complex_id;
+  std::string name;
+};
+Result<ComplexTokenBody> ParseComplexTokenBody(std::string& body, const RequestLimits& limits);
+
 // The value of `name` in the target's query string ("/x?mode=replace"),
 // percent-decoded; nullopt when absent or badly escaped.
 std::optional<std::string> QueryParameter(std::string_view target, std::string_view name);

@@ -146,19 +146,166 @@ std::string SubmittedNeedJson(const SubmittedNeed& submitted, const Taxonomy& ta
   return out;
 }
 
-std::string StoredNeedJson(const StoredNeed& need) {
+void WriteNeedForComplex(JsonWriter& w, const StoredNeed& need, bool with_contact) {
+  w.BeginObject();
+  w.Key("need_id").String(need.id).Key("created_unix_ms").Int(need.created_unix_ms);
+  if (need.erased_unix_ms == 0) w.Key("description").String(need.need.description);
+  w.Key("field").String(need.need.field).Key("county").String(need.need.county);
+  w.Key("size").String(need.need.size);
+  w.Key("service_types").BeginArray();
+  for (const std::string& t : need.need.service_types) w.String(t);
+  w.EndArray();
+  if (with_contact && need.erased_unix_ms == 0) {
+    w.Key("enterprise").BeginObject().Key("name").String(need.need.enterprise_name);
+    w.Key("contact").String(need.need.enterprise_contact).EndObject();
+  }
+  w.EndObject();
+}
+
+void WriteServiceRequest(JsonWriter& w, const ServiceRequest& r, const CatalogSnapshot* snapshot,
+                         const Recommender& engine) {
+  w.BeginObject();
+  w.Key("id").String(r.id).Key("need_id").String(r.need_id);
+  w.Key("capability_id").String(r.capability_id).Key("complex_id").String(r.complex_id);
+  w.Key("service_type").String(r.service_type).Key("state").String(RequestStateName(r.state));
+  w.Key("score").Number(r.score).Key("rank").Int(r.rank);
+  w.Key("created_unix_ms").Int(r.created_unix_ms).Key("updated_unix_ms").Int(r.updated_unix_ms);
+  if (r.expires_unix_ms != 0) {
+    w.Key("expires_unix_ms").Int(r.expires_unix_ms);
+  } else {
+    w.Key("expires_unix_ms").Null();
+  }
+  if (!r.message.empty()) w.Key("message").String(r.message);
+  if (!r.decline_reason.empty()) w.Key("decline_reason").String(r.decline_reason);
+  if (!r.proposed_capability_id.empty()) {
+    w.Key("proposed_capability_id").String(r.proposed_capability_id);
+    w.Key("proposal_message").String(r.proposal_message);
+  }
+  if (r.rating != 0) w.Key("rating").Int(r.rating).Key("comment").String(r.comment);
+  w.Key("history").BeginArray();
+  for (const Transition& t : r.history) {
+    w.BeginObject().Key("state").String(RequestStateName(t.state)).Key("at_unix_ms").Int(t.at_unix_ms);
+    w.Key("by").String(ActorName(t.by));
+    if (!t.note.empty()) w.Key("note").String(t.note);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (snapshot != nullptr) {
+    const auto name_of = [&](std::string_view capability_id, const char* key) {
+      const Complex* complex = engine.FindComplex(*snapshot, r.complex_id);
+      if (complex == nullptr) return;
+      for (const Capability& cap : complex->services) {
+        if (cap.id != capability_id) continue;
+        w.Key(key).BeginObject();
+        w.Key("institution").BeginObject().Key("zh").String(cap.institution.zh);
+        w.Key("en").String(cap.institution.en).EndObject();
+        w.Key("complex_name").BeginObject().Key("zh").String(complex->name.zh);
+        w.Key("en").String(complex->name.en).EndObject();
+        w.EndObject();
+      }
+    };
+    name_of(r.capability_id, "service");
+    if (!r.proposed_capability_id.empty()) name_of(r.proposed_capability_id, "proposed_service");
+  }
+  w.EndObject();
+}
+
+std::string ServiceRequestsJson(const std::vector<ServiceRequest>& requests,
+                                std::string_view need_status, const CatalogSnapshot* snapshot,
+                                const Recommender& engine) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject();
+  if (!need_status.empty()) w.Key("need_status").String(need_status);
+  w.Key("requests").BeginArray();
+  for (const ServiceRequest& r : requests) WriteServiceRequest(w, r, snapshot, engine);
+  w.EndArray().EndObject();
+  return out;
+}
+
+std::string StoredNeedJson(const StoredNeed& need, NeedStatus status,
+                           const std::vector<ServiceRequest>& requests,
+                           const CatalogSnapshot* snapshot, const Recommender& engine) {
   std::string out;
   JsonWriter w(&out);
   w.BeginObject();
   w.Key("id").String(need.id);
   w.Key("created_unix_ms").Int(need.created_unix_ms);
-  w.Key("need").Raw(NeedToJson(need.need));
+  w.Key("status").String(NeedStatusName(status));
+  if (need.erased_unix_ms == 0) {
+    w.Key("need").Raw(NeedToJson(need.need));
+  } else {
+    // What stays of an erased need: the anonymous facts counted by the bureau.
+    w.Key("need").BeginObject().Key("field").String(need.need.field);
+    w.Key("county").String(need.need.county).Key("size").String(need.need.size);
+    w.EndObject();
+    w.Key("erased_unix_ms").Int(need.erased_unix_ms);
+  }
   w.Key("config_version").String(need.config_version);
   w.Key("recommended_capability_ids").BeginArray();
   for (const std::string& id : need.recommended_capability_ids) w.String(id);
   w.EndArray();
+  w.Key("requests").BeginArray();
+  for (const ServiceRequest& r : requests) WriteServiceRequest(w, r, snapshot, engine);
+  w.EndArray();
   w.EndObject();
   return out;
+}
+
+std::string FeedPageJson(const FeedPage& page) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("needs").BeginArray();
+  for (const FeedItem& item : page.items) {
+    w.BeginObject();
+    w.Key("need");
+    WriteNeedForComplex(w, item.need, item.requested);
+    w.Key("requested").Bool(item.requested);
+    w.Key("matches").BeginArray();
+    for (const FeedMatch& m : item.matches) {
+      w.BeginObject().Key("capability_id").String(m.capability_id);
+      w.Key("service_type").String(m.service_type).Key("score").Number(m.score).EndObject();
+    }
+    w.EndArray().EndObject();
+  }
+  w.EndArray();
+  if (page.next_cursor.empty()) {
+    w.Key("next_cursor").Null();
+  } else {
+    w.Key("next_cursor").String(page.next_cursor);
+  }
+  w.EndObject();
+  return out;
+}
+
+std::string EventPageJson(const EventPage& page) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("events").BeginArray();
+  for (const LifecycleEvent& e : page.events) {
+    w.BeginObject().Key("seq").Int(static_cast<int64_t>(e.seq)).Key("at_unix_ms").Int(e.at_unix_ms);
+    w.Key("type").String(e.type).Key("need_id").String(e.need_id);
+    if (!e.request_id.empty()) {
+      w.Key("request_id").String(e.request_id).Key("complex_id").String(e.complex_id);
+      w.Key("capability_id").String(e.capability_id).Key("service_type").String(e.service_type);
+    }
+    w.Key("state").String(e.state).EndObject();
+  }
+  w.EndArray();
+  w.Key("next_cursor").String(std::to_string(page.next_after));
+  w.EndObject();
+  return out;
+}
+
+void WriteComplexToken(JsonWriter& w, const ComplexToken& t) {
+  w.BeginObject().Key("id").String(t.id).Key("complex_id").String(t.complex_id);
+  w.Key("name").String(t.name).Key("created_unix_ms").Int(t.created_unix_ms);
+  if (t.revoked_unix_ms == 0) {
+    w.Key("revoked_unix_ms").Null();
+  } else {
+    w.Key("revoked_unix_ms").Int(t.revoked_unix_ms);
+  }
+  w.EndObject();
 }
 
 std::string ComplexListJson(const std::vector<const Complex*>& complexes) {

@@ -25,8 +25,26 @@ std::string RecommendationsJson(const RecommendResponse& response, const Taxonom
 // 201 body of POST /v1/needs: id, access_token and the recommendations.
 std::string SubmittedNeedJson(const SubmittedNeed& submitted, const Taxonomy& taxonomy);
 
-// GET /v1/needs/{id}: the need as stored; never the token or its hash.
-std::string StoredNeedJson(const StoredNeed& need);
+// GET /v1/needs/{id}: the need as stored, its status and its requests;
+// never the token or its hash. An erased need shows no personal data.
+std::string StoredNeedJson(const StoredNeed& need, NeedStatus status,
+                           const std::vector<ServiceRequest>& requests,
+                           const CatalogSnapshot* snapshot, const Recommender& engine);
+
+// One service request; with a snapshot, the service's and complex's names
+// for display.
+void WriteServiceRequest(JsonWriter& w, const ServiceRequest& request,
+                         const CatalogSnapshot* snapshot, const Recommender& engine);
+// {"requests": [...], "need_status": ...} of a lifecycle write or list.
+std::string ServiceRequestsJson(const std::vector<ServiceRequest>& requests,
+                                std::string_view need_status, const CatalogSnapshot* snapshot,
+                                const Recommender& engine);
+// The need's members a complex may read: text, field, county, size; the
+// enterprise (name, contact) only when `with_contact`.
+void WriteNeedForComplex(JsonWriter& w, const StoredNeed& need, bool with_contact);
+std::string FeedPageJson(const FeedPage& page);
+std::string EventPageJson(const EventPage& page);
+void WriteComplexToken(JsonWriter& w, const ComplexToken& token);
 
 // GET /v1/complexes and GET /v1/complexes/{id}.
 std::string ComplexListJson(const std::vector<const Complex*>& complexes);

@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <atomic>
 #include <csignal>
 #include <thread>
 #include <vector>
@@ -50,7 +51,8 @@ class ServerImpl final : public Server {
         threads_(ThreadCount(options_.io_threads)),
         ioc_(threads_),
         signals_(ioc_, SIGINT, SIGTERM, SIGHUP),
-        drain_timer_(ioc_) {
+        drain_timer_(ioc_),
+        expiry_timer_(ioc_) {
     context_.recommender = setup.recommender;
     context_.metrics = &metrics_;
     context_.limits.max_json_depth = options_.max_json_depth;
@@ -87,6 +89,7 @@ class ServerImpl final : public Server {
 
   void Run() override {
     WaitForSignal();
+    ScheduleExpiry();
     listener_->Run();
     std::vector<std::thread> pool;
     pool.reserve(static_cast<size_t>(threads_ - 1));
@@ -110,12 +113,30 @@ class ServerImpl final : public Server {
       }
       LogInfo("signal %d: draining %zu connection(s)", signo, registry_.size());
       draining_ = true;
+      expiry_timer_.cancel();
       listener_->Stop();
       registry_.DrainAll();
       drain_deadline_ = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(options_.shutdown_grace_ms);
       PollDrain();
       WaitForSignal();
+    });
+  }
+
+  // Requests nobody answered in time expire; the sweep's write goes through
+  // the engine's group commit, so this timer only starts it.
+  void ScheduleExpiry() {
+    expiry_timer_.expires_after(std::chrono::seconds(options_.expiry_sweep_seconds));
+    expiry_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || draining_) return;
+      context_.recommender->workflow().ExpireDue([](Result<size_t> expired) {
+        if (!expired.ok()) {
+          LogError("expiring requests failed: %s", expired.status().ToString().c_str());
+        } else if (*expired > 0) {
+          LogInfo("%zu request(s) expired unanswered", *expired);
+        }
+      });
+      ScheduleExpiry();
     });
   }
 
@@ -149,8 +170,9 @@ class ServerImpl final : public Server {
   net::io_context ioc_;
   net::signal_set signals_;
   net::steady_timer drain_timer_;
+  net::steady_timer expiry_timer_;
   std::shared_ptr<Listener> listener_;
-  bool draining_ = false;  // touched only by the signal handler chain
+  std::atomic<bool> draining_{false};  // set by the signal handler, read by the expiry timer
   std::chrono::steady_clock::time_point drain_deadline_;
 };
 

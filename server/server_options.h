@@ -58,6 +58,13 @@ struct ServerOptions {
   double rate_limit_per_second = 200;
   double rate_limit_burst = 400;
 
+  // --- lifecycle ---
+  // A request (or a complex's proposal) nobody answers within this expires.
+  int64_t request_expiry_seconds = 7 * 24 * 3600;
+  // How often the server looks for requests to expire.
+  int expiry_sweep_seconds = 60;
+  // Needs whose services score below this never reach a complex's feed.
+  double feed_min_score = 0.35;
   // --- durability ---
   bool sync_need_writes = true;  // false only for benchmarks
   // Where POST /v1/admin/backup writes its checkpoints (one subdirectory per

@@ -51,12 +51,12 @@ class BatchRecordingStore final : public testing::ForwardingStore {
     return batches_;
   }
 
-  Status PutNeeds(const std::vector<StoredNeed>& needs) override {
+  Status Write(const DurableWrite& write) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      batches_.push_back(needs.size());
+      batches_.push_back(write.needs.size());
     }
-    return ForwardingStore::PutNeeds(needs);
+    return ForwardingStore::Write(write);
   }
 
  private:

@@ -33,7 +33,7 @@ class ForwardingStore : public Store {
       const override {
     return inner_->ScanFeatures(visit);
   }
-  Status PutNeeds(const std::vector<StoredNeed>& needs) override { return inner_->PutNeeds(needs); }
+  Status Write(const DurableWrite& write) override { return inner_->Write(write); }
   Result<StoredNeed> GetNeed(std::string_view id) const override { return inner_->GetNeed(id); }
   Status ScanNeeds(const std::function<Status(const StoredNeed&)>& visit) const override {
     return inner_->ScanNeeds(visit);
@@ -43,6 +43,14 @@ class ForwardingStore : public Store {
   }
   Status PutMeta(std::string_view key, std::string_view value) override {
     return inner_->PutMeta(key, value);
+  }
+  Result<std::optional<std::string>> GetRecord(std::string_view key) const override {
+    return inner_->GetRecord(key);
+  }
+  Status ScanRecords(std::string_view prefix, std::string_view after,
+                     const std::function<Result<bool>(std::string_view, std::string_view)>& visit)
+      const override {
+    return inner_->ScanRecords(prefix, after, visit);
   }
   Status Checkpoint(const std::string& dir) override { return inner_->Checkpoint(dir); }
 

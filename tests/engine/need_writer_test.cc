@@ -21,11 +21,12 @@ class SlowNeedStore final : public Store {
  public:
   explicit SlowNeedStore(std::chrono::milliseconds write_time) : write_time_(write_time) {}
 
-  Status PutNeeds(const std::vector<StoredNeed>& needs) override {
+  Status Write(const DurableWrite& write) override {
     std::this_thread::sleep_for(write_time_);
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<std::string> ids;
-    for (const StoredNeed& n : needs) ids.push_back(n.id);
+    for (const StoredNeed& n : write.needs) ids.push_back(n.id);
+    for (const RecordWrite& r : write.records) ids.push_back(r.key);
     batches_.push_back(std::move(ids));
     return fail_ ? Status::IOError("disk full") : Status::Ok();
   }
@@ -59,6 +60,14 @@ class SlowNeedStore final : public Store {
     return Status::Internal("unused");
   }
   Status PutMeta(std::string_view, std::string_view) override { return Status::Internal("unused"); }
+  Result<std::optional<std::string>> GetRecord(std::string_view) const override {
+    return Status::Internal("unused");
+  }
+  Status ScanRecords(std::string_view, std::string_view,
+                     const std::function<Result<bool>(std::string_view, std::string_view)>&)
+      const override {
+    return Status::Internal("unused");
+  }
   Status Checkpoint(const std::string&) override { return Status::Internal("unused"); }
 
  private:

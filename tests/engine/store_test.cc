@@ -576,7 +576,7 @@ TEST_F(RocksStoreTest, CreatesEveryColumnFamily) {
   ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), db_dir_, &names).ok());
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"capabilities", "complexes", "default", "features",
-                                             "meta", "needs"}));
+                                             "meta", "needs", "records"}));
 }
 
 TEST_F(RocksStoreTest, WritesSchemaVersionIntoTheMetaFamily) {

@@ -45,6 +45,9 @@ TEST(ServerOptionsTest, ShippedConfigDocumentsTheDefaults) {
   EXPECT_EQ(o.max_connections, d.max_connections);
   EXPECT_EQ(o.max_inflight_requests, d.max_inflight_requests);
   EXPECT_EQ(o.shutdown_grace_ms, d.shutdown_grace_ms);
+  EXPECT_EQ(o.request_expiry_seconds, d.request_expiry_seconds);
+  EXPECT_EQ(o.expiry_sweep_seconds, d.expiry_sweep_seconds);
+  EXPECT_EQ(o.feed_min_score, d.feed_min_score);
   EXPECT_EQ(o.bureau_token_file, d.bureau_token_file);
   EXPECT_EQ(o.bureau_token_env, d.bureau_token_env);
   EXPECT_EQ(o.cors_allowed_origins, d.cors_allowed_origins);
