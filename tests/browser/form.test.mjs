@@ -175,3 +175,26 @@ test('the form has no serious accessibility fault, before and after results, on 
     await page.close();
   }
 });
+
+test('a need for two kinds of service shows the bundle, kept for the need page', async (t) => {
+  const page = await openForm();
+  await page.fill('#description', 'CE testing for our circuit breakers, and a patent for the new design');
+  await page.check('#st-testing');
+  await page.check('#st-ipr');
+  const answer = page.waitForResponse((r) => r.url().endsWith('/v1/needs'));
+  await page.click('#save');
+  const data = await (await answer).json();
+  await page.waitForSelector('#saved:not([hidden])');
+  if (!data.bundle) {
+    t.skip('the server answers no "bundle" yet');
+    await page.close();
+    return;
+  }
+  await page.locator('#bundle:not([hidden])').waitFor();
+  const items = page.locator('#bundle-list > li');
+  assert.equal(await items.count(), data.bundle.length);
+  assert.equal(await items.first().getAttribute('data-capability-id'), data.bundle[0].capability_id);
+  const kept = await page.evaluate((id) => sessionStorage.getItem(`iisc-bundle:${id}`), data.id);
+  assert.deepEqual(JSON.parse(kept), data.bundle.map((b) => b.capability_id));
+  await page.close();
+});
