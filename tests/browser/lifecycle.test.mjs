@@ -29,7 +29,9 @@ after(async () => {
 async function openPage(viewport, route, context = null) {
   const page = await (context || await browser.newContext({ viewport })).newPage();
   page.writes = [];
+  page.urls = [];
   page.on('request', (request) => {
+    page.urls.push(request.url());
     const url = new URL(request.url());
     if (request.method() !== 'GET' && url.pathname.startsWith('/v1/')) {
       page.writes.push({ method: request.method(), path: url.pathname,
@@ -134,6 +136,8 @@ test('a need goes from the form to a rated service', async () => {
   await sme.waitForFunction(() =>
     document.getElementById('status').textContent === '已刷新：1 项申请的状态有变化。');
   await assertAccessible(sme, 'need page with a completed request to rate');
+  // The token rode in the fragment and in Authorization headers, never in a URL sent.
+  assert.deepEqual(sme.urls.filter((u) => u.includes(needToken)), []);
   await mine.getByRole('radio', { name: /^5 分/ }).check();
   await mine.getByLabel('评价内容（可选）').fill('检测很快，报告清楚');
   let dropped = false;
@@ -223,6 +227,7 @@ test('on a phone and in English: the bundle, a proposal, a decline and a deleted
   const select = card.getByLabel('Service to suggest instead');
   const proposed = await select.locator('option').first().getAttribute('value');
   await card.getByLabel('Note to the enterprise (optional)').fill('This one fits better');
+  await assertAccessible(complex, 'workspace with the proposal form open');
   await card.getByRole('button', { name: 'Send the suggestion' }).click();
   await waitForState(card, 'proposed');
 
@@ -249,6 +254,7 @@ test('on a phone and in English: the bundle, a proposal, a decline and a deleted
   await sme.getByRole('button', { name: 'Yes, delete' }).click();
   await sme.locator('#deleted-section:not([hidden])').waitFor();
   assert.equal(new URL(sme.url()).hash, '', 'the token leaves the address bar');
+  await assertAccessible(sme, 'need page after deletion');
   const gone = await api(baseUrl, 'GET', `/v1/needs/${needId}`, { token: needToken });
   assert.equal(gone.data && gone.data.status, 'deleted', gone.text);
   await sme.context().close();
