@@ -345,7 +345,7 @@ function renderRequest(r) {
   if (expires && (r.state === 'requested' || r.state === 'proposed')) {
     facts2.append(el('dt', {text: text.expiresAt}), el('dd', {}, IISC.timeElement(expires)));
   }
-  if (r.message && r.state !== 'proposed') {
+  if (r.message) {
     facts2.append(el('dt', {text: text.yourMessage}), el('dd', {text: r.message}));
   }
   const reason = r.decline_reason || (r.state === 'declined' ? noteOf(r, 'declined') : '');
@@ -373,7 +373,7 @@ function renderRequest(r) {
 function renderProposal(r, headingId) {
   const text = t();
   const proposed = IISC.serviceFacts(r.proposed_capability_id, r.proposed_service);
-  const message = r.proposal_message || r.message_from_complex || noteOf(r, 'proposed');
+  const message = r.proposal_message || noteOf(r, 'proposed');
   const accept = el('button', {type: 'button', class: 'primary accept-proposal',
     'aria-describedby': headingId, text: text.acceptProposal});
   accept.addEventListener('click', () =>
@@ -390,7 +390,6 @@ function renderRatingForm(r, headingId) {
   const text = t();
   const draft = page.drafts.get(r.id) || {};
   const form = el('form', {class: 'rate', novalidate: true, 'aria-labelledby': headingId});
-  const legendId = `rate-${r.id}-legend`;
   const choices = el('div', {class: 'rating-choices'});
   text.ratingLabels.forEach((label, i) => {
     const value = String(i + 1);
@@ -405,7 +404,7 @@ function renderRatingForm(r, headingId) {
   comment.value = draft.comment || '';
   const submit = el('button', {type: 'submit', class: 'primary', text: text.submitRating});
   form.append(
-    el('fieldset', {class: 'field'}, el('legend', {id: legendId, text: text.rateLegend}), choices),
+    el('fieldset', {class: 'field'}, el('legend', {text: text.rateLegend}), choices),
     el('div', {class: 'field'}, el('label', {for: commentId, text: text.commentLabel}), comment),
     el('div', {class: 'actions'}, submit));
   form.addEventListener('input', () => {
