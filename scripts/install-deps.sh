@@ -11,6 +11,8 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl
   libboost1.81-dev librocksdb-dev libsimdjson-dev libeigen3-dev libicu-dev
   libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
+  # min-cost flow for the assignment planner (engine/assignment.cc)
+  liblemon-dev
   # benchmarks' peers and load tools
   libfaiss-dev libopenblas-dev wrk nginx-light
   # the soak test (scripts/soak.py) and the benchmark scripts
