@@ -61,6 +61,7 @@ const TEXT = {
     submitRating: '提交评价',
     ratingRequired: '请先选择 1 到 5 分。',
     missingLink: '链接不完整：缺少需求编号或访问令牌。请使用保存需求时显示的完整链接。',
+    badLink: '无法打开这条需求：链接中的编号或访问令牌不对。请使用保存需求时显示的完整链接。',
     done: {
       requested: '已向{names}发出申请。',
       withdrawn: '已撤回对{name}的申请。',
@@ -125,6 +126,7 @@ const TEXT = {
     submitRating: 'Submit the rating',
     ratingRequired: 'Choose a rating from 1 to 5 first.',
     missingLink: 'The link is incomplete: the need id or the access token is missing. Use the whole link shown when the need was saved.',
+    badLink: 'This need cannot be opened: the id or the access token in the link is wrong. Use the whole link shown when the need was saved.',
     done: {
       requested: 'Request sent to {names}.',
       withdrawn: 'Request to {name} withdrawn.',
@@ -535,6 +537,9 @@ async function start() {
   $('confirm-no').addEventListener('click', () =>
     closeConfirm(page.confirming === 'delete' ? 'delete-need' : 'withdraw-need'));
   $('confirm-yes').addEventListener('click', confirmed);
+  // Another link pasted over this one differs only in the fragment: no reload
+  // would happen by itself.
+  window.addEventListener('hashchange', () => location.reload());
   $('confirm').addEventListener('keydown', (e) => {
     if (e.key === 'Escape') $('confirm-no').click();
   });
@@ -551,7 +556,8 @@ async function start() {
     render();
   } catch (failure) {
     $('loading').hidden = true;
-    IISC.showError(failure);
+    const refused = [401, 403, 404].includes(failure && failure.status);
+    IISC.showError(refused ? {local: t().badLink} : failure);
   }
   document.body.dataset.ready = 'true';
 }

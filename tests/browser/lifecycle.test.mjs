@@ -257,5 +257,10 @@ test('on a phone and in English: the bundle, a proposal, a decline and a deleted
   await assertAccessible(sme, 'need page after deletion');
   const gone = await api(baseUrl, 'GET', `/v1/needs/${needId}`, { token: needToken });
   assert.equal(gone.data && gone.data.status, 'deleted', gone.text);
+
+  // A link with a wrong token says so (in the language chosen).
+  const wrong = await openPage(phone, `/need.html?id=${needId}#token=${'0'.repeat(64)}`, sme.context());
+  assert.match(await wrong.textContent('#error'), /the id or the access token in the link is wrong/);
+  assert.equal(await wrong.isHidden('#need-section'), true);
   await sme.context().close();
 });
