@@ -146,6 +146,7 @@ class RecommenderImpl final : public Recommender {
   std::shared_ptr<const ScoringConfig> scoring_config() const override { return state()->config; }
   const Taxonomy& taxonomy() const override { return *taxonomy_; }
 
+  Result<BureauAssignment> PlanAssignment(const AssignmentRequest& request) const override;
   Workflow& workflow() override { return *workflow_; }
   const Workflow& workflow() const override { return *workflow_; }
   DemandStats Demand() const override;
@@ -600,6 +601,56 @@ void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedN
     }
     done(std::move(*shared));
   });
+}
+
+Result<BureauAssignment> RecommenderImpl::PlanAssignment(const AssignmentRequest& request) const {
+  if (request.candidates_per_type < 1 || request.candidates_per_type > options_.stored_matches) {
+    return Status::InvalidArgument("candidates_per_type must be from 1 to " +
+                                       std::to_string(options_.stored_matches),
+                                   "candidates_per_type");
+  }
+  const auto snapshot = state()->snapshot;
+  std::unordered_map<std::string_view, const Capability*> by_id;
+  for (const Capability* cap : snapshot->capabilities) by_id.emplace(cap->id, cap);
+  std::unordered_map<std::string, int> used;
+  for (auto& [id, n] : workflow_->UsedCapacityThisMonth()) used[id] = n;
+
+  BureauAssignment out;
+  AssignmentProblem& problem = out.problem;
+  std::unordered_map<std::string_view, uint32_t> service_index;
+  for (const OpenNeed& open : workflow_->OpenNeeds()) {
+    AssignmentNeed need;
+    need.id = open.id;
+    for (const std::string& t : open.wanted_types) {
+      if (std::find(need.wanted_types.begin(), need.wanted_types.end(), t) == need.wanted_types.end()) {
+        need.wanted_types.push_back(t);
+      }
+    }
+    if (need.wanted_types.empty()) continue;
+    const uint32_t need_index = static_cast<uint32_t>(problem.needs.size());
+    std::unordered_map<std::string_view, int> taken_per_type;
+    for (const StoredNeed::Match& m : open.matches) {
+      auto cap = by_id.find(m.capability_id);
+      if (cap == by_id.end()) continue;  // no longer offered
+      const Capability& c = *cap->second;
+      if (std::find(need.wanted_types.begin(), need.wanted_types.end(), c.type) == need.wanted_types.end()) continue;
+      if (taken_per_type[c.type]++ >= request.candidates_per_type) continue;
+      auto [it, inserted] = service_index.emplace(c.id, static_cast<uint32_t>(problem.services.size()));
+      if (inserted) {
+        const auto u = used.find(c.id);
+        const int left = c.capacity_per_month - (u == used.end() ? 0 : u->second);
+        problem.services.push_back({c.id, c.type, std::max(0, left)});
+      }
+      problem.edges.push_back({need_index, it->second, std::clamp(m.score, 0.0, 1.0)});
+    }
+    problem.needs.push_back(std::move(need));
+  }
+  AssignmentOptions options;
+  options.objective = request.objective;
+  auto report = CompareAssignmentPlans(problem, options);
+  if (!report.ok()) return report.status();
+  out.report = std::move(report).value();
+  return out;
 }
 
 Status RecommenderImpl::PutComplex(const Complex& complex) {

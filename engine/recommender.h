@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/assignment.h"
 #include "engine/scoring_config.h"
 #include "engine/store.h"
 #include "engine/workflow.h"
@@ -153,6 +154,16 @@ struct DemandStats {
   std::vector<Row> rows;
 };
 
+// The bureau's monthly assignment of the open needs to services.
+struct AssignmentRequest {
+  int candidates_per_type = 10;  // a need's best services of each wanted type considered (1..50)
+  AssignmentObjective objective = AssignmentObjective::kFillFirst;
+};
+struct BureauAssignment {
+  AssignmentProblem problem;  // ids behind the plans' indices
+  AssignmentReport report;
+};
+
 class Recommender {
  public:
   virtual ~Recommender() = default;
@@ -203,6 +214,13 @@ class Recommender {
   // What happens to stored needs: requests, answers, outcomes, feeds, events.
   virtual Workflow& workflow() = 0;
   virtual const Workflow& workflow() const = 0;
+
+  // Plans the open needs (not withdrawn, none of their requests accepted)
+  // onto services with the capacity left this month (monthly capacity less
+  // the requests accepted this month), from each need's stored matches; the
+  // greedy and unconstrained plans beside it. Wanted types: the need's own,
+  // else the type of its best match.
+  virtual Result<BureauAssignment> PlanAssignment(const AssignmentRequest& request) const = 0;
 
   virtual DemandStats Demand() const = 0;
   virtual Status Checkpoint(const std::string& dir) = 0;

@@ -524,6 +524,30 @@ Result<ComplexTokenBody> ParseComplexTokenBody(std::string& body, const RequestL
   return out;
 }
 
+Result<AssignmentRequest> ParseAssignmentBody(std::string& body, const RequestLimits& limits) {
+  AssignmentRequest out;
+  IISC_RETURN_IF_ERROR(ForEachMember(body, limits, true, [&](std::string_view key, od::value& value) {
+    if (key == "candidates_per_type") {
+      int64_t k = 0;
+      if (value.get_int64().get(k) != simdjson::SUCCESS || k < 1 || k > 50) {
+        return Status::InvalidArgument("candidates_per_type must be an integer from 1 to 50",
+                                       "candidates_per_type");
+      }
+      out.candidates_per_type = static_cast<int>(k);
+    } else if (key == "objective") {
+      std::string_view objective;
+      if (value.get_string().get(objective) != simdjson::SUCCESS ||
+          (objective != "fill_first" && objective != "score_only")) {
+        return Status::InvalidArgument("objective must be \"fill_first\" or \"score_only\"", "objective");
+      }
+      out.objective = objective == "score_only" ? AssignmentObjective::kScoreOnly
+                                                : AssignmentObjective::kFillFirst;
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
 std::optional<std::string> QueryParameter(std::string_view target, std::string_view name) {
   const size_t question = target.find('?');
   if (question == std::string_view::npos) return std::nullopt;

@@ -86,6 +86,10 @@ struct ComplexTokenBody {
 };
 Result<ComplexTokenBody> ParseComplexTokenBody(std::string& body, const RequestLimits& limits);
 
+// The body of POST /v1/admin/assignment: empty, or
+// {"candidates_per_type": 10, "objective": "fill_first" | "score_only"}.
+Result<AssignmentRequest> ParseAssignmentBody(std::string& body, const RequestLimits& limits);
+
 // The value of `name` in the target's query string ("/x?mode=replace"),
 // percent-decoded; nullopt when absent or badly escaped.
 std::optional<std::string> QueryParameter(std::string_view target, std::string_view name);

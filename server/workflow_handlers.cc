@@ -411,6 +411,49 @@ void Outcomes(const ServiceContext& ctx, HttpRequest&, const PathParams&, Reply 
   reply(std::move(res));
 }
 
+void WritePlan(JsonWriter& w, const AssignmentPlan& plan, const AssignmentProblem& problem,
+               double seconds, bool pairs) {
+  w.BeginObject().Key("total_score").Number(plan.total_score);
+  w.Key("needs_served").Int(plan.needs_served).Key("slots_filled").Int(plan.slots_filled);
+  w.Key("services_over_capacity").Int(plan.services_over_capacity);
+  if (seconds >= 0) w.Key("seconds").Number(seconds);
+  if (pairs) {
+    w.Key("pairs").BeginArray();
+    for (const AssignmentPair& p : plan.pairs) {
+      w.BeginObject().Key("need_id").String(problem.needs[p.need].id);
+      w.Key("capability_id").String(problem.services[p.service].id).Key("score").Number(p.score).EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+// Plans, never applies: the bureau reads the plan against greedy, and
+// complexes and SMEs act through requests as before.
+void PlanAssignment(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {
+  auto request = ParseAssignmentBody(req.body(), ctx.limits);
+  if (!request.ok()) return reply(ErrorResponse(request.status()));
+  auto planned = ctx.recommender->PlanAssignment(*request);
+  if (!planned.ok()) return reply(ErrorResponse(planned.status()));
+  const AssignmentProblem& problem = planned->problem;
+  const AssignmentReport& report = planned->report;
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("open_needs").Int(static_cast<int64_t>(problem.needs.size()));
+  w.Key("services").Int(static_cast<int64_t>(problem.services.size()));
+  w.Key("candidate_edges").Int(static_cast<int64_t>(problem.edges.size()));
+  w.Key("objective").String(request->objective == AssignmentObjective::kScoreOnly ? "score_only" : "fill_first");
+  w.Key("plan");
+  WritePlan(w, report.optimal, problem, report.seconds_optimal, true);
+  w.Key("greedy");
+  WritePlan(w, report.greedy, problem, report.seconds_greedy, true);
+  w.Key("unconstrained");
+  WritePlan(w, report.unconstrained, problem, -1, false);
+  w.EndObject();
+  reply(Json(http::status::ok, std::move(out)));
+}
+
 }  // namespace
 
 void RegisterWorkflowRoutes(const ServiceContext& ctx, Router& router, const Guard& bureau) {
@@ -436,6 +479,8 @@ void RegisterWorkflowRoutes(const ServiceContext& ctx, Router& router, const Gua
              {.guard = bureau});
   router.Add(http::verb::get, "/v1/events", bind(Events), {.guard = bureau});
   router.Add(http::verb::get, "/v1/admin/outcomes", bind(Outcomes), {.guard = bureau});
+  router.Add(http::verb::post, "/v1/admin/assignment", bind(PlanAssignment),
+             {.json_body = true, .body_optional = true, .guard = bureau});
 }
 
 }  // namespace iisc

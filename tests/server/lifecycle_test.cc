@@ -382,5 +382,49 @@ TEST_F(LifecycleTest, UnansweredRequestsExpire) {
   ExpectError(Act(rid, "accept", token), http::status::conflict, "invalid_transition");
 }
 
+TEST_F(LifecycleTest, AssignmentPlansWithinCapacityAndReportsGreedy) {
+  // One glaze lab with a single slot left this month, wanted by two needs.
+  const std::string lab =
+      R"({"id":"iisc-taishun-ceramics","name":{"zh":"泰顺陶瓷测试综合体","en":"Taishun Ceramics Test Complex"},)"
+      R"("county":"taishun","level":"county","provincial_listed":false,"fields":["crafts_gifts"],)"
+      R"("services":[{"id":"iisc-taishun-ceramics/testing-1","type":"testing",)"
+      R"("institution":{"zh":"泰顺陶瓷釉料检测站","en":"Taishun Glaze Lab"},"fields":["crafts_gifts"],)"
+      R"("description":{"zh":"陶瓷釉料铅镉溶出检测","en":"Lead and cadmium release tests of ceramic glazes"},)"
+      R"("capacity_per_month":1,"rating":4.0,"price_level":"subsidized"}]})";
+  ASSERT_EQ(Fetch(port(), verb::put, "/v1/complexes/iisc-taishun-ceramics", lab, kJson, Bearer(kBureauToken))
+                .result(),
+            http::status::created);
+  const std::string glaze = R"({"description":"陶瓷釉料铅镉溶出检测","service_types":["testing"]})";
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(Fetch(port(), verb::post, "/v1/needs", glaze, kJson).result(), http::status::created);
+  }
+  ExpectError(Fetch(port(), verb::post, "/v1/admin/assignment", "", "", Bearer("not-the-bureau-token")),
+              http::status::forbidden);
+  ExpectError(Fetch(port(), verb::post, "/v1/admin/assignment", R"({"candidates_per_type":0})", kJson,
+                    Bearer(kBureauToken)),
+              http::status::bad_request);
+  Response res = Fetch(port(), verb::post, "/v1/admin/assignment", R"({"candidates_per_type":5})", kJson,
+                       Bearer(kBureauToken));
+  ASSERT_EQ(res.result(), http::status::ok) << res.body();
+  auto doc = Parse(res);
+  int64_t open_needs = 0, plan_slots = 0, greedy_slots = 0, plan_over = 0, unconstrained_over = 0;
+  ASSERT_EQ(doc["open_needs"].get_int64().get(open_needs), simdjson::SUCCESS);
+  EXPECT_EQ(open_needs, 2);
+  ASSERT_EQ(doc["plan"]["slots_filled"].get_int64().get(plan_slots), simdjson::SUCCESS);
+  ASSERT_EQ(doc["greedy"]["slots_filled"].get_int64().get(greedy_slots), simdjson::SUCCESS);
+  ASSERT_EQ(doc["plan"]["services_over_capacity"].get_int64().get(plan_over), simdjson::SUCCESS);
+  ASSERT_EQ(doc["unconstrained"]["services_over_capacity"].get_int64().get(unconstrained_over),
+            simdjson::SUCCESS);
+  EXPECT_EQ(plan_over, 0);
+  EXPECT_GE(plan_slots, greedy_slots);
+  EXPECT_EQ(plan_slots, 2) << "the second need has other testing services with room";
+  EXPECT_GE(unconstrained_over, 1) << "both needs' best service is the one-slot lab";
+  int lab_pairs = 0;
+  for (auto pair : doc["plan"]["pairs"].get_array()) {
+    lab_pairs += Str(pair, "capability_id") == "iisc-taishun-ceramics/testing-1";
+  }
+  EXPECT_EQ(lab_pairs, 1);
+}
+
 }  // namespace
 }  // namespace iisc::testing
