@@ -106,8 +106,12 @@ class RecommenderImpl final : public Recommender {
   Status Init(std::shared_ptr<const ScoringConfig> scoring);
 
   Result<RecommendResponse> Recommend(const RecommendRequest& request) const override {
-    return RecommendWith(request, nullptr, nullptr);
+    auto response = RecommendWith(request, nullptr, nullptr);
+    if (response.ok()) AddBundle(request, &*response);
+    return response;
   }
+  // Fills response->bundle (see RecommendResponse).
+  void AddBundle(const RecommendRequest& request, RecommendResponse* response) const;
   void SubmitNeed(Need need, std::function<void(Result<SubmittedNeed>)> done) override;
   Result<StoredNeed> GetNeed(std::string_view id) const override { return store_->GetNeed(id); }
   bool CheckNeedToken(const StoredNeed& need, std::string_view token) const override {
@@ -539,6 +543,7 @@ void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedN
     done(recs.status());
     return;
   }
+  AddBundle(req, &*recs);
   SubmittedNeed submitted;
   submitted.id = "need-" + RandomHex(12);
   submitted.access_token = RandomHex(32);
@@ -601,6 +606,39 @@ void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedN
     }
     done(std::move(*shared));
   });
+}
+
+void RecommenderImpl::AddBundle(const RecommendRequest& request, RecommendResponse* response) const {
+  std::vector<std::string> wanted = request.need.service_types;
+  const NeedUnderstanding& u = response->understanding;
+  if (wanted.size() < 2 && u.service_types_inferred && u.clarify_between.empty() &&
+      u.hedged_types.size() >= 2) {
+    wanted = u.hedged_types;  // asked for in separate requests, not unclear between
+  }
+  if (wanted.size() < 2) return;
+  for (const std::string& type : wanted) {
+    const Recommendation* best = nullptr;
+    for (const Recommendation& r : response->results) {
+      if (r.capability->type == type) {
+        best = &r;
+        break;
+      }
+    }
+    if (best != nullptr) {
+      response->bundle.push_back(*best);
+      continue;
+    }
+    // Beyond the list: the best of this type under the same filters.
+    RecommendRequest one = request;
+    one.k = 1;
+    one.filters.service_types = {type};
+    auto found = RecommendWith(one, nullptr, nullptr);
+    // Its pointers live in its snapshot: kept only if the catalog did not change meanwhile.
+    if (!found.ok() || found->results.empty() || found->snapshot != response->snapshot) continue;
+    Recommendation r = found->results.front();
+    r.rank = 0;
+    response->bundle.push_back(r);
+  }
 }
 
 Result<BureauAssignment> RecommenderImpl::PlanAssignment(const AssignmentRequest& request) const {

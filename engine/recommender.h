@@ -120,6 +120,11 @@ struct RecommendStats {
 
 struct RecommendResponse {
   std::vector<Recommendation> results;
+  // When the need asks for several kinds of service (two or more given
+  // types, or inferred types it asks for in separate requests): the best
+  // service of each, in the order of the types, for the SME to request in
+  // one step. rank is the place in `results`, 0 when beyond them.
+  std::vector<Recommendation> bundle;
   NeedUnderstanding understanding;
   std::string config_version;
   std::string model_version;

@@ -119,6 +119,11 @@ void WriteRecommendationMembers(JsonWriter& w, const RecommendResponse& response
   w.Key(results_key).BeginArray();
   for (const Recommendation& r : response.results) WriteResult(w, r, taxonomy);
   w.EndArray();
+  if (!response.bundle.empty()) {
+    w.Key("bundle").BeginArray();
+    for (const Recommendation& r : response.bundle) WriteResult(w, r, taxonomy);
+    w.EndArray();
+  }
   w.Key("understanding");
   WriteUnderstanding(w, response.understanding, taxonomy);
   w.Key("config_version").String(response.config_version);

@@ -149,6 +149,38 @@ TEST_F(RecommenderTest, EachSeparateRequestGetsItsServicesNearTheTop) {
   EXPECT_TRUE(top5.count("financing"));
 }
 
+TEST_F(RecommenderTest, ANeedOfSeveralKindsGetsABundleOfTheBestOfEach) {
+  RecommendRequest req;
+  req.need.description = "眼镜厂想做新款镜框的外观设计，还要申请外观专利，再找一笔贷款";
+  req.need.service_types = {"design", "ipr", "financing"};
+  req.k = 1;  // two of the three types lie beyond the list
+  auto resp = engine_->Recommend(req);
+  ASSERT_TRUE(resp.ok());
+  ASSERT_EQ(resp->bundle.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(resp->bundle[i].capability->type, req.need.service_types[i]) << i;
+    // The best of its type: the same as a ranking asked for that type alone.
+    RecommendRequest alone = req;
+    alone.filters.service_types = {req.need.service_types[i]};
+    auto best = engine_->Recommend(alone);
+    ASSERT_TRUE(best.ok());
+    EXPECT_EQ(resp->bundle[i].capability->id, best->results[0].capability->id) << i;
+  }
+  EXPECT_EQ(resp->bundle[0].rank, resp->results[0].capability->type == "design" ? 1 : 0);
+
+  // A need of one kind gets none, nor one unclear between kinds.
+  RecommendRequest single;
+  single.need.description = "想申请一项发明专利";
+  auto one = engine_->Recommend(single);
+  ASSERT_TRUE(one.ok());
+  EXPECT_TRUE(one->bundle.empty());
+  // Several requests in one text, inferred: a bundle of the kinds asked for.
+  RecommendResponse several = Ask("做阀门的，想参加展会，另外还想申请贷款", 5);
+  std::set<std::string> bundled;
+  for (const Recommendation& r : several.bundle) bundled.insert(r.capability->type);
+  EXPECT_EQ(bundled, (std::set<std::string>{"exhibition", "financing"}));
+}
+
 TEST_F(RecommenderTest, GivenFieldAndTypesAreUsedAsIs) {
   RecommendRequest req;
   req.need.description = "想找人帮忙";

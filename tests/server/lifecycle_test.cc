@@ -214,6 +214,21 @@ TEST_F(LifecycleTest, WholeCycleWithTheThreeRolesAndTheRefusedTransitions) {
   EXPECT_EQ(StateOf(rid, complex_token), "rated");
 }
 
+TEST_F(LifecycleTest, ANeedOfSeveralKindsIsAnsweredWithABundle) {
+  Response res = Fetch(port(), verb::post, "/v1/recommendations",
+                       R"({"need":{"description":"想设计新产品外观并申请专利","service_types":["design","ipr"]},"k":3})",
+                       kJson);
+  ASSERT_EQ(res.result(), http::status::ok) << res.body();
+  auto bundle = Parse(res)["bundle"].get_array();
+  ASSERT_EQ(bundle.error(), simdjson::SUCCESS) << res.body();
+  std::vector<std::string> types;
+  for (auto item : bundle.value_unsafe()) types.push_back(Str(item, "service_type"));
+  EXPECT_EQ(types, (std::vector<std::string>{"design", "ipr"})) << res.body();
+  Response single = Fetch(port(), verb::post, "/v1/recommendations",
+                          R"({"need":{"description":"想申请一项发明专利"}})", kJson);
+  EXPECT_EQ(single.body().find("\"bundle\""), std::string::npos);
+}
+
 TEST_F(LifecycleTest, DeclineProposeWithdrawAndDelete) {
   const Need need = Submit("鞋厂想找人帮忙设计新款运动鞋的外观和鞋底花纹");
   ASSERT_GE(need.recommended.size(), 2u);
