@@ -7,6 +7,7 @@
 
 #include "engine/tokens.h"
 #include "models/json_writer.h"
+#include "models/text.h"
 #include "server/auth.h"
 #include "server/errors.h"
 #include "server/handlers.h"
@@ -382,14 +383,32 @@ void Events(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Repl
 
 // Completed and rated requests as labeled examples, one JSON object per line:
 // the need's text, field and county, the service type and service taken up,
-// the match score and rank it had, and the SME's rating.
-void Outcomes(const ServiceContext& ctx, HttpRequest&, const PathParams&, Reply reply) {
+// the match score and rank it had, and the SME's rating. With
+// ?format=intent, the lines are intent examples (configs/intent/ format) of
+// the services SMEs took up and rated 4 or 5: saved under configs/intent/
+// and retrained, the model learns from how SMEs really wrote.
+void Outcomes(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {
+  const std::string format = QueryParameter(req.target(), "format").value_or("outcomes");
+  if (format != "outcomes" && format != "intent") {
+    return reply(ErrorResponse(
+        Status::InvalidArgument("format must be \"outcomes\" (the default) or \"intent\"", "format")));
+  }
   const Recommender& engine = *ctx.recommender;
   std::string out;
   for (const ServiceRequest& r : engine.workflow().Outcomes()) {
     auto need = engine.GetNeed(r.need_id);
     if (!need.ok() || need->erased_unix_ms != 0) continue;  // erased needs teach nothing
     JsonWriter w(&out);
+    if (format == "intent") {
+      if (r.rating < 4) continue;
+      w.BeginObject().Key("text").String(need->need.description);
+      if (!need->need.field.empty()) w.Key("field").String(need->need.field);
+      w.Key("service_types").BeginArray().String(r.service_type).EndArray();
+      w.Key("lang").String(TextLanguage(need->need.description));
+      w.Key("note").String("outcome " + r.id + ", rated " + std::to_string(r.rating)).EndObject();
+      out += '\n';
+      continue;
+    }
     w.BeginObject().Key("need_id").String(r.need_id).Key("request_id").String(r.id);
     w.Key("description").String(need->need.description).Key("field").String(need->need.field);
     w.Key("county").String(need->need.county);

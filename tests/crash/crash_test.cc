@@ -3,6 +3,10 @@
 // round after round; after every restart on the same data directory each
 // acknowledged need must be readable with its access token, with exactly the
 // content that was sent and the recommendations that were answered. The
+// clients also carry needs through the lifecycle (request a service; then
+// withdraw, or have the complex accept and start): every acknowledged
+// transition must survive, and a request stands in its last acknowledged
+// state or the one whose answer the kill cut off. The
 // catalog must survive too, including a kill during the very first start,
 // while the demo catalog is being seeded.
 #include <signal.h>
@@ -11,6 +15,7 @@
 
 #include <atomic>
 #include <map>
+#include <memory>
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
@@ -29,6 +34,7 @@ namespace {
 namespace http = boost::beast::http;
 
 constexpr const char* kJson = "application/json";
+constexpr const char* kBureauToken = "crash-test-bureau-token-0123456789";
 constexpr size_t kDemoComplexes = 36;
 
 int Rounds() {
@@ -46,6 +52,15 @@ struct Acknowledged {
   std::string service_type;
   std::string enterprise_name;
   std::vector<std::string> recommended;
+};
+
+// A service request a client made, with the state it was last answered
+// and the state asked for when the kill may have cut the answer off.
+struct TrackedRequest {
+  std::string id;
+  std::string need_token;
+  std::string acknowledged;
+  std::string attempted;
 };
 
 std::string Str(simdjson::simdjson_result<simdjson::dom::element> element) {
@@ -77,8 +92,8 @@ class CrashTest : public ::testing::Test {
   // Starts the server on the shared data directory; false (with a failure)
   // when it does not come up.
   bool StartServer() {
-    server_ = std::make_unique<ServerProcess>(data_.path(), std::map<std::string, std::string>{},
-                                              config_);
+    server_ = std::make_unique<ServerProcess>(
+        data_.path(), std::map<std::string, std::string>{{"IISC_BUREAU_TOKEN", kBureauToken}}, config_);
     const std::string error = server_->Start();
     EXPECT_EQ(error, "");
     if (!error.empty()) return false;
@@ -143,8 +158,117 @@ class CrashTest : public ::testing::Test {
       need.id = Str(doc["id"]);
       need.token = Str(doc["access_token"]);
       need.recommended = Strings(doc["recommendations"], "capability_id");
+      Acknowledged copy = need;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        pending_.push_back(std::move(need));
+      }
+      if (!copy.recommended.empty()) DriveLifecycle(port, copy, n, parser);
+    }
+  }
+
+  // An answer that is neither success nor a refusal of load is a failure;
+  // false also when the connection died (the kill), ending the chain.
+  bool Succeeded(uint16_t port, http::verb method, const std::string& target, const std::string& body,
+                 const std::string& token, http::status want, Response* res) {
+    try {
+      *res = Fetch(port, method, target, body, body.empty() ? "" : kJson,
+                   {{"Authorization", "Bearer " + token}});
+    } catch (const std::exception&) {
+      return false;
+    }
+    if (res->result() == want) return true;
+    if (res->result() != http::status::too_many_requests &&
+        res->result() != http::status::service_unavailable) {
       std::lock_guard<std::mutex> lock(mu_);
-      pending_.push_back(std::move(need));
+      unexpected_.push_back(target + ": " + std::to_string(res->result_int()) + " " + res->body());
+    }
+    return false;
+  }
+
+  // The complex token of `complex`, issued by the bureau once and kept: an
+  // acknowledged token must keep working after every kill.
+  std::string ComplexToken(uint16_t port, const std::string& complex) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = complex_tokens_.find(complex);
+      if (it != complex_tokens_.end()) return it->second;
+    }
+    Response res;
+    if (!Succeeded(port, http::verb::post, "/v1/admin/complex-tokens",
+                   "{\"complex_id\":" + Quoted(complex) + "}", kBureauToken, http::status::created, &res)) {
+      return "";
+    }
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    if (parser.parse(res.body()).get(doc) != simdjson::SUCCESS) return "";
+    std::lock_guard<std::mutex> lock(mu_);
+    return complex_tokens_.emplace(complex, Str(doc["token"])).first->second;
+  }
+
+  void DriveLifecycle(uint16_t port, const Acknowledged& need, int n, simdjson::dom::parser& parser) {
+    const std::string service = need.recommended[0];
+    Response res;
+    if (!Succeeded(port, http::verb::post, "/v1/needs/" + need.id + "/requests",
+                   "{\"capability_ids\":[" + Quoted(service) + "]}", need.token, http::status::created, &res)) {
+      return;
+    }
+    simdjson::dom::element doc;
+    if (parser.parse(res.body()).get(doc) != simdjson::SUCCESS) return;
+    auto tracked = std::make_shared<TrackedRequest>();
+    tracked->id = Str(doc["requests"].at(0)["id"]);
+    tracked->need_token = need.token;
+    tracked->acknowledged = tracked->attempted = "requested";
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      requests_.push_back(tracked);
+    }
+    auto step = [&](const std::string& action, const std::string& token, const std::string& to) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        tracked->attempted = to;
+      }
+      const bool ok = Succeeded(port, http::verb::post, "/v1/requests/" + tracked->id + "/" + action, "",
+                                token, http::status::ok, &res);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (ok) tracked->acknowledged = to;
+      return ok;
+    };
+    if (n % 2 == 0) {
+      step("withdraw", need.token, "withdrawn");
+      return;
+    }
+    const std::string complex_token = ComplexToken(port, service.substr(0, service.find('/')));
+    if (complex_token.empty()) return;
+    if (step("accept", complex_token, "accepted")) step("start", complex_token, "in_service");
+  }
+
+  // Each request stands in its acknowledged state, or in the one asked for
+  // when the kill cut the answer off.
+  void ExpectRequestsStored(uint16_t port) {
+    std::vector<std::shared_ptr<TrackedRequest>> requests;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      requests = requests_;
+    }
+    for (const auto& r : requests) {
+      std::string acknowledged, attempted;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        acknowledged = r->acknowledged;
+        attempted = r->attempted;
+      }
+      Response res = Fetch(port, http::verb::get, "/v1/requests/" + r->id, "", "",
+                           {{"Authorization", "Bearer " + r->need_token}});
+      ASSERT_EQ(res.result(), http::status::ok) << r->id << " was answered but: " << res.body();
+      simdjson::dom::element doc;
+      ASSERT_EQ(parser_.parse(res.body()).get(doc), simdjson::SUCCESS);
+      const std::string state = Str(doc["state"]);
+      EXPECT_TRUE(state == acknowledged || state == attempted)
+          << r->id << " is " << state << ", acknowledged " << acknowledged << ", attempted " << attempted;
+      // What the kill decided is what the next round builds on.
+      std::lock_guard<std::mutex> lock(mu_);
+      r->acknowledged = r->attempted = state;
     }
   }
 
@@ -192,6 +316,8 @@ class CrashTest : public ::testing::Test {
   std::atomic<uint16_t> port_{0};
   std::mutex mu_;
   std::vector<Acknowledged> pending_;  // acknowledged since the last check
+  std::vector<std::shared_ptr<TrackedRequest>> requests_;
+  std::map<std::string, std::string> complex_tokens_;
   std::vector<std::string> unexpected_;
   simdjson::dom::parser parser_;
 };
@@ -221,6 +347,7 @@ TEST_F(CrashTest, EveryAcknowledgedNeedSurvivesRepeatedKillNine) {
     // what one run of the server acknowledged, not an ever longer backlog.
     const uint16_t port = port_.exchange(0);
     for (const Acknowledged& need : acknowledged) ExpectStored(port, need);
+    ExpectRequestsStored(port);
     ExpectWholeCatalog(port);
     port_ = port;
     all.insert(all.end(), acknowledged.begin(), acknowledged.end());
@@ -238,7 +365,10 @@ TEST_F(CrashTest, EveryAcknowledgedNeedSurvivesRepeatedKillNine) {
   // The last restart holds everything from every round.
   const uint16_t port = port_.exchange(0);
   for (const Acknowledged& need : all) ExpectStored(port, need);
-  std::printf("%zu acknowledged needs checked after %d kills\n", all.size(), rounds);
+  ExpectRequestsStored(port);
+  std::printf("%zu acknowledged needs and %zu requests checked after %d kills\n", all.size(),
+              requests_.size(), rounds);
+  EXPECT_GT(requests_.size(), static_cast<size_t>(rounds));
   EXPECT_GT(all.size(), static_cast<size_t>(rounds));  // the clients did get through
   EXPECT_EQ(server_->Stop(SIGTERM), 0);
 }

@@ -207,6 +207,13 @@ TEST_F(LifecycleTest, WholeCycleWithTheThreeRolesAndTheRefusedTransitions) {
   EXPECT_NE(outcomes.body().find(service), std::string::npos);
   ExpectError(Fetch(port(), verb::get, "/v1/admin/outcomes", "", "", Bearer(complex_token)),
               http::status::forbidden);
+  // As intent examples: a line the intent corpus reads, teaching the type taken up.
+  Response examples = Fetch(port(), verb::get, "/v1/admin/outcomes?format=intent", "", "", Bearer(kBureauToken));
+  ASSERT_EQ(examples.result(), http::status::ok);
+  auto example = Parse(examples);
+  EXPECT_EQ(Str(example, "text"), "我们是乐清的小型断路器厂，产品要出口欧盟，需要做CE认证检测");
+  EXPECT_EQ(Str(example, "lang"), "zh");
+  EXPECT_NE(examples.body().find("\"service_types\":[\"testing\"]"), std::string::npos) << examples.body();
 
   // All of it survives a restart.
   Restart();
