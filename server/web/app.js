@@ -24,9 +24,17 @@ const TEXT = {
     save: '保存我的需求',
     busy: '正在匹配…',
     savedTitle: '需求已保存',
-    savedNote: '请记下编号和访问令牌：凭令牌可以随时查看这条需求。令牌只显示这一次。',
+    savedNote: '请保存这个链接：它是回到这条需求的唯一途径。',
+    savedNoteMore: '打开它可以向综合体申请服务、查看答复并评价。链接只显示这一次，其中含有访问令牌，请勿转发。',
+    copyLink: '复制链接',
+    copied: '链接已复制。',
+    copyFailed: '无法自动复制，请手动选中链接复制。',
+    savedDetails: '需求编号和访问令牌',
     savedId: '需求编号',
     savedToken: '访问令牌',
+    bundleTitle: '一站式组合：每类服务中最合适的一项',
+    bundleHint: '您的需求涉及几类服务。保存需求后，可以在需求页面一次申请这几项服务。',
+    complexLink: '综合体工作台（综合体登录）',
     resultsTitle: '推荐的服务',
     empty: '没有找到符合条件的服务，可以放宽筛选条件再试。',
     footer: '结果按综合得分排序；每项理由是该因素在 0–100% 之间的匹配程度。',
@@ -88,9 +96,17 @@ const TEXT = {
     save: 'Save my need',
     busy: 'Matching…',
     savedTitle: 'Need saved',
-    savedNote: 'Keep the id and the access token: the token lets you read this need again. It is shown only once.',
+    savedNote: 'Save this link: it is the only way back to your need.',
+    savedNoteMore: 'Open it to request services from the complexes, follow their answers and rate them. It is shown only once and holds your access token: do not share it.',
+    copyLink: 'Copy the link',
+    copied: 'Link copied.',
+    copyFailed: 'Could not copy; select the link and copy it by hand.',
+    savedDetails: 'Need id and access token',
     savedId: 'Need id',
     savedToken: 'Access token',
+    bundleTitle: 'One-stop bundle: the best service of each kind',
+    bundleHint: 'Your need spans several kinds of service. Save the need to request all of them at once from its page.',
+    complexLink: 'Complex workspace (sign-in for complexes)',
     resultsTitle: 'Recommended services',
     empty: 'No service matches these conditions; try loosening them.',
     footer: 'Results are ranked by overall score; each reason shows how well one factor matches, from 0 to 100%.',
@@ -256,19 +272,39 @@ function needFromForm() {
   return need;
 }
 
-async function postJson(path, body) {
+// Idempotency-Keys of needs being saved, by body: saving the same need again
+// after a lost answer stores it once. Dropped once the server has answered.
+const saveKeys = new Map();
+
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  // Outside a secure context (plain http on a LAN name) randomUUID is absent.
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+async function postJson(path, body, {idempotent = false} = {}) {
+  const payload = JSON.stringify(body);
+  const headers = {'Content-Type': 'application/json', Accept: 'application/json'};
+  if (idempotent) {
+    if (!saveKeys.has(payload)) saveKeys.set(payload, newKey());
+    headers['Idempotency-Key'] = saveKeys.get(payload);
+  }
   let response;
   try {
-    response = await fetch(path, {
-      method: 'POST',
-      headers: {'Content-Type': 'application/json', Accept: 'application/json'},
-      body: JSON.stringify(body),
-    });
+    response = await fetch(path, {method: 'POST', headers, body: payload});
   } catch (_) {
     throw {network: true};
   }
   let data = null;
   try { data = await response.json(); } catch (_) { /* a body that is not JSON */ }
+  const code = data && data.error && data.error.code;
+  if (idempotent && response.status < 500 && code !== 'idempotency_key_in_flight') {
+    saveKeys.delete(payload);
+  }
   if (!response.ok) {
     throw {status: response.status, error: (data && data.error) || {message: response.statusText}};
   }
@@ -326,8 +362,8 @@ async function run(action, need = needFromForm()) {
 
 async function recommend(need) {
   const data = await postJson('/v1/recommendations', {need, k: 10});
-  state.last = {need, results: data.results, understanding: data.understanding,
-    config_version: data.config_version};
+  state.last = {need, results: data.results, bundle: data.bundle,
+    understanding: data.understanding, config_version: data.config_version};
   renderResults(state.last);
   $('results-title').focus();
 }
@@ -357,13 +393,33 @@ async function answerQuestion(serviceTypes) {
   }
 }
 
+// The need's own page: the token rides in the fragment, which browsers never
+// send to the server, so it stays out of every log.
+function needPageUrl(id, token) {
+  const url = new URL('/need.html', location.href);
+  url.search = new URLSearchParams({id}).toString();
+  url.hash = new URLSearchParams({token}).toString();
+  return url.href;
+}
+
 async function saveNeed(need) {
-  const data = await postJson('/v1/needs', need);
+  const data = await postJson('/v1/needs', need, {idempotent: true});
   $('saved-id').textContent = data.id;
   $('saved-token').textContent = data.access_token;
+  const link = needPageUrl(data.id, data.access_token);
+  $('need-link').href = link;
+  $('need-link').textContent = link;
+  $('copy-status').textContent = '';
   $('saved').hidden = false;
-  state.last = {need, results: data.recommendations, understanding: data.understanding,
-    config_version: data.config_version};
+  // The need page offers the bundle's "request all"; the stored need does not hold it.
+  if (data.bundle && data.bundle.length) {
+    try {
+      sessionStorage.setItem(`iisc-bundle:${data.id}`,
+        JSON.stringify(data.bundle.map((item) => item.capability_id)));
+    } catch (_) { /* storage off: the need page derives the bundle itself */ }
+  }
+  state.last = {need, results: data.recommendations, bundle: data.bundle,
+    understanding: data.understanding, config_version: data.config_version};
   renderResults(state.last);
   $('saved-title').setAttribute('tabindex', '-1');
   $('saved-title').focus();
@@ -492,7 +548,7 @@ function renderResult(r) {
   if (r.rank === 1) why.open = true;  // the best match explains itself unasked
   item.append(
     el('div', {class: 'result-head'},
-      el('span', {class: 'rank', 'aria-label': `#${r.rank}`, text: String(r.rank)}),
+      el('span', {class: 'rank', 'aria-hidden': 'true', text: String(r.rank)}),
       el('div', {class: 'result-title'},
         el('h3', {text: local(r.institution)}),
         el('p', {class: 'muted'},
@@ -508,10 +564,24 @@ function renderResult(r) {
   return item;
 }
 
+// The best service of each wanted kind, when the need asks for several.
+function renderBundle(bundle) {
+  const text = t();
+  const box = $('bundle');
+  box.hidden = !bundle || bundle.length < 2;
+  if (box.hidden) return;
+  const local = (v) => (v ? v[state.lang] || v.zh || v.en : '');
+  $('bundle-list').replaceChildren(...bundle.map((r) => el('li', {'data-capability-id': r.capability_id},
+    el('span', {class: 'type', text: r.service_type_name ? local(r.service_type_name) : r.service_type}),
+    ' · ', el('strong', {text: local(r.institution)}), ` · ${local(r.complex_name)} · `,
+    el('span', {class: 'score-inline', text: `${text.score} ${percent(r.score)}%`}))));
+}
+
 function renderResults(answer) {
   $('results-section').hidden = false;
   $('results-title').setAttribute('tabindex', '-1');
   renderUnderstanding(answer.understanding);
+  renderBundle(answer.bundle);
   const list = $('results');
   list.replaceChildren(...(answer.results || []).map(renderResult));
   $('results-empty').hidden = (answer.results || []).length > 0;
@@ -537,6 +607,16 @@ async function start() {
     run(recommend);
   });
   $('save').addEventListener('click', () => run(saveNeed));
+  $('copy-link').addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText($('need-link').href);
+      $('copy-status').textContent = t().copied;
+    } catch (_) {
+      // No clipboard (a page not served over https): select it for the SME.
+      getSelection().selectAllChildren($('need-link'));
+      $('copy-status').textContent = t().copyFailed;
+    }
+  });
 
   try {
     const response = await fetch('/v1/taxonomy');

@@ -2,64 +2,22 @@
 // checks that an SME can describe a need and see ranked services with reasons.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { assertAccessible, scrollsSideways, startAll } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const sourceDir = path.resolve(here, '../..');
-const binary = process.env.IISC_SERVER_BINARY || path.join(sourceDir, 'build/server/iisc-server');
-const config = process.env.IISC_SERVER_CONFIG || path.join(sourceDir, 'configs/server.toml');
-
-let server;
-let dataDir;
 let baseUrl;
 let browser;
-
-function startServer() {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'iisc-browser-'));
-  server = spawn(binary, ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--config', config],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no "listening on" line: ${out}`)), 120000);
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-    server.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/listening on (http:\/\/\S+)\n/);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-  });
-}
+let stop;
 
 before(async () => {
-  baseUrl = await startServer();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update'],
-  });
+  ({ baseUrl, browser, stop } = await startAll());
 });
 
 after(async () => {
-  if (browser) await browser.close();
-  if (server && server.exitCode === null) {
-    server.removeAllListeners('exit');
-    const exited = new Promise((resolve) => server.on('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (stop) await stop();
 });
 
-async function openForm() {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+async function openForm(viewport = { width: 1280, height: 900 }) {
+  const page = await browser.newPage({ viewport });
   await page.goto(baseUrl + '/');
   await page.waitForSelector('body[data-ready="true"]');
   return page;
@@ -116,8 +74,17 @@ test('an empty description is refused readably, and a need can be saved', async 
   await page.check('#st-testing');
   await page.click('#save');
   await page.waitForSelector('#saved:not([hidden])');
-  assert.ok((await page.textContent('#saved-id')).length > 0);
-  assert.ok((await page.textContent('#saved-token')).length > 0);
+  const id = await page.textContent('#saved-id');
+  const token = await page.textContent('#saved-token');
+  assert.ok(id.length > 0);
+  assert.ok(token.length > 0);
+  // The way back is the need page's link, the token in its fragment (never sent to the server).
+  const link = new URL(await page.getAttribute('#need-link', 'href'));
+  assert.equal(link.pathname, '/need.html');
+  assert.equal(link.searchParams.get('id'), id);
+  assert.equal(new URLSearchParams(link.hash.slice(1)).get('token'), token);
+  assert.equal(await page.textContent('#need-link'), link.href);
+  assert.match(await page.textContent('#saved'), /请保存这个链接：它是回到这条需求的唯一途径/);
   assert.ok(await page.locator('#results > li').count() > 0);
   assert.equal(await page.isHidden('#error'), true);
   await page.close();
@@ -189,5 +156,48 @@ test('the question can be answered from the keyboard after saving a need', async
   assert.equal(await page.locator('#results > li').first().getAttribute('data-service-type'), 'rnd');
   // The saved need is shown as it was, not stored a second time.
   assert.equal(await page.textContent('#saved-id'), savedId);
+  await page.close();
+});
+
+test('the form has no serious accessibility fault, before and after results, on a phone too', async () => {
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    const page = await openForm(viewport);
+    const where = `${viewport.width}px`;
+    await assertAccessible(page, `empty form, ${where}`);
+    await page.fill('#description', '产品想改一改');
+    await page.click('#save');
+    await page.waitForSelector('#saved:not([hidden])');
+    await page.locator('#clarification').waitFor();
+    await assertAccessible(page, `results with a question and a saved need, ${where}`);
+    assert.equal(await scrollsSideways(page), false, `the form scrolls sideways at ${where}`);
+    await page.click('#lang-toggle');
+    await assertAccessible(page, `results in English, ${where}`);
+    await page.close();
+  }
+});
+
+test('a need for two kinds of service shows the bundle, kept for the need page', async () => {
+  const page = await openForm();
+  await page.fill('#description', 'CE testing for our circuit breakers, and a patent for the new design');
+  await page.check('#st-testing');
+  await page.check('#st-ipr');
+  const answer = page.waitForResponse((r) => r.url().endsWith('/v1/needs'));
+  await page.click('#save');
+  const data = await (await answer).json();
+  await page.waitForSelector('#saved:not([hidden])');
+  assert.equal(data.bundle.length, 2);
+  await page.locator('#bundle:not([hidden])').waitFor();
+  const items = page.locator('#bundle-list > li');
+  assert.equal(await items.count(), data.bundle.length);
+  assert.equal(await items.first().getAttribute('data-capability-id'), data.bundle[0].capability_id);
+  const ids = data.bundle.map((b) => b.capability_id);
+  const kept = await page.evaluate((id) => sessionStorage.getItem(`iisc-bundle:${id}`), data.id);
+  assert.deepEqual(JSON.parse(kept), ids);
+  // The need page offers the same bundle, to request in one step.
+  await page.click('#need-link');
+  await page.locator('#bundle-section:not([hidden])').waitFor();
+  assert.deepEqual(await page.locator('#bundle > li').evaluateAll(
+    (items) => items.map((li) => li.dataset.capabilityId)), ids);
+  assert.equal(await page.isEnabled('#request-bundle'), true);
   await page.close();
 });
