@@ -601,10 +601,19 @@ test('the server\'s routes, the document\'s and the ones driven here are the sam
 });
 
 test('a client past the rate limit gets 429 with Retry-After; /healthz is exempt', async () => {
-  const burst = await Promise.all(Array.from({ length: 450 },
-    () => fetch(new URL('/v1/taxonomy', server.baseUrl)).then(async (r) => ({ r, text: await r.text() }))));
-  const limited = burst.find(({ r }) => r.status === 429);
-  assert.ok(limited, 'no 429 after a burst of 450 requests');
+  // A few clients in a loop until the server says no (or 4,000 requests).
+  const url = new URL('/v1/taxonomy', server.baseUrl);
+  let limited = null;
+  let sent = 0;
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (!limited && sent < 4000) {
+      sent += 1;
+      const r = await fetch(url);
+      const text = await r.text();
+      if (r.status === 429 && !limited) limited = { r, text };
+    }
+  }));
+  assert.ok(limited, `no 429 after ${sent} requests`);
   contract.check({
     method: 'GET', template: '/v1/taxonomy', url: new URL('/v1/taxonomy', server.baseUrl), status: 429,
     headers: limited.r.headers, text: limited.text,
