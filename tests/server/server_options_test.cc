@@ -50,6 +50,7 @@ TEST(ServerOptionsTest, ShippedConfigDocumentsTheDefaults) {
   EXPECT_EQ(o.feed_min_score, d.feed_min_score);
   EXPECT_EQ(o.bureau_token_file, d.bureau_token_file);
   EXPECT_EQ(o.bureau_token_env, d.bureau_token_env);
+  EXPECT_EQ(o.bureau_token_name, d.bureau_token_name);
   EXPECT_EQ(o.cors_allowed_origins, d.cors_allowed_origins);
   EXPECT_EQ(o.rate_limit_per_second, d.rate_limit_per_second);
   EXPECT_EQ(o.rate_limit_burst, d.rate_limit_burst);
