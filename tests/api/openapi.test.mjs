@@ -517,13 +517,124 @@ test('the bureau reloads the configuration, retrains, and backs up', async () =>
   await call('POST', '/v1/admin/backup', { expect: 401 });
 });
 
+test('the bureau\'s desk: config versions, the audit log, what-if, learned weights, why-not', async () => {
+  const history = await call('GET', '/v1/admin/config-versions', { token: bureau, expect: 200 });
+  assert.equal(history.data.versions[0].source, 'start');
+  const first = await call('GET', '/v1/admin/config-versions/{seq}', { params: { seq: 1 }, token: bureau, expect: 200 });
+  await call('GET', '/v1/admin/config-versions/{seq}', { params: { seq: 999 }, token: bureau, expect: 404 });
+  await call('GET', '/v1/admin/config-versions/{seq}', { params: { seq: 'first' }, token: bureau, expect: 404 });
+
+  const active = first.data.toml;
+  const draft = active.replace(/^region = .*$/m, 'region = 2.5');
+  assert.notEqual(draft, active);
+  const applied = await call('POST', '/v1/admin/config-versions', {
+    json: { toml: draft, reason: 'region counts more' }, token: bureau, expect: 201,
+  });
+  assert.equal(applied.data.source, 'api');
+  assert.match(applied.data.diff, /^\+ region = 2\.5$/m);
+  const broken = await call('POST', '/v1/admin/config-versions', {
+    json: { toml: `${draft}\n[nonsense]\nx = 1\n` }, token: bureau, expect: 400,
+  });
+  assert.equal(broken.data.error.field, 'toml');
+  await call('POST', '/v1/admin/config-versions', { json: { reason: 'no text' }, token: bureau, expect: 400 });
+  await call('POST', '/v1/admin/config-versions', { body: draft, type: 'text/plain', token: bureau, expect: 415 });
+  const back = await call('POST', '/v1/admin/config-versions/{seq}/rollback', {
+    params: { seq: 1 }, json: { reason: 'too strong' }, token: bureau, expect: 200,
+  });
+  assert.equal(back.data.source, 'rollback');
+  await call('POST', '/v1/admin/config-versions/{seq}/rollback', { params: { seq: applied.data.seq }, token: bureau, expect: 200 });
+  await call('POST', '/v1/admin/config-versions/{seq}/rollback', { params: { seq: 999 }, token: bureau, expect: 404 });
+  await call('POST', '/v1/admin/config-versions/{seq}/rollback', {
+    params: { seq: 1 }, json: { reason: 7 }, token: bureau, expect: 400,
+  });
+  await call('POST', '/v1/admin/config-versions/{seq}/rollback', { params: { seq: 1 }, token: bureau, expect: 200 });
+
+  const audit = await call('GET', '/v1/admin/audit', { token: bureau, expect: 200 });
+  const actions = new Set(audit.data.entries.map((e) => e.action));
+  for (const action of ['config.apply', 'config.rollback', 'catalog.put', 'catalog.delete', 'catalog.import', 'backup',
+    'intent_model.retrain', 'token.issue', 'token.revoke', 'need.erase']) {
+    assert.ok(actions.has(action), `no ${action} in the audit log`);
+  }
+  const later = await call('GET', '/v1/admin/audit', { query: { after: audit.data.entries[2].seq }, token: bureau, expect: 200 });
+  assert.equal(later.data.entries[0].seq, audit.data.entries[3].seq);
+  await call('GET', '/v1/admin/audit', { query: { after: 'now' }, token: bureau, expect: 400 });
+
+  const same = await call('POST', '/v1/admin/what-if', { json: { toml: active }, token: bureau, expect: 200 });
+  assert.equal(same.data.top1_changed_share, 0);
+  assert.deepEqual(same.data.complexes, []);
+  const moved = await call('POST', '/v1/admin/what-if', {
+    json: { toml: draft.replace(/^region = .*$/m, 'region = 9'), last_n: 10, from_unix_ms: 0 }, token: bureau, expect: 200,
+  });
+  assert.ok(moved.data.needs > 0);
+  await call('POST', '/v1/admin/what-if', { json: { toml: 'weights = 1' }, token: bureau, expect: 400 });
+  await call('POST', '/v1/admin/what-if', { json: { toml: active, last_n: -1 }, token: bureau, expect: 400 });
+
+  const learned = await call('POST', '/v1/admin/learned-weights', { token: bureau, expect: 200 });
+  assert.ok(learned.data.training.needs >= 1);
+  await call('POST', '/v1/admin/learned-weights', { json: { last_n: 50 }, token: bureau, expect: 200 });
+  await call('POST', '/v1/admin/learned-weights', { json: { from_unix_ms: 1, to_unix_ms: 2 }, token: bureau, expect: 400 });
+
+  const stored = await call('POST', '/v1/admin/why-not', {
+    json: { need_id: state.need.id, complex_id: state.y.id }, token: bureau, expect: 200,
+  });
+  assert.equal(stored.data.complex_id, state.y.id);
+  const given = await call('POST', '/v1/admin/why-not', {
+    json: { need: { description: 'CE marking and EMC tests for circuit breakers' }, k: 3, filters: { counties: ['lucheng'] },
+      capability_id: state.services.b },
+    token: bureau,
+    expect: 200,
+  });
+  assert.ok(given.data.reasons.length > 0 || given.data.in_top_k);
+  await call('POST', '/v1/admin/why-not', {
+    json: { need_id: state.need.id, complex_id: state.x.id, capability_id: state.services.a }, token: bureau, expect: 400,
+  });
+  await call('POST', '/v1/admin/why-not', { json: { complex_id: state.x.id }, token: bureau, expect: 400 });
+  await call('POST', '/v1/admin/why-not', {
+    json: { need_id: state.need.id, capability_id: `${state.x.id}/no-such-service` }, token: bureau, expect: 404,
+  });
+  await call('POST', '/v1/admin/why-not', {
+    json: { need_id: 'need-000000000000000000000000', complex_id: state.x.id }, token: bureau, expect: 404,
+  });
+  const erased = await call('POST', '/v1/admin/why-not', {
+    json: { need_id: state.doomed.id, complex_id: state.x.id }, token: bureau, expect: 409,
+  });
+  assert.equal(erased.data.error.state, 'deleted');
+
+  const x = { id: state.x.id };
+  const own = await call('POST', '/v1/complexes/{id}/why-not', {
+    params: x, json: { need_id: state.need.id, capability_id: state.services.c, k: 1 }, token: state.xToken, expect: 200,
+  });
+  assert.equal(own.data.capability_id, state.services.c);
+  await call('POST', '/v1/complexes/{id}/why-not', {
+    params: x, json: { need_id: state.need.id, complex_id: state.x.id }, token: bureau, expect: 200,
+  });
+  await call('POST', '/v1/complexes/{id}/why-not', {
+    params: x, json: { need_id: state.need.id, complex_id: state.y.id }, token: state.xToken, expect: 403,
+  });
+  await call('POST', '/v1/complexes/{id}/why-not', {
+    params: { id: state.y.id }, json: { need_id: state.need.id, complex_id: state.y.id }, token: state.xToken, expect: 403,
+  });
+  await call('POST', '/v1/complexes/{id}/why-not', {
+    params: x, json: { need_id: state.need.id, complex_id: state.x.id }, token: state.need.access_token, expect: 403,
+  });
+  await call('POST', '/v1/complexes/{id}/why-not', { params: x, json: { need_id: state.need.id }, token: state.xToken, expect: 400 });
+  await call('POST', '/v1/complexes/{id}/why-not', {
+    params: x, json: { need_id: state.doomed.id, complex_id: state.x.id }, token: state.xToken, expect: 409,
+  });
+  await call('POST', '/v1/complexes/{id}/why-not', {
+    params: x, json: { need_id: 'need-000000000000000000000000', complex_id: state.x.id }, token: state.xToken, expect: 404,
+  });
+  await call('POST', '/v1/complexes/{id}/why-not', { params: x, body: 'x', type: 'text/plain', token: state.xToken, expect: 415 });
+});
+
 test('the security the document gives each route is the one the server enforces', async () => {
   const params = {
-    id: state.need.id, action: 'withdraw',
+    id: state.need.id, action: 'withdraw', seq: '1',
   };
   const idFor = (template) => {
     if (template.startsWith('/v1/requests/')) return { id: state.requests.rc, action: 'withdraw' };
     if (template.startsWith('/v1/complexes/')) return { id: state.x.id };
+    if (template.startsWith('/v1/admin/config-versions/')) return { seq: '1' };
     if (template.startsWith('/v1/admin/complex-tokens/')) return { id: 'ctk-0000000000000000' };
     return params;
   };
