@@ -551,6 +551,8 @@ test('the bureau\'s desk: config versions, the audit log, what-if, learned weigh
 
   const audit = await call('GET', '/v1/admin/audit', { token: bureau, expect: 200 });
   const actions = new Set(audit.data.entries.map((e) => e.action));
+  // The bureau erased one need; its second DELETE (of an erased need, 409) erased nothing.
+  assert.deepEqual(audit.data.entries.filter((e) => e.action === 'need.erase').map((e) => e.target), [state.open.id]);
   for (const action of ['config.apply', 'config.rollback', 'catalog.put', 'catalog.delete', 'catalog.import', 'backup',
     'intent_model.retrain', 'token.issue', 'token.revoke', 'need.erase']) {
     assert.ok(actions.has(action), `no ${action} in the audit log`);
