@@ -37,12 +37,6 @@ constexpr std::string_view kIntentModelKey = "intent_model";  // meta: IntentMod
 // Phrases shown for each inferred type ("because you wrote ...").
 constexpr size_t kEvidencePhrases = 3;
 
-int64_t NowUnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Calendar month (UTC) of a unix time, as year*12 + month.
 int MonthKey(int64_t unix_ms) {
   std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
@@ -99,7 +93,9 @@ class RecommenderImpl final : public Recommender {
  public:
   RecommenderImpl(std::unique_ptr<Store> store, std::shared_ptr<const Taxonomy> taxonomy,
                   const RecommenderOptions& options)
-      : store_(std::move(store)), taxonomy_(std::move(taxonomy)), options_(options) {}
+      : store_(std::move(store)), taxonomy_(std::move(taxonomy)), options_(options) {
+    if (!options_.now_unix_ms) options_.now_unix_ms = SystemUnixMs;
+  }
 
   ~RecommenderImpl() override { Flush(); }
 
@@ -415,7 +411,7 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
 
   // Demand already on the books this month, from the stored needs.
   needs_by_type_.assign(taxonomy_->service_types().size(), 0);
-  demand_month_ = MonthKey(NowUnixMs());
+  demand_month_ = MonthKey(options_.now_unix_ms());
   IISC_RETURN_IF_ERROR(store_->ScanNeeds([this](const StoredNeed& n) {
     RecordDemand(n.recommended_capability_ids, n.created_unix_ms);
     ++total_needs_;
@@ -526,7 +522,7 @@ void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedN
   StoredNeed stored;
   stored.id = submitted.id;
   stored.need = std::move(need);
-  stored.created_unix_ms = NowUnixMs();
+  stored.created_unix_ms = options_.now_unix_ms();
   stored.access_token_sha256 = Sha256Hex(submitted.access_token);
   stored.config_version = recs->config_version;
   stored.features = std::move(vector);
@@ -637,6 +633,12 @@ DemandStats RecommenderImpl::Demand() const {
 }
 
 }  // namespace
+
+int64_t SystemUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 Result<std::unique_ptr<Recommender>> Recommender::Open(std::unique_ptr<Store> store,
                                                       std::shared_ptr<const Taxonomy> taxonomy,

@@ -23,6 +23,9 @@
 
 namespace iisc {
 
+// Milliseconds since the Unix epoch, by the system clock.
+int64_t SystemUnixMs();
+
 struct RecommenderOptions {
   // Catalog loaded into an empty store at first start (JSONL); empty = none.
   std::string seed_catalog_path;
@@ -45,6 +48,10 @@ struct RecommenderOptions {
   // service types, each bounded before it is scored exactly); smaller ones
   // score every row. Both give the same results; only the work differs.
   size_t candidate_generation_min_rows = 2048;
+  // The wall clock (milliseconds since the Unix epoch): it stamps stored
+  // needs and tells the calendar month (UTC) whose needs load each service's
+  // monthly capacity. Tests move it; empty = the system clock.
+  std::function<int64_t()> now_unix_ms = SystemUnixMs;
 };
 
 // Hard filters; each non-empty list restricts results to its members.
