@@ -77,7 +77,8 @@ class ServerImpl final : public Server {
                                      ec.message());
     }
     auto listener = Listener::Create(ioc_, results.begin()->endpoint(), limits_,
-                                     options_.max_connections, router_, &registry_);
+                                     options_.max_connections,
+                                     options_.max_connections_per_address, router_, &registry_);
     if (!listener.ok()) return listener.status();
     listener_ = std::move(listener).value();
     return Status::Ok();
