@@ -91,6 +91,7 @@ data_dir = "$dir/data"
 [paths]
 scoring_config = "$ROOT/configs/scoring.toml"
 vocabulary_dir = "$ROOT/configs/vocabulary"
+intent_corpus_dir = "$ROOT/configs/intent"
 taxonomy_file = "$ROOT/data/taxonomy.json"
 seed_catalog = "$ROOT/data/demo-catalog.jsonl"
 [limits]
