@@ -69,8 +69,10 @@ struct Fixture {
   size_t stored = 0;
 };
 
+Fixture the_fixture;  // built once per run
+
 Fixture& GetFixture(size_t needs) {
-  static Fixture fx;
+  Fixture& fx = the_fixture;
   if (fx.engine) return fx;
   auto taxonomy = Taxonomy::FromFile(kRoot + "/data/taxonomy.json");
   if (!taxonomy.ok()) Die(taxonomy.status().ToString());
@@ -143,7 +145,10 @@ Fixture& GetFixture(size_t needs) {
   if (!engine.ok()) Die(engine.status().ToString());
   fx.engine = std::move(engine).value();
   fx.stored = needs;
-  std::atexit([] { std::filesystem::remove_all(GetFixture(0).dir); });
+  std::atexit([] {
+    the_fixture.engine.reset();  // closed before its files go
+    std::filesystem::remove_all(the_fixture.dir);
+  });
   return fx;
 }
 

@@ -128,7 +128,9 @@ class RecommenderImpl final : public Recommender {
   }
   // Fills response->bundle (see RecommendResponse).
   void AddBundle(const RecommendRequest& request, RecommendResponse* response) const;
-  void SubmitNeed(Need need, std::function<void(Result<SubmittedNeed>)> done) override;
+  void SubmitNeed(Need need, const Idempotency& idempotency,
+                  std::function<void(Result<SubmittedNeed>)> done) override;
+  using Recommender::SubmitNeed;
   Result<StoredNeed> GetNeed(std::string_view id) const override { return store_->GetNeed(id); }
   bool CheckNeedToken(const StoredNeed& need, std::string_view token) const override {
     return !token.empty() && ConstantTimeEquals(Sha256Hex(token), need.access_token_sha256);
@@ -626,7 +628,34 @@ Result<RecommendResponse> RecommenderImpl::RankIn(const EngineState& state, cons
   return resp;
 }
 
-void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedNeed>)> done) {
+void RecommenderImpl::SubmitNeed(Need need, const Idempotency& idempotency,
+                                 std::function<void(Result<SubmittedNeed>)> done) {
+  if (!idempotency.key.empty()) {
+    auto claimed = workflow_->ClaimNeedKey(idempotency);
+    if (!claimed.ok()) return done(claimed.status());
+    if (claimed->has_value()) {
+      // Stored the first time: the same need and token, ranked again.
+      const Workflow::KeyedNeed& keyed = **claimed;
+      auto stored = store_->GetNeed(keyed.need_id);
+      if (!stored.ok()) return done(stored.status());
+      RecommendRequest again;
+      again.need = stored->need;
+      auto recs = RecommendWith(again, nullptr, nullptr);
+      if (!recs.ok()) return done(recs.status());
+      AddBundle(again, &*recs);
+      SubmittedNeed replay;
+      replay.id = keyed.need_id;
+      replay.access_token = UnsealSecret(keyed.sealed_token, idempotency.key, keyed.need_id);
+      replay.recommendations = std::move(recs).value();
+      replay.replayed = true;
+      return done(std::move(replay));
+    }
+    // Claimed: released once the write is done, whatever its fate.
+    done = [this, idempotency, done = std::move(done)](Result<SubmittedNeed> result) {
+      workflow_->ReleaseNeedKey(idempotency);
+      done(std::move(result));
+    };
+  }
   RecommendRequest req;
   req.need = need;
   FeatureVector vector;
@@ -670,6 +699,10 @@ void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedN
   auto shared = std::make_shared<SubmittedNeed>(std::move(submitted));
   DurableWrite write;
   write.records = workflow_->NeedSubmittedRecords(stored);
+  if (!idempotency.key.empty()) {
+    write.records.push_back(workflow_->NeedKeyRecord(
+        idempotency, {stored.id, SealSecret(shared->access_token, idempotency.key, stored.id)}));
+  }
   StoredNeed for_feed = stored;
   for_feed.features = {};
   for_feed.need.description.clear();  // the feed index keeps ids, types and matches only

@@ -145,6 +145,9 @@ struct SubmittedNeed {
   std::string id;
   std::string access_token;  // returned once; only its hash is stored
   RecommendResponse recommendations;
+  // A retry with the same Idempotency-Key: the need stored the first time,
+  // its token again (sealed with the key), its recommendations ranked anew.
+  bool replayed = false;
 };
 
 // What a catalog import changed.
@@ -204,7 +207,11 @@ class Recommender {
 
   // Scores and stores a need; `done` runs (on a writer thread) only after the
   // need is durable, or with the error that prevented it.
-  virtual void SubmitNeed(Need need, std::function<void(Result<SubmittedNeed>)> done) = 0;
+  virtual void SubmitNeed(Need need, const Idempotency& idempotency,
+                          std::function<void(Result<SubmittedNeed>)> done) = 0;
+  void SubmitNeed(Need need, std::function<void(Result<SubmittedNeed>)> done) {
+    SubmitNeed(std::move(need), Idempotency{}, std::move(done));
+  }
   virtual Result<StoredNeed> GetNeed(std::string_view id) const = 0;
   // True when `token` is the access token issued for need `id` (constant time).
   virtual bool CheckNeedToken(const StoredNeed& need, std::string_view token) const = 0;

@@ -50,4 +50,43 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+namespace {
+
+// 64 bytes of pad: the two halves of SHA-256 hex are bytes enough for a
+// 64-character token.
+std::string Pad(std::string_view key, std::string_view context) {
+  return Sha256Hex(std::string("seal\n") + std::string(key) + "\n" + std::string(context));
+}
+
+}  // namespace
+
+std::string SealSecret(std::string_view secret, std::string_view key, std::string_view context) {
+  const std::string pad = Pad(key, context);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < secret.size() && i < pad.size(); ++i) {
+    const unsigned char b = static_cast<unsigned char>(secret[i]) ^ static_cast<unsigned char>(pad[i]);
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+std::string UnsealSecret(std::string_view sealed, std::string_view key, std::string_view context) {
+  const std::string pad = Pad(key, context);
+  if (sealed.size() % 2 != 0 || sealed.size() / 2 > pad.size()) return {};
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < sealed.size(); i += 2) {
+    const int hi = nibble(sealed[i]), lo = nibble(sealed[i + 1]);
+    if (hi < 0 || lo < 0) return {};
+    out.push_back(static_cast<char>((hi << 4 | lo) ^ static_cast<unsigned char>(pad[i / 2])));
+  }
+  return out;
+}
+
 }  // namespace iisc

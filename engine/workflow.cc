@@ -51,6 +51,10 @@ int64_t SystemNowMs() {
       .count();
 }
 
+std::string IdempotencyRecordKey(const Idempotency& idem) {
+  return std::string(kIdempotencyPrefix) + Sha256Hex(idem.scope + '\n' + idem.key);
+}
+
 int MonthOf(int64_t unix_ms) {
   const time_t seconds = static_cast<time_t>(unix_ms / 1000);
   tm utc{};
@@ -343,6 +347,45 @@ class WorkflowImpl final : public Workflow {
     ev.need_id = need.id;
     ev.state = "open";
     return {EventLocked(std::move(ev), need.created_unix_ms)};
+  }
+
+  Result<std::optional<KeyedNeed>> ClaimNeedKey(const Idempotency& idem) override {
+    const std::string key = IdempotencyRecordKey(idem);
+    std::lock_guard lock(mu_);
+    if (claimed_.count(key)) {
+      return Status::Aborted("a request with this Idempotency-Key is still being written; retry");
+    }
+    auto stored = store_->GetRecord(key);
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) {
+      claimed_.insert(key);
+      return std::optional<KeyedNeed>();
+    }
+    simdjson::dom::element e;
+    const std::string& json = **stored;
+    if (Parser().parse(json.data(), json.size()).get(e) != simdjson::SUCCESS) {
+      return Status::Corruption("stored idempotent answer is not JSON");
+    }
+    if (GetString(e, "fingerprint") != idem.fingerprint) {
+      return Status::InvalidArgument(
+          "this Idempotency-Key was used with another request; use a new key for a new request",
+          "Idempotency-Key");
+    }
+    return std::optional<KeyedNeed>(KeyedNeed{std::string(GetString(e, "need_id")),
+                                              std::string(GetString(e, "sealed_token"))});
+  }
+
+  RecordWrite NeedKeyRecord(const Idempotency& idem, const KeyedNeed& need) const override {
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("fingerprint").String(idem.fingerprint).Key("need_id").String(need.need_id);
+    w.Key("sealed_token").String(need.sealed_token).EndObject();
+    return {IdempotencyRecordKey(idem), std::move(out)};
+  }
+
+  void ReleaseNeedKey(const Idempotency& idem) override {
+    std::lock_guard lock(mu_);
+    claimed_.erase(IdempotencyRecordKey(idem));
   }
 
   void OnNeedStored(const StoredNeed& need) override {
@@ -934,7 +977,7 @@ class WorkflowImpl final : public Workflow {
   bool BeginLocked(const Idempotency& idem, Step* step) {
     if (idem.key.empty()) return false;
     Pending& pending = step->pending;
-    pending.idempotency_key = std::string(kIdempotencyPrefix) + Sha256Hex(idem.scope + '\n' + idem.key);
+    pending.idempotency_key = IdempotencyRecordKey(idem);
     pending.fingerprint = idem.fingerprint;
     auto refuse = [step](Status s) {
       step->answer = Result<WriteOutcome>(std::move(s));

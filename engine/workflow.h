@@ -207,6 +207,19 @@ class Workflow {
   virtual std::vector<RecordWrite> NeedSubmittedRecords(const StoredNeed& need) = 0;
   virtual void OnNeedStored(const StoredNeed& need) = 0;
 
+  // Idempotent need submission: the need an Idempotency-Key already stored
+  // (its id and sealed token), or nullopt after claiming the key for this
+  // submission (release it with ReleaseNeedKey once the write is done);
+  // Aborted while another submission holds the key, InvalidArgument when it
+  // was used with another body.
+  struct KeyedNeed {
+    std::string need_id;
+    std::string sealed_token;
+  };
+  virtual Result<std::optional<KeyedNeed>> ClaimNeedKey(const Idempotency& idempotency) = 0;
+  virtual RecordWrite NeedKeyRecord(const Idempotency& idempotency, const KeyedNeed& need) const = 0;
+  virtual void ReleaseNeedKey(const Idempotency& idempotency) = 0;
+
   // --- the SME (the server checked the need's token) ---
   virtual void RequestServices(const std::string& need_id, std::vector<std::string> capability_ids,
                                std::string message, const Idempotency& idempotency,

@@ -62,11 +62,15 @@ void Recommend(const ServiceContext& ctx, HttpRequest& req, const PathParams&, R
 
 void SubmitNeed(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {
   Recommender& engine = *ctx.recommender;
+  // Anyone may store a need: the key's own secrecy (and the same body) is
+  // what a replay, which hands the token back, requires.
+  auto idempotency = IdempotencyFor(req, "need-submit");
+  if (!idempotency.ok()) return reply(ErrorResponse(idempotency.status()));
   auto need = ParseNeedRequest(req.body(), engine.taxonomy(), ctx.limits);
   if (!need.ok()) return reply(ErrorResponse(need.status()));
   // Answered only once the need is durable; the callback runs on the engine's
   // writer thread and the session carries the reply back to its own executor.
-  engine.SubmitNeed(std::move(need).value(),
+  engine.SubmitNeed(std::move(need).value(), *idempotency,
                     [&engine, reply = std::move(reply)](Result<SubmittedNeed> submitted) {
                       if (!submitted.ok()) {
                         LogError("storing a need failed: %s",
@@ -76,6 +80,7 @@ void SubmitNeed(const ServiceContext& ctx, HttpRequest& req, const PathParams&, 
                       HttpResponse res = JsonResponse(
                           http::status::created, SubmittedNeedJson(*submitted, engine.taxonomy()));
                       res.set(http::field::location, "/v1/needs/" + submitted->id);
+                      if (submitted->replayed) res.set("Idempotent-Replayed", "true");
                       reply(std::move(res));
                     });
 }

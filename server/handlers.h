@@ -29,6 +29,9 @@ struct ServiceContext {
 };
 
 void RegisterRoutes(const ServiceContext& context, Router& router);
+// The request's Idempotency-Key within `scope` (who sent it), with a
+// fingerprint of what it asks; InvalidArgument when the header is malformed.
+Result<Idempotency> IdempotencyFor(const HttpRequest& request, std::string scope);
 // Appends a bureau action to the audit log; a failed write is logged (the
 // action itself is done and answered).
 void AuditBureauAction(const ServiceContext& context, const std::string& action, const std::string& target,

@@ -53,29 +53,11 @@ Result<Principal> Identify(const ServiceContext& ctx, const HttpRequest& req, co
   return Status::PermissionDenied("the token does not grant this resource");
 }
 
-// The Idempotency-Key of a write, scoped to its caller, fingerprinted with
-// what it asks; InvalidArgument when the header is malformed.
 Result<Idempotency> IdempotencyOf(const HttpRequest& req, const Principal& who) {
-  Idempotency idem;
-  const auto header = req["Idempotency-Key"];
-  if (header.empty()) return idem;
-  if (header.size() > 255) {
-    return Status::InvalidArgument("Idempotency-Key is longer than 255 characters", "Idempotency-Key");
-  }
-  for (char c : header) {
-    if (c < 0x21 || c > 0x7e) {
-      return Status::InvalidArgument("Idempotency-Key must be visible ASCII (a UUID, say)",
-                                     "Idempotency-Key");
-    }
-  }
-  idem.key.assign(header);
-  idem.scope = (who.kind == Principal::Kind::kSme       ? "sme:"
-                : who.kind == Principal::Kind::kComplex ? "complex:"
-                                                        : "bureau:") +
-               who.id;
-  idem.fingerprint = Sha256Hex(std::string(req.method_string()) + ' ' + std::string(req.target()) +
-                               '\n' + req.body());
-  return idem;
+  return IdempotencyFor(req, (who.kind == Principal::Kind::kSme       ? "sme:"
+                              : who.kind == Principal::Kind::kComplex ? "complex:"
+                                                                      : "bureau:") +
+                                 who.id);
 }
 
 int PageLimit(const HttpRequest& req, Status* error) {
@@ -488,6 +470,26 @@ void PlanAssignment(const ServiceContext& ctx, HttpRequest& req, const PathParam
 }
 
 }  // namespace
+
+Result<Idempotency> IdempotencyFor(const HttpRequest& req, std::string scope) {
+  Idempotency idem;
+  const auto header = req["Idempotency-Key"];
+  if (header.empty()) return idem;
+  if (header.size() > 255) {
+    return Status::InvalidArgument("Idempotency-Key is longer than 255 characters", "Idempotency-Key");
+  }
+  for (char c : header) {
+    if (c < 0x21 || c > 0x7e) {
+      return Status::InvalidArgument("Idempotency-Key must be visible ASCII (a UUID, say)",
+                                     "Idempotency-Key");
+    }
+  }
+  idem.key.assign(header);
+  idem.scope = std::move(scope);
+  idem.fingerprint = Sha256Hex(std::string(req.method_string()) + ' ' + std::string(req.target()) +
+                               '\n' + req.body());
+  return idem;
+}
 
 void RegisterWorkflowRoutes(const ServiceContext& ctx, Router& router, const Guard& bureau) {
   auto bind = [&ctx](void (*fn)(const ServiceContext&, HttpRequest&, const PathParams&, Reply)) {

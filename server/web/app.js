@@ -302,7 +302,7 @@ async function postJson(path, body, {idempotent = false} = {}) {
   let data = null;
   try { data = await response.json(); } catch (_) { /* a body that is not JSON */ }
   const code = data && data.error && data.error.code;
-  if (idempotent && response.status < 500 && code !== 'idempotency_key_in_flight') {
+  if (idempotent && response.status < 500 && code !== 'conflict') {
     saveKeys.delete(payload);
   }
   if (!response.ok) {

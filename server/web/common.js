@@ -183,7 +183,7 @@ const IISC = (() => {
     try { data = await response.json(); } catch (_) { /* an empty or non-JSON body */ }
     const error = (data && data.error) || {message: response.statusText};
     // Kept for a retry: no answer worth keeping yet (in flight, server trouble).
-    const retryable = response.status >= 500 || error.code === 'idempotency_key_in_flight';
+    const retryable = response.status >= 500 || error.code === 'conflict';
     if (keyName && !retryable) pendingKeys.delete(keyName);
     if (!response.ok) throw {status: response.status, error};
     return data || {};
@@ -200,7 +200,7 @@ const IISC = (() => {
     if (failure.status === 403) return e.forbidden;
     if (failure.status === 404) return e.notFound;
     if (failure.status === 429) return e.rateLimited;
-    if (error.code === 'idempotency_key_in_flight') return e.inFlight;
+    if (error.code === 'conflict') return e.inFlight;
     if (failure.status === 409 && error.state) {
       return format(e.transition, {state: text.states[error.state] || error.state});
     }

@@ -221,6 +221,36 @@ TEST_F(LifecycleTest, WholeCycleWithTheThreeRolesAndTheRefusedTransitions) {
   EXPECT_EQ(StateOf(rid, complex_token), "rated");
 }
 
+TEST_F(LifecycleTest, ARetriedNeedSubmissionStoresOneNeedAndAnswersTheSameToken) {
+  const std::string body = R"({"description":"想给新款眼镜架申请外观专利","county":"ouhai"})";
+  const std::map<std::string, std::string> key = {{"Idempotency-Key", "6f1c1f9e-9d1b-4c39-9a55-1d2e3f4a5b6c"}};
+  Response first = Fetch(port(), verb::post, "/v1/needs", body, kJson, key);
+  ASSERT_EQ(first.result(), http::status::created) << first.body();
+  Response retry = Fetch(port(), verb::post, "/v1/needs", body, kJson, key);
+  ASSERT_EQ(retry.result(), http::status::created) << retry.body();
+  EXPECT_EQ(retry["Idempotent-Replayed"], "true");
+  EXPECT_EQ(first["Idempotent-Replayed"], "");
+  const std::string id = Str(Parse(first), "id");
+  const std::string token = Str(Parse(first), "access_token");
+  EXPECT_EQ(Str(Parse(retry), "id"), id);
+  EXPECT_EQ(Str(Parse(retry), "access_token"), token);
+  ExpectError(Fetch(port(), verb::post, "/v1/needs", R"({"description":"另一条需求"})", kJson, key),
+              http::status::bad_request);
+  // One need was stored: the bureau's event feed has one submission for it.
+  Response events = Fetch(port(), verb::get, "/v1/events", "", "", Bearer(kBureauToken));
+  size_t submissions = 0;
+  for (size_t at = events.body().find("need.submitted"); at != std::string::npos;
+       at = events.body().find("need.submitted", at + 1)) {
+    ++submissions;
+  }
+  EXPECT_EQ(submissions, 1u) << events.body();
+  // The token answered to the retry opens the need, after a restart too.
+  Restart();
+  EXPECT_EQ(Fetch(port(), verb::get, "/v1/needs/" + id, "", "", Bearer(token)).result(), http::status::ok);
+  Response after = Fetch(port(), verb::post, "/v1/needs", body, kJson, key);
+  EXPECT_EQ(Str(Parse(after), "access_token"), token);
+}
+
 TEST_F(LifecycleTest, ANeedOfSeveralKindsIsAnsweredWithABundle) {
   Response res = Fetch(port(), verb::post, "/v1/recommendations",
                        R"({"need":{"description":"想设计新产品外观并申请专利","service_types":["design","ipr"]},"k":3})",
