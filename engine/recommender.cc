@@ -555,6 +555,10 @@ void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedN
   stored.config_version = recs->config_version;
   stored.features = std::move(vector);
   for (const Recommendation& r : recs->results) stored.recommended_capability_ids.push_back(r.capability->id);
+  if (recs->understanding.field_inferred) {
+    stored.inferred_field = recs->understanding.field.id;
+    stored.inferred_field_confidence = recs->understanding.field.confidence;
+  }
   // A deeper ranking for the feeds and the assignment planner.
   if (options_.stored_matches > 0) {
     RecommendRequest deep = req;
