@@ -154,6 +154,7 @@ class RecommenderImpl final : public Recommender {
   Workflow& workflow() override { return *workflow_; }
   const Workflow& workflow() const override { return *workflow_; }
   DemandStats Demand() const override;
+  Result<SupplyDemandMap> SupplyDemand(SupplyDemandQuery query) const override;
   Status Checkpoint(const std::string& dir) override { return store_->Checkpoint(dir); }
   void Flush() override {
     if (writer_) writer_->Stop();
@@ -764,6 +765,22 @@ DemandStats RecommenderImpl::Demand() const {
     stats.rows.push_back({taxonomy_->service_types()[t].id, "", needs_by_type_[t], caps[t], capacity[t]});
   }
   return stats;
+}
+
+Result<SupplyDemandMap> RecommenderImpl::SupplyDemand(SupplyDemandQuery query) const {
+  if (!query.service_type.empty() && taxonomy_->ServiceTypeIndex(query.service_type) < 0) {
+    return Status::InvalidArgument("unknown service type '" + query.service_type + "'", "service_type");
+  }
+  const auto st = state();
+  query.min_field_confidence = st->config->inference_min_confidence;
+  if (query.now_unix_ms == 0) {
+    query.now_unix_ms = options_.workflow.now_unix_ms ? options_.workflow.now_unix_ms() : NowUnixMs();
+  }
+  // The capacity first: an acceptance between the two reads shows in the
+  // requests, not yet in the capacity, never the other way round.
+  const auto used = workflow_->UsedCapacityThisMonth();
+  const LifecycleFacts facts = workflow_->Facts();
+  return ComputeSupplyDemandMap(*taxonomy_, st->snapshot->complexes, facts, used, query);
 }
 
 }  // namespace

@@ -217,12 +217,28 @@ struct CompactMatch {
   uint16_t type = 0;
 };
 
+// A kind of service a need wants, with the best score among its matches of
+// that kind (for the bureau's map).
+struct WantedType {
+  uint16_t type = 0;
+  float best_score = 0;
+};
+
+constexpr uint16_t kNoName = UINT16_MAX;
+
 struct NeedEntry {
   std::string id;
   int64_t created_unix_ms = 0;
   NeedStatus status = NeedStatus::kOpen;
   std::vector<std::string> given_types;
   std::vector<CompactMatch> matches;     // best first
+  // For the bureau's map: interned field (given, inferred) and county ids,
+  // and the kinds of service wanted (given, else the best match's).
+  uint16_t field = kNoName;
+  uint16_t inferred_field = kNoName;
+  float inferred_field_confidence = 0;
+  uint16_t county = kNoName;
+  std::vector<WantedType> wanted;
   std::vector<std::string> request_ids;  // oldest first
   int served_requests = 0;               // accepted, in service, completed or rated
 };
@@ -575,6 +591,69 @@ class WorkflowImpl final : public Workflow {
       }
     }
     return {used.begin(), used.end()};
+  }
+
+  LifecycleFacts Facts() const override {
+    constexpr uint32_t kNone = LifecycleFacts::kNone;
+    auto index = [](uint16_t name) { return name == kNoName ? kNone : uint32_t{name}; };
+    std::lock_guard lock(mu_);
+    LifecycleFacts f;
+    f.fields = field_names_;
+    f.counties = county_names_;
+    f.types = type_names_;
+    f.needs.reserve(needs_.size());
+    std::unordered_map<uint32_t, uint32_t> capability_slot;  // ours → the facts'
+    std::unordered_map<std::string, uint32_t> extra_types;   // of requests only
+    for (const auto& [id, n] : needs_) {
+      LifecycleFacts::Need out;
+      out.created_unix_ms = n.created_unix_ms;
+      out.field = index(n.field);
+      out.inferred_field = index(n.inferred_field);
+      out.inferred_field_confidence = n.inferred_field_confidence;
+      out.county = index(n.county);
+      out.status = n.status;
+      if (!n.matches.empty()) {
+        out.best_score = n.matches.front().score;
+        if (out.field == kNone && out.inferred_field == kNone) {
+          auto [slot, inserted] = capability_slot.emplace(n.matches.front().capability,
+                                                          static_cast<uint32_t>(f.capabilities.size()));
+          if (inserted) f.capabilities.push_back(capability_names_[n.matches.front().capability]);
+          out.best_capability = slot->second;
+        }
+      }
+      out.wanted_begin = static_cast<uint32_t>(f.wanted.size());
+      for (const WantedType& w : n.wanted) f.wanted.push_back({w.type, w.best_score});
+      out.wanted_end = static_cast<uint32_t>(f.wanted.size());
+      const auto need_index = static_cast<uint32_t>(f.needs.size());
+      f.needs.push_back(out);
+      for (const std::string& rid : n.request_ids) {
+        const ServiceRequest& r = requests_.at(rid);
+        LifecycleFacts::Request fr;
+        fr.need = need_index;
+        if (auto t = type_ids_.find(r.service_type); t != type_ids_.end()) {
+          fr.type = t->second;
+        } else {
+          auto [slot, inserted] = extra_types.emplace(r.service_type, static_cast<uint32_t>(f.types.size()));
+          if (inserted) f.types.push_back(r.service_type);
+          fr.type = slot->second;
+        }
+        fr.state = r.state;
+        fr.rating = r.rating;
+        fr.created_unix_ms = r.created_unix_ms;
+        for (const Transition& t : r.history) {
+          if (t.state == RequestState::kCompleted) fr.completed_unix_ms = t.at_unix_ms;
+          if (t.state == RequestState::kRated) fr.rated_unix_ms = t.at_unix_ms;
+        }
+        // Completed before histories were kept: the last change is the closest.
+        if (fr.completed_unix_ms == 0 &&
+            (r.state == RequestState::kCompleted || r.state == RequestState::kRated)) {
+          fr.completed_unix_ms = r.updated_unix_ms;
+        }
+        if (fr.rated_unix_ms == 0 && r.state == RequestState::kRated) fr.rated_unix_ms = r.updated_unix_ms;
+        f.requests.push_back(fr);
+      }
+    }
+    return f;
   }
 
   void IssueComplexToken(const std::string& complex_id, const std::string& name,
@@ -1097,6 +1176,27 @@ class WorkflowImpl final : public Workflow {
       entry.matches.push_back(compact);
       if (facts && m.score >= options_.feed_min_score) per_complex[facts->complex_id].push_back(compact);
     }
+    auto small = [this](std::unordered_map<std::string, uint32_t>& ids, std::vector<std::string>& names,
+                        const std::string& name) {
+      return name.empty() ? kNoName : static_cast<uint16_t>(InternLocked(ids, names, name));
+    };
+    entry.field = small(field_ids_, field_names_, n.need.field);
+    entry.inferred_field = small(field_ids_, field_names_, n.inferred_field);
+    entry.inferred_field_confidence = static_cast<float>(n.inferred_field_confidence);
+    entry.county = small(county_ids_, county_names_, n.need.county);
+    for (const std::string& t : n.need.service_types) {
+      WantedType w{static_cast<uint16_t>(InternLocked(type_ids_, type_names_, t)), 0};
+      for (const CompactMatch& m : entry.matches) {
+        if (m.type == w.type) {
+          w.best_score = m.score;
+          break;
+        }
+      }
+      entry.wanted.push_back(w);
+    }
+    if (entry.wanted.empty() && !entry.matches.empty()) {
+      entry.wanted.push_back({entry.matches.front().type, entry.matches.front().score});
+    }
     for (auto& [complex, matches] : per_complex) {
       ComplexFeed& feed = feed_[complex];
       FeedEntry e{&entry, std::move(matches)};
@@ -1183,6 +1283,10 @@ class WorkflowImpl final : public Workflow {
   std::vector<std::string> capability_names_;
   std::unordered_map<std::string, uint32_t> type_ids_;                   // interned
   std::vector<std::string> type_names_;
+  std::unordered_map<std::string, uint32_t> field_ids_;                  // interned (few)
+  std::vector<std::string> field_names_;
+  std::unordered_map<std::string, uint32_t> county_ids_;                 // interned (few)
+  std::vector<std::string> county_names_;
   bool loading_ = false;                                                 // at opening
   std::map<std::string, TokenEntry> tokens_;                  // GUARDED_BY(mu_)
   std::unordered_map<std::string, std::string> token_by_sha_;  // active tokens only
