@@ -24,12 +24,17 @@ struct ServiceContext {
   std::string backup_dir = "var/backups";
   // The body limit of the bulk catalog import (bureau only).
   size_t max_import_bytes = 64 << 20;
+  // The supply-demand map: a need whose best service scored below this has
+  // no good match ([map] good_match_score).
+  double map_good_match_score = 0.7;
 };
 
 void RegisterRoutes(const ServiceContext& context, Router& router);
 // The lifecycle's routes (server/workflow_handlers.cc); `bureau` guards the
 // bureau's among them.
 void RegisterWorkflowRoutes(const ServiceContext& context, Router& router, const Guard& bureau);
+// The bureau's supply-demand map (server/map_handlers.cc).
+void RegisterMapRoutes(const ServiceContext& context, Router& router, const Guard& bureau);
 
 // Loads the scoring weights from context.scoring_config_path and swaps them
 // into the engine; on error the engine keeps its current weights.
