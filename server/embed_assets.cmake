@@ -1,12 +1,21 @@
 # Turns the web form's files into a C++ source with byte arrays, so the
 # executable serves them without reading files at run time.
 # Usage: cmake -DINPUT_DIR=dir -DFILES=a.html,b.js -DOUTPUT=out.cc -P embed_assets.cmake
+# An entry "name=/some/path" serves the file at that path as `name` (a library
+# from outside server/web/, such as Debian's Chart.js).
 string(REPLACE "," ";" files "${FILES}")
 set(arrays "")
 set(table "")
 set(i 0)
-foreach(name IN LISTS files)
-  file(READ "${INPUT_DIR}/${name}" hex HEX)
+foreach(entry IN LISTS files)
+  if(entry MATCHES "^([^=]+)=(.+)$")
+    set(name "${CMAKE_MATCH_1}")
+    set(path "${CMAKE_MATCH_2}")
+  else()
+    set(name "${entry}")
+    set(path "${INPUT_DIR}/${entry}")
+  endif()
+  file(READ "${path}" hex HEX)
   string(LENGTH "${hex}" hex_len)
   math(EXPR size "${hex_len} / 2")
   # 0x..,  per byte; a trailing 0 keeps empty files legal C++.
