@@ -217,28 +217,13 @@ struct CompactMatch {
   uint16_t type = 0;
 };
 
-// A kind of service a need wants, with the best score among its matches of
-// that kind (for the bureau's map).
-struct WantedType {
-  uint16_t type = 0;
-  float best_score = 0;
-};
-
-constexpr uint16_t kNoName = UINT16_MAX;
-
 struct NeedEntry {
   std::string id;
   int64_t created_unix_ms = 0;
   NeedStatus status = NeedStatus::kOpen;
   std::vector<std::string> given_types;
   std::vector<CompactMatch> matches;     // best first
-  // For the bureau's map: interned field (given, inferred) and county ids,
-  // and the kinds of service wanted (given, else the best match's).
-  uint16_t field = kNoName;
-  uint16_t inferred_field = kNoName;
-  float inferred_field_confidence = 0;
-  uint16_t county = kNoName;
-  std::vector<WantedType> wanted;
+  uint32_t fact = 0;  // its row of the map's facts (fact_needs_)
   std::vector<std::string> request_ids;  // oldest first
   int served_requests = 0;               // accepted, in service, completed or rated
 };
@@ -594,65 +579,15 @@ class WorkflowImpl final : public Workflow {
   }
 
   LifecycleFacts Facts() const override {
-    constexpr uint32_t kNone = LifecycleFacts::kNone;
-    auto index = [](uint16_t name) { return name == kNoName ? kNone : uint32_t{name}; };
     std::lock_guard lock(mu_);
     LifecycleFacts f;
     f.fields = field_names_;
     f.counties = county_names_;
     f.types = type_names_;
-    f.needs.reserve(needs_.size());
-    std::unordered_map<uint32_t, uint32_t> capability_slot;  // ours → the facts'
-    std::unordered_map<std::string, uint32_t> extra_types;   // of requests only
-    for (const auto& [id, n] : needs_) {
-      LifecycleFacts::Need out;
-      out.created_unix_ms = n.created_unix_ms;
-      out.field = index(n.field);
-      out.inferred_field = index(n.inferred_field);
-      out.inferred_field_confidence = n.inferred_field_confidence;
-      out.county = index(n.county);
-      out.status = n.status;
-      if (!n.matches.empty()) {
-        out.best_score = n.matches.front().score;
-        if (out.field == kNone && out.inferred_field == kNone) {
-          auto [slot, inserted] = capability_slot.emplace(n.matches.front().capability,
-                                                          static_cast<uint32_t>(f.capabilities.size()));
-          if (inserted) f.capabilities.push_back(capability_names_[n.matches.front().capability]);
-          out.best_capability = slot->second;
-        }
-      }
-      out.wanted_begin = static_cast<uint32_t>(f.wanted.size());
-      for (const WantedType& w : n.wanted) f.wanted.push_back({w.type, w.best_score});
-      out.wanted_end = static_cast<uint32_t>(f.wanted.size());
-      const auto need_index = static_cast<uint32_t>(f.needs.size());
-      f.needs.push_back(out);
-      for (const std::string& rid : n.request_ids) {
-        const ServiceRequest& r = requests_.at(rid);
-        LifecycleFacts::Request fr;
-        fr.need = need_index;
-        if (auto t = type_ids_.find(r.service_type); t != type_ids_.end()) {
-          fr.type = t->second;
-        } else {
-          auto [slot, inserted] = extra_types.emplace(r.service_type, static_cast<uint32_t>(f.types.size()));
-          if (inserted) f.types.push_back(r.service_type);
-          fr.type = slot->second;
-        }
-        fr.state = r.state;
-        fr.rating = r.rating;
-        fr.created_unix_ms = r.created_unix_ms;
-        for (const Transition& t : r.history) {
-          if (t.state == RequestState::kCompleted) fr.completed_unix_ms = t.at_unix_ms;
-          if (t.state == RequestState::kRated) fr.rated_unix_ms = t.at_unix_ms;
-        }
-        // Completed before histories were kept: the last change is the closest.
-        if (fr.completed_unix_ms == 0 &&
-            (r.state == RequestState::kCompleted || r.state == RequestState::kRated)) {
-          fr.completed_unix_ms = r.updated_unix_ms;
-        }
-        if (fr.rated_unix_ms == 0 && r.state == RequestState::kRated) fr.rated_unix_ms = r.updated_unix_ms;
-        f.requests.push_back(fr);
-      }
-    }
+    f.capabilities = fact_capabilities_;
+    f.needs = fact_needs_;
+    f.wanted = fact_wanted_;
+    f.requests = fact_requests_;
     return f;
   }
 
@@ -1053,6 +988,9 @@ class WorkflowImpl final : public Workflow {
         if (need != needs_.end()) {
           need->second.served_requests += static_cast<int>(IsServed(r.state)) - IsServed(it->second.state);
         }
+        if (auto fact = fact_request_index_.find(r.id); fact != fact_request_index_.end()) {
+          FillRequestFactLocked(r, &fact_requests_[fact->second]);
+        }
         it->second = r;
       }
     }
@@ -1176,27 +1114,7 @@ class WorkflowImpl final : public Workflow {
       entry.matches.push_back(compact);
       if (facts && m.score >= options_.feed_min_score) per_complex[facts->complex_id].push_back(compact);
     }
-    auto small = [this](std::unordered_map<std::string, uint32_t>& ids, std::vector<std::string>& names,
-                        const std::string& name) {
-      return name.empty() ? kNoName : static_cast<uint16_t>(InternLocked(ids, names, name));
-    };
-    entry.field = small(field_ids_, field_names_, n.need.field);
-    entry.inferred_field = small(field_ids_, field_names_, n.inferred_field);
-    entry.inferred_field_confidence = static_cast<float>(n.inferred_field_confidence);
-    entry.county = small(county_ids_, county_names_, n.need.county);
-    for (const std::string& t : n.need.service_types) {
-      WantedType w{static_cast<uint16_t>(InternLocked(type_ids_, type_names_, t)), 0};
-      for (const CompactMatch& m : entry.matches) {
-        if (m.type == w.type) {
-          w.best_score = m.score;
-          break;
-        }
-      }
-      entry.wanted.push_back(w);
-    }
-    if (entry.wanted.empty() && !entry.matches.empty()) {
-      entry.wanted.push_back({entry.matches.front().type, entry.matches.front().score});
-    }
+    AddNeedFactsLocked(n, entry);
     for (auto& [complex, matches] : per_complex) {
       ComplexFeed& feed = feed_[complex];
       FeedEntry e{&entry, std::move(matches)};
@@ -1241,11 +1159,78 @@ class WorkflowImpl final : public Workflow {
     }
   }
 
+  // The map's row of a need, appended once as it is first indexed: its
+  // field and county, its best match (for needs with no field at all, stored
+  // before the inferred field was kept), the kinds it wants (its own, else its
+  // best match's) with the best score of each.
+  void AddNeedFactsLocked(const StoredNeed& n, NeedEntry& entry) {
+    auto name = [this](std::unordered_map<std::string, uint32_t>& ids, std::vector<std::string>& names,
+                       const std::string& id) {
+      return id.empty() ? LifecycleFacts::kNone : InternLocked(ids, names, id);
+    };
+    LifecycleFacts::Need row;
+    row.created_unix_ms = n.created_unix_ms;
+    row.field = name(field_ids_, field_names_, n.need.field);
+    row.inferred_field = name(field_ids_, field_names_, n.inferred_field);
+    row.inferred_field_confidence = static_cast<float>(n.inferred_field_confidence);
+    row.county = name(county_ids_, county_names_, n.need.county);
+    if (!entry.matches.empty()) {
+      const CompactMatch& best = entry.matches.front();
+      row.best_score = best.score;
+      if (row.field == LifecycleFacts::kNone && row.inferred_field == LifecycleFacts::kNone) {
+        auto [slot, inserted] =
+            fact_capability_slot_.emplace(best.capability, static_cast<uint32_t>(fact_capabilities_.size()));
+        if (inserted) fact_capabilities_.push_back(capability_names_[best.capability]);
+        row.best_capability = slot->second;
+      }
+    }
+    row.wanted_begin = static_cast<uint32_t>(fact_wanted_.size());
+    for (const std::string& t : n.need.service_types) {
+      LifecycleFacts::Wanted w{InternLocked(type_ids_, type_names_, t), 0};
+      for (const CompactMatch& m : entry.matches) {
+        if (m.type == w.type) {
+          w.best_score = m.score;
+          break;
+        }
+      }
+      fact_wanted_.push_back(w);
+    }
+    if (n.need.service_types.empty() && !entry.matches.empty()) {
+      fact_wanted_.push_back({entry.matches.front().type, entry.matches.front().score});
+    }
+    row.wanted_end = static_cast<uint32_t>(fact_wanted_.size());
+    entry.fact = static_cast<uint32_t>(fact_needs_.size());
+    fact_needs_.push_back(row);
+  }
+
+  void FillRequestFactLocked(const ServiceRequest& r, LifecycleFacts::Request* fact) {
+    fact->type = InternLocked(type_ids_, type_names_, r.service_type);
+    fact->state = r.state;
+    fact->rating = r.rating;
+    fact->created_unix_ms = r.created_unix_ms;
+    fact->completed_unix_ms = 0;
+    fact->rated_unix_ms = 0;
+    for (const Transition& t : r.history) {
+      if (t.state == RequestState::kCompleted) fact->completed_unix_ms = t.at_unix_ms;
+      if (t.state == RequestState::kRated) fact->rated_unix_ms = t.at_unix_ms;
+    }
+    // Completed before histories were kept: the last change is the closest.
+    if (fact->completed_unix_ms == 0 && (r.state == RequestState::kCompleted || r.state == RequestState::kRated)) {
+      fact->completed_unix_ms = r.updated_unix_ms;
+    }
+    if (fact->rated_unix_ms == 0 && r.state == RequestState::kRated) fact->rated_unix_ms = r.updated_unix_ms;
+  }
+
   void IndexRequestLocked(ServiceRequest r) {
     auto need = needs_.find(r.need_id);
     if (need != needs_.end()) {
       need->second.request_ids.push_back(r.id);
       need->second.served_requests += IsServed(r.state);
+      LifecycleFacts::Request fact;
+      fact.need = need->second.fact;
+      FillRequestFactLocked(r, &fact);
+      fact_request_index_.emplace(r.id, static_cast<uint32_t>(fact_requests_.size()));
+      fact_requests_.push_back(fact);
     }
     by_complex_[r.complex_id].push_back(r.id);
     requests_.emplace(r.id, std::move(r));
@@ -1287,6 +1272,13 @@ class WorkflowImpl final : public Workflow {
   std::vector<std::string> field_names_;
   std::unordered_map<std::string, uint32_t> county_ids_;                 // interned (few)
   std::vector<std::string> county_names_;
+  // The bureau's map's facts (see LifecycleFacts), kept as needs and requests change.
+  std::vector<LifecycleFacts::Need> fact_needs_;
+  std::vector<LifecycleFacts::Wanted> fact_wanted_;
+  std::vector<LifecycleFacts::Request> fact_requests_;
+  std::unordered_map<std::string, uint32_t> fact_request_index_;  // request id → fact_requests_
+  std::vector<std::string> fact_capabilities_;                     // best matches of needs of no field
+  std::unordered_map<uint32_t, uint32_t> fact_capability_slot_;    // capability_ids_ → fact_capabilities_
   bool loading_ = false;                                                 // at opening
   std::map<std::string, TokenEntry> tokens_;                  // GUARDED_BY(mu_)
   std::unordered_map<std::string, std::string> token_by_sha_;  // active tokens only

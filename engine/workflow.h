@@ -182,8 +182,10 @@ struct OpenNeed {
 
 // Every stored need and its requests as compact facts, for the bureau's
 // supply-demand map (engine/supply_demand.h): ids interned into the name
-// lists, no personal data, no text. Copied under the workflow's lock, so
-// the map is computed from one consistent moment without holding it.
+// lists, no personal data, no text. The workflow keeps these rows up to date
+// as needs are stored and requests change, and copies them under its lock (a
+// few arrays), so the map is computed from one consistent moment without
+// holding it.
 struct LifecycleFacts {
   static constexpr uint32_t kNone = UINT32_MAX;
   struct Need {
@@ -200,7 +202,6 @@ struct LifecycleFacts {
     // its best match; each with the best score among its matches of that kind.
     uint32_t wanted_begin = 0;
     uint32_t wanted_end = 0;
-    NeedStatus status = NeedStatus::kOpen;
   };
   struct Wanted {
     uint32_t type = kNone;  // into `types`

@@ -79,7 +79,7 @@ LifecycleFacts Facts() {
   f.capabilities = {"b/testing-1", "gone/x-1"};
   auto need = [&f](int64_t created, uint32_t field, uint32_t inferred, float confidence, uint32_t county,
                    uint32_t best_capability, float best,
-                   std::vector<LifecycleFacts::Wanted> wanted, NeedStatus status = NeedStatus::kOpen) {
+                   std::vector<LifecycleFacts::Wanted> wanted) {
     LifecycleFacts::Need n;
     n.created_unix_ms = created;
     n.field = field;
@@ -91,7 +91,6 @@ LifecycleFacts Facts() {
     n.wanted_begin = static_cast<uint32_t>(f.wanted.size());
     f.wanted.insert(f.wanted.end(), wanted.begin(), wanted.end());
     n.wanted_end = static_cast<uint32_t>(f.wanted.size());
-    n.status = status;
     f.needs.push_back(n);
   };
   // n0: electrical given, Yueqing, a good match.
@@ -105,8 +104,8 @@ LifecycleFacts Facts() {
   need(Ms(2024, 12, 31, 23, 59), kNone, kNone, 0, kNone, 0, 0.95f, {{0, 0.95f}});
   // n4: likewise, but its best service is gone: unknown field. Lucheng; before the trend.
   need(Ms(2024, 5, 1), kNone, kNone, 0, 1, 1, 0.65f, {{0, 0.65f}});
-  // n5: electrical given, Yueqing, deleted since (still counted).
-  need(Ms(2025, 6, 10), 0, kNone, 0, 0, kNone, 0.72f, {{1, 0.72f}}, NeedStatus::kDeleted);
+  // n5: electrical given, Yueqing (deleted since, say: erased needs are counted too).
+  need(Ms(2025, 6, 10), 0, kNone, 0, 0, kNone, 0.72f, {{1, 0.72f}});
 
   auto request = [&f](uint32_t need, uint32_t type, RequestState state, int rating, int64_t created,
                       int64_t completed = 0, int64_t rated = 0) {

@@ -4,6 +4,8 @@
 // that only the bureau may read it.
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include <map>
 #include <memory>
 #include <sstream>
@@ -311,6 +313,22 @@ TEST_F(MapTest, OnlyTheBureauReadsTheMap) {
     ExpectError(Get(route, complex_token_), http::status::forbidden, "permission_denied");
     ExpectError(Get(route, need_token_), http::status::forbidden, "permission_denied");
   }
+}
+
+TEST_F(MapTest, TheMapIsTheSameAfterARestart) {
+  Response before = Get("/v1/admin/map");
+  ASSERT_EQ(before.result(), http::status::ok);
+  ASSERT_EQ(server_->Stop(SIGTERM), 0);
+  const std::string config = root_->path() + "/server.toml";
+  delete server_;
+  server_ = new ServerProcess(root_->path() + "/db", {{"IISC_BUREAU_TOKEN", kBureauToken}}, config);
+  server_->set_log_file(root_->path() + "/server.log");
+  ASSERT_EQ(server_->Start(), "");
+  Response after = Get("/v1/admin/map");
+  ASSERT_EQ(after.result(), http::status::ok);
+  // Everything but the moment it was computed at.
+  auto strip = [](std::string body) { return body.substr(body.find(",\"good_match_score\"")); };
+  EXPECT_EQ(strip(after.body()), strip(before.body()));
 }
 
 }  // namespace
