@@ -72,6 +72,10 @@ void ParallelFor(size_t n, Fn&& fn) {
   for (auto& th : pool) th.join();
 }
 
+}  // namespace
+
+// What one ranking reads: a catalog snapshot with one scoring config (opaque
+// to callers, see Recommender::RankingStateFor).
 struct EngineState {
   std::shared_ptr<const CatalogSnapshot> snapshot;
   std::shared_ptr<const IntentModel> intent;  // null: no intent corpus
@@ -79,6 +83,8 @@ struct EngineState {
   std::shared_ptr<const ScoringTables> tables;
   std::shared_ptr<const RankingTables> ranking;
 };
+
+namespace {
 
 // Filter ids to taxonomy indices; an unknown id is the caller's error.
 Status ResolveIds(const std::vector<std::string>& ids, const std::string& member,
@@ -151,6 +157,8 @@ class RecommenderImpl final : public Recommender {
   const Taxonomy& taxonomy() const override { return *taxonomy_; }
 
   Result<BureauAssignment> PlanAssignment(const AssignmentRequest& request) const override;
+  Governance& governance() override { return *governance_; }
+  const Governance& governance() const override { return *governance_; }
   Workflow& workflow() override { return *workflow_; }
   const Workflow& workflow() const override { return *workflow_; }
   DemandStats Demand() const override;
@@ -164,7 +172,31 @@ class RecommenderImpl final : public Recommender {
   // Recommend, also handing back the need's dense vector and the results'
   // rows when asked.
   Result<RecommendResponse> RecommendWith(const RecommendRequest& request, FeatureVector* need_vector,
-                                          std::vector<uint32_t>* rows) const;
+                                          std::vector<uint32_t>* rows) const {
+    if (request.k < 1 || request.k > 100) return Status::InvalidArgument("k must be between 1 and 100", "k");
+    return RankIn(*state(), request, need_vector, rows);
+  }
+  Result<RecommendResponse> RankIn(const EngineState& st, const RecommendRequest& request,
+                                   FeatureVector* need_vector, std::vector<uint32_t>* rows) const;
+
+ public:
+  std::shared_ptr<const EngineState> RankingStateFor(std::shared_ptr<const ScoringConfig> config) const override {
+    auto current = state();
+    if (config == nullptr || config == current->config) return current;
+    auto s = std::make_shared<EngineState>(*current);
+    s->tables = std::make_shared<ScoringTables>(ScoringTables::Build(*taxonomy_, *config));
+    s->ranking = std::make_shared<RankingTables>(RankingTables::Build(*s->snapshot, *config));
+    s->config = std::move(config);
+    return s;
+  }
+  Result<RecommendResponse> RecommendIn(const EngineState& state, const RecommendRequest& request) const override {
+    if (request.k < 1 || static_cast<size_t>(request.k) > std::max<size_t>(100, state.snapshot->size())) {
+      return Status::InvalidArgument("k must be between 1 and the catalog's size", "k");
+    }
+    return RankIn(state, request, nullptr, nullptr);
+  }
+
+ private:
   std::shared_ptr<const EngineState> state() const {
     std::lock_guard<std::mutex> lock(state_mu_);
     return state_;
@@ -217,6 +249,7 @@ class RecommenderImpl final : public Recommender {
   std::mutex catalog_mu_;  // serializes catalog writes and config swaps
   std::unique_ptr<NeedWriter> writer_;
   std::unique_ptr<Workflow> workflow_;  // after writer_: destroyed first
+  std::unique_ptr<Governance> governance_;
 
   mutable std::mutex demand_mu_;
   int demand_month_ = 0;                                        // GUARDED_BY(demand_mu_)
@@ -455,6 +488,9 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
   auto workflow = OpenWorkflow(store_.get(), writer_.get(), services, options_.workflow);
   if (!workflow.ok()) return workflow.status();
   workflow_ = std::move(workflow).value();
+  auto governance = Governance::Open(store_.get());
+  if (!governance.ok()) return governance.status();
+  governance_ = std::move(governance).value();
   return Status::Ok();
 }
 
@@ -464,11 +500,9 @@ void RecommenderImpl::RecordDemand(const std::vector<std::string>& ids, int64_t 
   for (size_t i = 0; i < ids.size() && i < static_cast<size_t>(kDemandTopN); ++i) ++used_this_month_[ids[i]];
 }
 
-Result<RecommendResponse> RecommenderImpl::RecommendWith(const RecommendRequest& request,
-                                                        FeatureVector* need_vector,
-                                                        std::vector<uint32_t>* rows) const {
-  if (request.k < 1 || request.k > 100) return Status::InvalidArgument("k must be between 1 and 100", "k");
-  auto st = state();
+Result<RecommendResponse> RecommenderImpl::RankIn(const EngineState& state, const RecommendRequest& request,
+                                                 FeatureVector* need_vector, std::vector<uint32_t>* rows) const {
+  const EngineState* st = &state;
   const CatalogSnapshot& snap = *st->snapshot;
   const Taxonomy& tax = *taxonomy_;
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/assignment.h"
+#include "engine/governance.h"
 #include "engine/scoring_config.h"
 #include "engine/store.h"
 #include "engine/supply_demand.h"
@@ -109,6 +110,7 @@ struct Recommendation {
 };
 
 class CatalogSnapshot;  // opaque; keeps the pointers above alive
+struct EngineState;     // opaque: a catalog snapshot ranked under one scoring config
 
 // How much work one ranking took (for benchmarks and tests).
 struct RecommendStats {
@@ -185,6 +187,15 @@ class Recommender {
   // REQUIRES: request.need validated (ParseNeed) and 1 <= k <= 100.
   virtual Result<RecommendResponse> Recommend(const RecommendRequest& request) const = 0;
 
+  // The catalog in use ranked under `config` (null: the active one), for
+  // what-if replays, why-not and weight tuning: built once, used for many
+  // needs. It keeps its snapshot alive.
+  virtual std::shared_ptr<const EngineState> RankingStateFor(
+      std::shared_ptr<const ScoringConfig> config) const = 0;
+  // Recommend in such a state; k may reach the catalog's size (a full ranking).
+  virtual Result<RecommendResponse> RecommendIn(const EngineState& state,
+                                                const RecommendRequest& request) const = 0;
+
   // Scores and stores a need; `done` runs (on a writer thread) only after the
   // need is durable, or with the error that prevented it.
   virtual void SubmitNeed(Need need, std::function<void(Result<SubmittedNeed>)> done) = 0;
@@ -216,6 +227,10 @@ class Recommender {
   virtual void SetScoringConfig(std::shared_ptr<const ScoringConfig> config) = 0;
   virtual std::shared_ptr<const ScoringConfig> scoring_config() const = 0;
   virtual const Taxonomy& taxonomy() const = 0;
+
+  // The scoring configurations that served, and the bureau's audit log.
+  virtual Governance& governance() = 0;
+  virtual const Governance& governance() const = 0;
 
   // What happens to stored needs: requests, answers, outcomes, feeds, events.
   virtual Workflow& workflow() = 0;

@@ -566,6 +566,26 @@ class WorkflowImpl final : public Workflow {
     return out;
   }
 
+  std::vector<std::string> NeedsCreatedBetween(int64_t from, int64_t to, int64_t last_n) const override {
+    std::vector<std::pair<int64_t, std::string>> picked;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [id, n] : needs_) {
+        if (n.status == NeedStatus::kDeleted) continue;
+        if ((from != 0 && n.created_unix_ms < from) || (to != 0 && n.created_unix_ms >= to)) continue;
+        picked.emplace_back(n.created_unix_ms, id);
+      }
+    }
+    std::sort(picked.begin(), picked.end());
+    if (last_n > 0 && picked.size() > static_cast<size_t>(last_n)) {
+      picked.erase(picked.begin(), picked.end() - last_n);
+    }
+    std::vector<std::string> ids;
+    ids.reserve(picked.size());
+    for (auto& [created, id] : picked) ids.push_back(std::move(id));
+    return ids;
+  }
+
   std::vector<std::pair<std::string, int>> UsedCapacityThisMonth() const override {
     const int month = MonthOf(options_.now_unix_ms());
     std::lock_guard lock(mu_);

@@ -279,6 +279,10 @@ class Workflow {
   // Completed and rated requests, oldest first: the outcomes to learn from.
   virtual std::vector<ServiceRequest> Outcomes() const = 0;
   virtual std::vector<OpenNeed> OpenNeeds() const = 0;
+  // Ids of the stored needs created in [from, to) (0: unbounded), oldest
+  // first; with last_n > 0 only the last n of them.
+  virtual std::vector<std::string> NeedsCreatedBetween(int64_t from_unix_ms, int64_t to_unix_ms,
+                                                       int64_t last_n) const = 0;
   // Needs accepted this (calendar, UTC) month per capability id.
   virtual std::vector<std::pair<std::string, int>> UsedCapacityThisMonth() const = 0;
   // Every stored need and request, compactly (see LifecycleFacts).

@@ -1,5 +1,8 @@
 #include "server/handlers.h"
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <boost/beast/http/field.hpp>
 
 #include "engine/tokens.h"
@@ -16,6 +19,11 @@ namespace iisc {
 namespace http = boost::beast::http;
 
 namespace {
+
+void Audit(const ServiceContext& ctx, const std::string& action, const std::string& target,
+           const std::string& detail) {
+  AuditBureauAction(ctx, action, target, detail);
+}
 
 HttpResponse JsonResponse(http::status status, std::string body) {
   HttpResponse res{status, 11};
@@ -125,7 +133,7 @@ void MetricsText(const ServiceContext& ctx, HttpRequest&, const PathParams&, Rep
 }
 
 void ReloadConfig(const ServiceContext& ctx, HttpRequest&, const PathParams&, Reply reply) {
-  if (Status s = ReloadScoringConfig(ctx); !s.ok()) {
+  if (Status s = ReloadScoringConfig(ctx, ctx.bureau_name); !s.ok()) {
     // The file, not the request, is at fault: no "field"; the message names
     // the key and line for the bureau to fix.
     return reply(ErrorResponse(Status::InvalidArgument(s.message())));
@@ -165,6 +173,7 @@ void RetrainIntentModel(const ServiceContext& ctx, HttpRequest&, const PathParam
   if (!info.ok()) return reply(ErrorResponse(Status::InvalidArgument(info.status().message())));
   LogInfo("intent model %s in use (%zu examples, %s)", info->version.c_str(), info->examples,
           info->trained_now ? "trained now" : "stored model reused");
+  Audit(ctx, "intent_model.retrain", info->version, std::to_string(info->examples) + " examples");
   reply(JsonResponse(http::status::ok, IntentModelJson(*info, true)));
 }
 
@@ -187,6 +196,7 @@ void PutComplex(const ServiceContext& ctx, HttpRequest& req, const PathParams& p
     return reply(ErrorResponse(Status::NotFound("no complex with id " + params[0])));
   }
   const bool created = written->added > 0;
+  Audit(ctx, "catalog.put", params[0], created ? "complex added" : "complex replaced");
   HttpResponse res =
       JsonResponse(created ? http::status::created : http::status::ok, ComplexJson(*stored));
   if (created) res.set(http::field::location, "/v1/complexes/" + params[0]);
@@ -203,6 +213,7 @@ void DeleteComplex(const ServiceContext& ctx, HttpRequest&, const PathParams& pa
     LogError("deleting complex %s failed: %s", params[0].c_str(), s.ToString().c_str());
     return reply(ErrorResponse(s));
   }
+  Audit(ctx, "catalog.delete", params[0], "complex removed");
   reply(HttpResponse{http::status::no_content, 11});
 }
 
@@ -223,6 +234,9 @@ void ImportCatalog(const ServiceContext& ctx, HttpRequest& req, const PathParams
   LogInfo("catalog imported (%s): %lld added, %lld replaced, %lld removed", mode.c_str(),
           static_cast<long long>(imported->added), static_cast<long long>(imported->replaced),
           static_cast<long long>(imported->removed));
+  Audit(ctx, "catalog.import", mode,
+        std::to_string(imported->added) + " added, " + std::to_string(imported->replaced) + " replaced, " +
+            std::to_string(imported->removed) + " removed");
   reply(JsonResponse(http::status::ok, CatalogImportJson(*imported, mode)));
 }
 
@@ -245,6 +259,7 @@ void Backup(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Repl
     return reply(ErrorResponse(s));
   }
   LogInfo("backup written to %s", dir->c_str());
+  Audit(ctx, "backup", *name, *dir);
   std::string body;
   JsonWriter(&body).BeginObject().Key("name").String(*name).Key("path").String(*dir).EndObject();
   reply(JsonResponse(http::status::created, std::move(body)));
@@ -263,8 +278,22 @@ Handler Asset(const StaticAsset& asset) {
 
 }  // namespace
 
-Status ReloadScoringConfig(const ServiceContext& ctx) {
-  auto config = LoadScoringConfigFile(ctx.scoring_config_path, ctx.recommender->taxonomy());
+void AuditBureauAction(const ServiceContext& ctx, const std::string& action, const std::string& target,
+                       const std::string& detail) {
+  Status s = ctx.recommender->governance().Audit(ctx.bureau_name, action, target, detail);
+  if (!s.ok()) LogError("audit log write failed (%s %s): %s", action.c_str(), target.c_str(), s.ToString().c_str());
+}
+
+Status ReloadScoringConfig(const ServiceContext& ctx, const std::string& actor) {
+  std::ifstream in(ctx.scoring_config_path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    LogError("scoring config not reloaded: cannot read %s", ctx.scoring_config_path.c_str());
+    return Status::InvalidArgument("cannot read " + ctx.scoring_config_path);
+  }
+  const std::string stem = std::filesystem::path(ctx.scoring_config_path).stem().string();
+  auto config = ParseScoringConfig(text.str(), stem, ctx.recommender->taxonomy());
   if (!config.ok()) {
     LogError("scoring config not reloaded, keeping %s: %s",
              ctx.recommender->scoring_config()->version.c_str(),
@@ -272,7 +301,10 @@ Status ReloadScoringConfig(const ServiceContext& ctx) {
     return config.status();
   }
   LogInfo("scoring config reloaded: %s", (*config)->version.c_str());
+  const std::string version = (*config)->version;
   ctx.recommender->SetScoringConfig(std::move(config).value());
+  auto recorded = ctx.recommender->governance().RecordConfig(version, text.str(), actor, "reloaded from the file", "file");
+  if (!recorded.ok()) LogError("recording config %s failed: %s", version.c_str(), recorded.status().ToString().c_str());
   return Status::Ok();
 }
 
@@ -307,6 +339,7 @@ void RegisterRoutes(const ServiceContext& ctx, Router& router) {
   router.Add(http::verb::get, "/v1/admin/demand", bind(Demand), {.guard = bureau});
   RegisterWorkflowRoutes(ctx, router, bureau);
   RegisterMapRoutes(ctx, router, bureau);
+  RegisterDeskRoutes(ctx, router, bureau);
   const RouteOptions always{.never_shed = true};
   router.Add(http::verb::get, "/healthz", bind(Health), always);
   router.Add(http::verb::get, "/metrics", bind(MetricsText), always);

@@ -18,6 +18,8 @@ struct ServiceContext {
   RequestLimits limits;
   // The bureau's token; empty disables the bureau's routes (answered 403).
   std::string bureau_token;
+  // The name the audit log and the config history record for that token.
+  std::string bureau_name = "bureau";
   // Where POST /v1/admin/reload-config and SIGHUP read the scoring weights.
   std::string scoring_config_path;
   // Where POST /v1/admin/backup puts its checkpoints.
@@ -30,14 +32,22 @@ struct ServiceContext {
 };
 
 void RegisterRoutes(const ServiceContext& context, Router& router);
+// Appends a bureau action to the audit log; a failed write is logged (the
+// action itself is done and answered).
+void AuditBureauAction(const ServiceContext& context, const std::string& action, const std::string& target,
+                       const std::string& detail);
 // The lifecycle's routes (server/workflow_handlers.cc); `bureau` guards the
 // bureau's among them.
 void RegisterWorkflowRoutes(const ServiceContext& context, Router& router, const Guard& bureau);
 // The bureau's supply-demand map (server/map_handlers.cc).
 void RegisterMapRoutes(const ServiceContext& context, Router& router, const Guard& bureau);
+// The bureau's desk (server/desk_handlers.cc): config versions, audit log,
+// what-if, learned weights, why-not.
+void RegisterDeskRoutes(const ServiceContext& context, Router& router, const Guard& bureau);
 
 // Loads the scoring weights from context.scoring_config_path and swaps them
-// into the engine; on error the engine keeps its current weights.
-Status ReloadScoringConfig(const ServiceContext& context);
+// into the engine, recording the version as applied by `actor` when it
+// changed; on error the engine keeps its current weights.
+Status ReloadScoringConfig(const ServiceContext& context, const std::string& actor);
 
 }  // namespace iisc

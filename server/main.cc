@@ -201,6 +201,16 @@ int main(int argc, char** argv) {
                                         std::move(scoring).value(), engine_options);
   if (!engine.ok()) return Fail("engine: " + engine.status().ToString());
   std::unique_ptr<iisc::Recommender> recommender = std::move(engine).value();
+  {
+    // The configuration serving from now on enters the history (nothing is
+    // recorded when it is the one the history ends with).
+    std::ifstream in(scoring_path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto recorded = recommender->governance().RecordConfig(recommender->scoring_config()->version, text.str(),
+                                                           "file", "server start", "start");
+    if (!recorded.ok()) return Fail("recording the scoring config: " + recorded.status().ToString());
+  }
 
   iisc::ServerSetup setup;
   setup.options = options;

@@ -548,6 +548,69 @@ Result<AssignmentRequest> ParseAssignmentBody(std::string& body, const RequestLi
   return out;
 }
 
+Result<DeskBody> ParseDeskBody(std::string& body, bool toml_required, const RequestLimits& limits) {
+  DeskBody out;
+  IISC_RETURN_IF_ERROR(ForEachMember(body, limits, !toml_required, [&](std::string_view key, od::value& value) {
+    if (key == "toml") {
+      std::string_view text;
+      if (value.get_string().get(text) != simdjson::SUCCESS || text.empty()) {
+        return Status::InvalidArgument("toml must be the whole scoring configuration as a string", "toml");
+      }
+      out.toml.assign(text);
+    } else if (key == "reason") {
+      return ReadNote(value, "reason", false, &out.reason);
+    } else if (key == "last_n" || key == "from_unix_ms" || key == "to_unix_ms") {
+      int64_t n = 0;
+      if (value.get_int64().get(n) != simdjson::SUCCESS || n < 0) {
+        return Status::InvalidArgument(std::string(key) + " must be a non-negative integer", std::string(key));
+      }
+      (key == "last_n" ? out.last_n : key == "from_unix_ms" ? out.from_unix_ms : out.to_unix_ms) = n;
+    }
+    return Status::Ok();
+  }));
+  if (toml_required && out.toml.empty()) return Status::InvalidArgument("toml is required", "toml");
+  return out;
+}
+
+Result<WhyNotBody> ParseWhyNotBody(std::string& body, const Taxonomy& taxonomy, const RequestLimits& limits) {
+  WhyNotBody out;
+  bool has_need = false;
+  std::string copy = body;
+  IISC_RETURN_IF_ERROR(ForEachMember(copy, limits, false, [&](std::string_view key, od::value& value) {
+    std::string* target = key == "need_id"         ? &out.need_id
+                          : key == "capability_id" ? &out.capability_id
+                          : key == "complex_id"    ? &out.complex_id
+                                                   : nullptr;
+    if (key == "need") has_need = true;
+    if (target == nullptr) return Status::Ok();
+    std::string_view text;
+    if (value.get_string().get(text) != simdjson::SUCCESS || text.empty() || text.size() > 300) {
+      return Status::InvalidArgument(std::string(key) + " must be an id", std::string(key));
+    }
+    target->assign(text);
+    return Status::Ok();
+  }));
+  if (out.capability_id.empty() == out.complex_id.empty()) {
+    return Status::InvalidArgument("name one capability_id or one complex_id", "capability_id");
+  }
+  if (has_need == !out.need_id.empty()) {
+    return Status::InvalidArgument("give the need itself (need) or a stored need's id (need_id)", "need");
+  }
+  if (has_need) {
+    auto request = ParseRecommendRequest(body, taxonomy, limits);
+    if (!request.ok()) return request.status();
+    out.request = std::move(request).value();
+  } else {
+    // The stored need comes later; k and filters are read with a placeholder need.
+    std::string wrapped = body;
+    wrapped.insert(wrapped.find('{') + 1, R"("need":{"description":"-"},)");
+    auto request = ParseRecommendRequest(wrapped, taxonomy, limits);
+    if (!request.ok()) return request.status();
+    out.request = std::move(request).value();
+  }
+  return out;
+}
+
 std::optional<std::string> QueryParameter(std::string_view target, std::string_view name) {
   const size_t question = target.find('?');
   if (question == std::string_view::npos) return std::nullopt;

@@ -90,6 +90,28 @@ Result<ComplexTokenBody> ParseComplexTokenBody(std::string& body, const RequestL
 // {"candidates_per_type": 10, "objective": "fill_first" | "score_only"}.
 Result<AssignmentRequest> ParseAssignmentBody(std::string& body, const RequestLimits& limits);
 
+// The body of POST /v1/admin/config-versions and of POST /v1/admin/what-if:
+// {"toml": "<a whole scoring.toml>", "reason": "...", "last_n": 10000,
+// "from_unix_ms": ..., "to_unix_ms": ...}; `toml_required` for the former.
+struct DeskBody {
+  std::string toml;
+  std::string reason;
+  int64_t last_n = 0;
+  int64_t from_unix_ms = 0;
+  int64_t to_unix_ms = 0;
+};
+Result<DeskBody> ParseDeskBody(std::string& body, bool toml_required, const RequestLimits& limits);
+// The body of POST .../why-not: a recommendation request ({"need", "k",
+// "filters"}) or {"need_id", "k", "filters"}, with "capability_id" or
+// "complex_id". need_id is returned apart for the handler to load.
+struct WhyNotBody {
+  RecommendRequest request;
+  std::string need_id;
+  std::string capability_id;
+  std::string complex_id;
+};
+Result<WhyNotBody> ParseWhyNotBody(std::string& body, const Taxonomy& taxonomy, const RequestLimits& limits);
+
 // The value of `name` in the target's query string ("/x?mode=replace"),
 // percent-decoded; nullopt when absent or badly escaped.
 std::optional<std::string> QueryParameter(std::string_view target, std::string_view name);

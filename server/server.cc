@@ -59,6 +59,7 @@ class ServerImpl final : public Server {
     context_.limits.max_description_chars = options_.max_description_chars;
     context_.limits.max_k = options_.max_k;
     context_.bureau_token = std::move(setup.bureau_token);
+    context_.bureau_name = options_.bureau_token_name;
     context_.scoring_config_path = std::move(setup.scoring_config_path);
     context_.backup_dir = options_.backup_dir;
     context_.max_import_bytes = options_.max_import_bytes;
@@ -105,7 +106,7 @@ class ServerImpl final : public Server {
     signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
       if (ec) return;  // cancelled at the end of a drain
       if (signo == SIGHUP) {
-        ReloadScoringConfig(context_);
+        ReloadScoringConfig(context_, "signal");
         return WaitForSignal();
       }
       if (draining_) {

@@ -139,6 +139,10 @@ void ReadLimits(TomlSection limits, ServerOptions* o) {
 
 void ReadAccess(TomlSection access, ServerOptions* o) {
   access.String("bureau_token_file", &o->bureau_token_file);
+  if (access.String("bureau_token_name", &o->bureau_token_name) &&
+      (o->bureau_token_name.empty() || o->bureau_token_name.size() > 64)) {
+    access.Fail("bureau_token_name", "must be 1 to 64 characters");
+  }
   if (access.String("bureau_token_env", &o->bureau_token_env) && !o->bureau_token_env.empty() &&
       !IsEnvName(o->bureau_token_env)) {
     access.Fail("bureau_token_env",

@@ -52,6 +52,8 @@ struct ServerOptions {
   // named by bureau_token_env. Never logged. Empty = admin routes disabled.
   std::string bureau_token_file;
   std::string bureau_token_env = "IISC_BUREAU_TOKEN";
+  // Who the token is, in the audit log and the config history.
+  std::string bureau_token_name = "bureau";
   std::vector<std::string> cors_allowed_origins;
   // Per-client token bucket (by remote address): sustained rate and burst.
   // 0 turns the limit off (load benchmarks from one address).

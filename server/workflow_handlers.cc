@@ -176,7 +176,10 @@ void DeleteNeed(const ServiceContext& ctx, HttpRequest& req, const PathParams& p
   auto idem = IdempotencyOf(req, caller->who);
   if (!idem.ok()) return reply(ErrorResponse(idem.status()));
   const Actor by = caller->who.kind == Principal::Kind::kBureau ? Actor::kBureau : Actor::kSme;
-  if (by == Actor::kBureau) LogInfo("bureau erases need %s", params[0].c_str());
+  if (by == Actor::kBureau) {
+    LogInfo("bureau erases need %s", params[0].c_str());
+    AuditBureauAction(ctx, "need.erase", params[0], "personal data erased by the bureau");
+  }
   ctx.recommender->workflow().EraseNeed(params[0], by, *idem, Answer(ctx, std::move(reply), http::status::ok));
 }
 
@@ -331,8 +334,10 @@ void IssueComplexToken(const ServiceContext& ctx, HttpRequest& req, const PathPa
     return reply(ErrorResponse(Status::InvalidArgument("no complex with id " + body->complex_id, "complex_id")));
   }
   ctx.recommender->workflow().IssueComplexToken(
-      body->complex_id, body->name, [reply = std::move(reply)](Result<IssuedComplexToken> issued) {
+      body->complex_id, body->name, [&ctx, reply = std::move(reply)](Result<IssuedComplexToken> issued) {
         if (!issued.ok()) return reply(ErrorResponse(issued.status()));
+        AuditBureauAction(ctx, "token.issue", issued->info.id,
+                          "complex " + issued->info.complex_id + " (" + issued->info.name + ")");
         LogInfo("bureau issued complex token %s for %s", issued->info.id.c_str(),
                 issued->info.complex_id.c_str());
         std::string out;
@@ -358,8 +363,9 @@ void ListComplexTokens(const ServiceContext& ctx, HttpRequest&, const PathParams
 }
 
 void RevokeComplexToken(const ServiceContext& ctx, HttpRequest&, const PathParams& params, Reply reply) {
-  ctx.recommender->workflow().RevokeComplexToken(params[0], [reply = std::move(reply), id = params[0]](Status s) {
+  ctx.recommender->workflow().RevokeComplexToken(params[0], [&ctx, reply = std::move(reply), id = params[0]](Status s) {
     if (!s.ok()) return reply(ErrorResponse(s));
+    AuditBureauAction(ctx, "token.revoke", id, "");
     LogInfo("bureau revoked complex token %s", id.c_str());
     reply(HttpResponse{http::status::no_content, 11});
   });

@@ -51,6 +51,7 @@ TEST(ServerOptionsTest, ShippedConfigDocumentsTheDefaults) {
   EXPECT_EQ(o.map_good_match_score, d.map_good_match_score);
   EXPECT_EQ(o.bureau_token_file, d.bureau_token_file);
   EXPECT_EQ(o.bureau_token_env, d.bureau_token_env);
+  EXPECT_EQ(o.bureau_token_name, d.bureau_token_name);
   EXPECT_EQ(o.cors_allowed_origins, d.cors_allowed_origins);
   EXPECT_EQ(o.rate_limit_per_second, d.rate_limit_per_second);
   EXPECT_EQ(o.rate_limit_burst, d.rate_limit_burst);
