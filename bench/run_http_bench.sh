@@ -91,10 +91,12 @@ data_dir = "$dir/data"
 [paths]
 scoring_config = "$ROOT/configs/scoring.toml"
 vocabulary_dir = "$ROOT/configs/vocabulary"
+intent_corpus_dir = "$ROOT/configs/intent"
 taxonomy_file = "$ROOT/data/taxonomy.json"
 seed_catalog = "$ROOT/data/demo-catalog.jsonl"
 [limits]
 max_connections = 4096
+max_connections_per_address = 4096  # every connection comes from one address here
 max_inflight_requests = 4096
 [access]
 rate_limit_per_second = 0    # off: every request comes from one address here

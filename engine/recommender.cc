@@ -37,18 +37,26 @@ constexpr std::string_view kIntentModelKey = "intent_model";  // meta: IntentMod
 // Phrases shown for each inferred type ("because you wrote ...").
 constexpr size_t kEvidencePhrases = 3;
 
-int64_t NowUnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Calendar month (UTC) of a unix time, as year*12 + month.
 int MonthKey(int64_t unix_ms) {
   std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   return (tm.tm_year + 1900) * 12 + tm.tm_mon;
+}
+
+// The first millisecond (UTC) of the calendar month after the one of `unix_ms`.
+int64_t NextMonthStartMs(int64_t unix_ms) {
+  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  tm.tm_mday = 1;
+  tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+  if (++tm.tm_mon == 12) {
+    tm.tm_mon = 0;
+    ++tm.tm_year;
+  }
+  return static_cast<int64_t>(timegm(&tm)) * 1000;
 }
 
 // Runs fn(i) for i in [0, n) on all cores; for the one-off heavy loops of
@@ -105,7 +113,9 @@ class RecommenderImpl final : public Recommender {
  public:
   RecommenderImpl(std::unique_ptr<Store> store, std::shared_ptr<const Taxonomy> taxonomy,
                   const RecommenderOptions& options)
-      : store_(std::move(store)), taxonomy_(std::move(taxonomy)), options_(options) {}
+      : store_(std::move(store)), taxonomy_(std::move(taxonomy)), options_(options) {
+    if (!options_.now_unix_ms) options_.now_unix_ms = SystemUnixMs;
+  }
 
   ~RecommenderImpl() override { Flush(); }
 
@@ -174,6 +184,7 @@ class RecommenderImpl final : public Recommender {
   Result<RecommendResponse> RecommendWith(const RecommendRequest& request, FeatureVector* need_vector,
                                           std::vector<uint32_t>* rows) const {
     if (request.k < 1 || request.k > 100) return Status::InvalidArgument("k must be between 1 and 100", "k");
+    FollowDemandMonth(options_.now_unix_ms());
     return RankIn(*state(), request, need_vector, rows);
   }
   Result<RecommendResponse> RankIn(const EngineState& st, const RecommendRequest& request,
@@ -231,7 +242,23 @@ class RecommenderImpl final : public Recommender {
   // Publishes a snapshot of `complexes` scored with `config`; the text model
   // is fitted on the first call and kept after. REQUIRES: catalog_mu_ held.
   Status Rebuild(std::vector<Complex> complexes, std::shared_ptr<const ScoringConfig> config);
-  void RecordDemand(const std::vector<std::string>& recommended_ids, int64_t created_ms);
+  // Counts a stored need against the services it was recommended, when it
+  // was created in the current month. REQUIRES: demand_mu_ held.
+  void RecordDemandLocked(const std::vector<std::string>& recommended_ids, int64_t created_ms);
+  // Starts the month of `now_ms` when it is later than the one being
+  // counted: its needs count from zero, in the counts and in the published
+  // snapshot. Reads follow the clock too, so it is const and the month's
+  // state mutable.
+  void FollowDemandMonth(int64_t now_ms) const;
+  void FollowDemandMonthLocked(int64_t now_ms) const;  // REQUIRES: demand_mu_ held
+  // Sets the snapshot's per-row counts to the month's. REQUIRES: demand_mu_ held.
+  void CopyUsageLocked(const CatalogSnapshot& snapshot) const {
+    for (size_t row = 0; row < snapshot.size(); ++row) {
+      auto it = used_this_month_.find(snapshot.capabilities[row]->id);
+      snapshot.used_this_month[row].store(it == used_this_month_.end() ? 0 : it->second,
+                                          std::memory_order_relaxed);
+    }
+  }
 
   std::unique_ptr<Store> store_;
   std::shared_ptr<const Taxonomy> taxonomy_;
@@ -252,10 +279,13 @@ class RecommenderImpl final : public Recommender {
   std::unique_ptr<Governance> governance_;
 
   mutable std::mutex demand_mu_;
-  int demand_month_ = 0;                                        // GUARDED_BY(demand_mu_)
-  std::unordered_map<std::string, int64_t> used_this_month_;    // GUARDED_BY(demand_mu_)
-  std::vector<int64_t> needs_by_type_;                          // GUARDED_BY(demand_mu_)
-  int64_t total_needs_ = 0;                                     // GUARDED_BY(demand_mu_)
+  mutable int demand_month_ = 0;                                      // GUARDED_BY(demand_mu_)
+  // Needs of demand_month_ per recommended capability id (its top 3).
+  mutable std::unordered_map<std::string, int64_t> used_this_month_;  // GUARDED_BY(demand_mu_)
+  // When demand_month_ ends; checked without the lock on every ranking.
+  mutable std::atomic<int64_t> next_month_ms_{0};
+  std::vector<int64_t> needs_by_type_;  // GUARDED_BY(demand_mu_)
+  int64_t total_needs_ = 0;             // GUARDED_BY(demand_mu_)
 };
 
 Result<std::shared_ptr<const TextModel>> RecommenderImpl::FitModel(const std::vector<Complex>& complexes) {
@@ -400,14 +430,20 @@ Status RecommenderImpl::Rebuild(std::vector<Complex> complexes,
   auto features = Featurize(complexes, *model, /*reuse_stored=*/!old);
   if (!features.ok()) return features.status();
   auto snapshot = BuildSnapshot(std::move(complexes), *features, model, *taxonomy_);
+  int counted_month = 0;
   {
     std::lock_guard<std::mutex> lock(demand_mu_);
-    for (size_t row = 0; row < snapshot->size(); ++row) {
-      auto it = used_this_month_.find(snapshot->capabilities[row]->id);
-      if (it != used_this_month_.end()) snapshot->used_this_month[row].store(it->second);
-    }
+    counted_month = demand_month_;
+    CopyUsageLocked(*snapshot);
   }
+  const std::shared_ptr<const CatalogSnapshot> published = snapshot;
   Publish(std::move(snapshot), std::move(config));
+  {
+    // A month that started while this snapshot was being published cleared
+    // the one before it, not this one.
+    std::lock_guard<std::mutex> lock(demand_mu_);
+    if (demand_month_ != counted_month) CopyUsageLocked(*published);
+  }
   features->clear();
   features->shrink_to_fit();
 #if defined(__GLIBC__)
@@ -457,9 +493,12 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
 
   // Demand already on the books this month, from the stored needs.
   needs_by_type_.assign(taxonomy_->service_types().size(), 0);
-  demand_month_ = MonthKey(NowUnixMs());
+  const int64_t now_ms = options_.now_unix_ms();
+  demand_month_ = MonthKey(now_ms);
+  next_month_ms_.store(NextMonthStartMs(now_ms));
   IISC_RETURN_IF_ERROR(store_->ScanNeeds([this](const StoredNeed& n) {
-    RecordDemand(n.recommended_capability_ids, n.created_unix_ms);
+    std::lock_guard<std::mutex> lock(demand_mu_);
+    RecordDemandLocked(n.recommended_capability_ids, n.created_unix_ms);
     ++total_needs_;
     for (const std::string& t : n.need.service_types) {
       int idx = taxonomy_->ServiceTypeIndex(t);
@@ -485,7 +524,9 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
     }
     return std::nullopt;
   };
-  auto workflow = OpenWorkflow(store_.get(), writer_.get(), services, options_.workflow);
+  WorkflowOptions workflow_options = options_.workflow;
+  if (!workflow_options.now_unix_ms) workflow_options.now_unix_ms = options_.now_unix_ms;
+  auto workflow = OpenWorkflow(store_.get(), writer_.get(), services, std::move(workflow_options));
   if (!workflow.ok()) return workflow.status();
   workflow_ = std::move(workflow).value();
   auto governance = Governance::Open(store_.get());
@@ -494,10 +535,28 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
   return Status::Ok();
 }
 
-void RecommenderImpl::RecordDemand(const std::vector<std::string>& ids, int64_t created_ms) {
-  std::lock_guard<std::mutex> lock(demand_mu_);
+void RecommenderImpl::RecordDemandLocked(const std::vector<std::string>& ids, int64_t created_ms) {
   if (MonthKey(created_ms) != demand_month_) return;
   for (size_t i = 0; i < ids.size() && i < static_cast<size_t>(kDemandTopN); ++i) ++used_this_month_[ids[i]];
+}
+
+void RecommenderImpl::FollowDemandMonth(int64_t now_ms) const {
+  if (now_ms < next_month_ms_.load(std::memory_order_acquire)) return;
+  std::lock_guard<std::mutex> lock(demand_mu_);
+  FollowDemandMonthLocked(now_ms);
+}
+
+void RecommenderImpl::FollowDemandMonthLocked(int64_t now_ms) const {
+  const int month = MonthKey(now_ms);
+  // Another thread may have started it already; a clock set back keeps the
+  // month being counted.
+  if (month <= demand_month_) return;
+  demand_month_ = month;
+  used_this_month_.clear();
+  // Snapshots published later copy the (now empty) counts; older ones are
+  // no longer ranked with.
+  if (auto st = state()) CopyUsageLocked(*st->snapshot);
+  next_month_ms_.store(NextMonthStartMs(now_ms), std::memory_order_release);
 }
 
 Result<RecommendResponse> RecommenderImpl::RankIn(const EngineState& state, const RecommendRequest& request,
@@ -585,7 +644,7 @@ void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedN
   StoredNeed stored;
   stored.id = submitted.id;
   stored.need = std::move(need);
-  stored.created_unix_ms = NowUnixMs();
+  stored.created_unix_ms = options_.now_unix_ms();
   stored.access_token_sha256 = Sha256Hex(submitted.access_token);
   stored.config_version = recs->config_version;
   stored.features = std::move(vector);
@@ -628,7 +687,6 @@ void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedN
       return;
     }
     workflow_->OnNeedStored(for_feed);
-    RecordDemand(recommended, created);
     {
       std::lock_guard<std::mutex> lock(demand_mu_);
       ++total_needs_;
@@ -636,12 +694,19 @@ void RecommenderImpl::SubmitNeed(Need need, std::function<void(Result<SubmittedN
         int idx = taxonomy_->ServiceTypeIndex(t);
         if (idx >= 0) ++needs_by_type_[idx];
       }
-    }
-    // The rows of the snapshot the need was ranked on (not a search through
-    // a million capabilities per stored need).
-    const auto& snap = shared->recommendations.snapshot;
-    for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(kDemandTopN); ++i) {
-      if (rows[i] < snap->size()) snap->used_this_month[rows[i]].fetch_add(1, std::memory_order_relaxed);
+      // Under the lock, so that a month starting now cannot clear the
+      // snapshot between the check and the count. A need created in the
+      // month that just ended counts for that month only.
+      FollowDemandMonthLocked(options_.now_unix_ms());
+      if (MonthKey(created) == demand_month_) {
+        RecordDemandLocked(recommended, created);
+        // The rows of the snapshot the need was ranked on (not a search
+        // through a million capabilities per stored need).
+        const auto& snap = shared->recommendations.snapshot;
+        for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(kDemandTopN); ++i) {
+          if (rows[i] < snap->size()) snap->used_this_month[rows[i]].fetch_add(1, std::memory_order_relaxed);
+        }
+      }
     }
     done(std::move(*shared));
   });
@@ -818,6 +883,12 @@ Result<SupplyDemandMap> RecommenderImpl::SupplyDemand(SupplyDemandQuery query) c
 }
 
 }  // namespace
+
+int64_t SystemUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 Result<std::unique_ptr<Recommender>> Recommender::Open(std::unique_ptr<Store> store,
                                                       std::shared_ptr<const Taxonomy> taxonomy,

@@ -27,6 +27,9 @@
 
 namespace iisc {
 
+// Milliseconds since the Unix epoch, by the system clock.
+int64_t SystemUnixMs();
+
 struct RecommenderOptions {
   // Catalog loaded into an empty store at first start (JSONL); empty = none.
   std::string seed_catalog_path;
@@ -54,6 +57,10 @@ struct RecommenderOptions {
   int stored_matches = 50;
   // Requests, their expiry, the reverse feed (see engine/workflow.h).
   WorkflowOptions workflow;
+  // The wall clock (milliseconds since the Unix epoch): it stamps stored
+  // needs and tells the calendar month (UTC) whose needs load each service's
+  // monthly capacity. Tests move it; empty = the system clock.
+  std::function<int64_t()> now_unix_ms = SystemUnixMs;
 };
 
 // Hard filters; each non-empty list restricts results to its members.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything IISC Match needs to build, run and test, from Debian's
-# packages and (for the browser test) the npm registry. Idempotent.
+# packages and (for the browser and API tests) the npm registry. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,4 +41,9 @@ fi
 if [ -f tests/browser/package.json ] && { [ ! -d tests/browser/node_modules/playwright-core ] ||
                                          [ ! -d tests/browser/node_modules/axe-core ]; }; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# The API tests: Redocly's linter and Ajv (tests/api/package-lock.json).
+if [ -f tests/api/package.json ] && { [ ! -d tests/api/node_modules/@redocly/cli ] ||
+                                     [ ! -d tests/api/node_modules/ajv ]; }; then
+  (cd tests/api && npm ci --no-audit --no-fund --loglevel=error)
 fi

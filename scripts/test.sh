@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs every test stage (what CI runs):
 #
-#   suite  build/ (GCC): unit, integration (hostile input included), browser
+#   suite  build/ (GCC): unit, integration (hostile input included), browser, api
 #   crash  build/: kill -9 during concurrent need writes, every acknowledged need checked
 #   soak   build/: a short smoke run of scripts/soak.py (the long run: README, Tests)
 #   fuzz   build-fuzz/ (clang, libFuzzer + ASan + UBSan): each target for

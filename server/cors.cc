@@ -25,7 +25,7 @@ void CorsPolicy::Decorate(std::string_view origin, HttpResponse& response) const
   response.set(http::field::access_control_allow_origin, origin);
   // Without this the portal's script could not read them.
   response.set(http::field::access_control_expose_headers,
-               "Location, Retry-After, WWW-Authenticate");
+               "Location, Retry-After, WWW-Authenticate, Idempotent-Replayed");
 }
 
 HttpResponse CorsPolicy::Preflight(std::string_view origin,
@@ -40,7 +40,8 @@ HttpResponse CorsPolicy::Preflight(std::string_view origin,
   res.set(http::field::vary, "Origin");
   res.set(http::field::access_control_allow_origin, origin);
   res.set(http::field::access_control_allow_methods, allowed_methods);
-  res.set(http::field::access_control_allow_headers, "Authorization, Content-Type");
+  // Idempotency-Key: the lifecycle's writes take it, so a portal can retry them.
+  res.set(http::field::access_control_allow_headers, "Authorization, Content-Type, Idempotency-Key");
   res.set(http::field::access_control_max_age, kPreflightMaxAgeSeconds);
   return res;
 }

@@ -1,9 +1,13 @@
 #include "server/listener.h"
 
+#include <sstream>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/write.hpp>
 
+#include "server/client_key.h"
 #include "server/errors.h"
 #include "server/log.h"
 
@@ -15,24 +19,37 @@ using tcp = net::ip::tcp;
 
 namespace {
 constexpr std::chrono::milliseconds kAcceptRetry{100};
+
+std::string PerAddressRefusal() {
+  HttpResponse res = Overloaded("too many connections from this address; retry shortly");
+  res.keep_alive(false);
+  res.prepare_payload();
+  std::ostringstream out;
+  out << res;
+  return out.str();
+}
 }  // namespace
 
 Listener::Listener(net::io_context& ioc, const SessionLimits& limits, int max_connections,
-                   const Router& router, SessionRegistry* registry)
+                   int max_per_address, const Router& router, SessionRegistry* registry)
     : ioc_(ioc),
       acceptor_(net::make_strand(ioc)),
       retry_timer_(acceptor_.get_executor()),
       limits_(limits),
       max_connections_(max_connections),
+      max_per_address_(max_per_address),
+      per_address_refusal_(PerAddressRefusal()),
       router_(router),
       registry_(registry) {}
 
 Result<std::shared_ptr<Listener>> Listener::Create(net::io_context& ioc,
                                                    const tcp::endpoint& endpoint,
                                                    const SessionLimits& limits,
-                                                   int max_connections, const Router& router,
+                                                   int max_connections, int max_per_address,
+                                                   const Router& router,
                                                    SessionRegistry* registry) {
-  auto listener = std::make_shared<Listener>(ioc, limits, max_connections, router, registry);
+  auto listener = std::make_shared<Listener>(ioc, limits, max_connections, max_per_address,
+                                             router, registry);
   beast::error_code ec;
   auto fail = [&](const char* what) {
     return Status::IOError(std::string(what) + " " + endpoint.address().to_string() + ":" +
@@ -86,15 +103,37 @@ void Listener::OnAccept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
+  std::string client = ClientKey(socket);
+  // Only this strand adds sessions, so the count cannot grow between the
+  // check and the Add below.
+  if (static_cast<int>(registry_->connections_from(client)) >= max_per_address_) {
+    RefuseAtAccept(socket);
+    return DoAccept();
+  }
   const bool full = static_cast<int>(registry_->size()) >= max_connections_;
-  auto session = std::make_shared<Session>(std::move(socket), limits_, router_, registry_);
-  registry_->Add(session);
+  auto session = std::make_shared<Session>(std::move(socket), client, limits_, router_, registry_);
+  registry_->Add(session, std::move(client));
   if (full) {
     session->Refuse(Overloaded("too many connections; retry shortly"));
   } else {
     session->Run();
   }
   DoAccept();
+}
+
+void Listener::RefuseAtAccept(tcp::socket& socket) const {
+  // Nothing is read and no session is made: the connection holds no place
+  // under the caps and no descriptor beyond this call, however many an
+  // address opens (a Session's refusal lingers up to seconds to read the
+  // request first). The short answer fits the fresh socket's send buffer, so
+  // one non-blocking write sends it whole. If the client's request has
+  // already arrived, the close resets the connection after the answer; the
+  // client still reads the answer first.
+  beast::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(net::buffer(per_address_refusal_), ignored);
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
 }
 
 }  // namespace iisc

@@ -41,7 +41,7 @@ constexpr const char* kUsage =
     "  --help              this text\n"
     "\n"
     "Flags override the config file. SIGHUP reloads the scoring weights; SIGINT and\n"
-    "SIGTERM finish the requests in flight and stop.\n";
+    "SIGTERM finish the requests in flight and stop (a second one stops at once).\n";
 
 struct Flags {
   std::optional<std::string> listen;
@@ -230,9 +230,10 @@ int main(int argc, char** argv) {
               static_cast<unsigned>(endpoint.port()));
   std::fflush(stdout);
 
+  // Returns with the engine flushed, while the server's sessions, metrics
+  // and io_context that the needs' completions touch are still alive.
   (*server)->Run();
-  server->reset();  // no request can reach the engine any more
-  recommender->Flush();
+  server->reset();
   recommender.reset();  // closes the database
   iisc::LogInfo("needs flushed, database closed; bye");
   return 0;

@@ -81,7 +81,8 @@ class ServerImpl final : public Server {
                                      ec.message());
     }
     auto listener = Listener::Create(ioc_, results.begin()->endpoint(), limits_,
-                                     options_.max_connections, router_, &registry_);
+                                     options_.max_connections,
+                                     options_.max_connections_per_address, router_, &registry_);
     if (!listener.ok()) return listener.status();
     listener_ = std::move(listener).value();
     return Status::Ok();
@@ -98,7 +99,13 @@ class ServerImpl final : public Server {
     for (int i = 1; i < threads_; ++i) pool.emplace_back([this] { ioc_.run(); });
     ioc_.run();
     for (auto& t : pool) t.join();
-    LogInfo("stopped serving");
+    // Stopped without waiting (no grace left, or a second signal), needs
+    // handed to the engine may still be queued; their completions answer
+    // through the sessions, the metrics and the io_context, so they must run
+    // before any of those is destroyed. Their answers are never sent (the
+    // io_context has stopped), but the needs are stored.
+    context_.recommender->Flush();
+    LogInfo("stopped serving; needs flushed");
   }
 
  private:

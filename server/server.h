@@ -32,7 +32,10 @@ class Server {
 
   // Serves on options.io_threads threads (0 = one per core) until SIGINT or
   // SIGTERM, then stops accepting, lets in-flight requests finish (bounded
-  // by a deadline) and returns. The caller then flushes the engine.
+  // by shutdown_grace_ms; a second signal stops at once) and flushes the
+  // engine (Recommender::Flush): every need it accepted is written and its
+  // completion has run when Run returns. The engine then takes no more needs;
+  // destroy the Server before the Recommender.
   virtual void Run() = 0;
 };
 

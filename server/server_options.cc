@@ -125,6 +125,7 @@ void ReadLimits(TomlSection limits, ServerOptions* o) {
   limits.IntegerAs("read_timeout_ms", 100, 600000, &o->read_timeout_ms);
   limits.IntegerAs("idle_timeout_ms", 100, 3600000, &o->idle_timeout_ms);
   limits.IntegerAs("max_connections", 1, 1000000, &o->max_connections);
+  limits.IntegerAs("max_connections_per_address", 1, 1000000, &o->max_connections_per_address);
   limits.IntegerAs("max_inflight_requests", 1, 1000000, &o->max_inflight_requests);
   limits.IntegerAs("shutdown_grace_ms", 0, 600000, &o->shutdown_grace_ms);
   // The request line is part of the header block, so a URL limit above the

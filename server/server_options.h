@@ -44,6 +44,11 @@ struct ServerOptions {
   int read_timeout_ms = 10000;             // whole request must arrive within
   int idle_timeout_ms = 30000;             // keep-alive connection idle limit
   int max_connections = 1024;              // further connections are refused with 503
+  // Open connections from one client address (IPv6: one /64), so that one
+  // address cannot take the places of all others (slowloris); further ones
+  // are answered 503 and closed at once. Behind a reverse proxy every client
+  // has the proxy's address: raise it there, and limit at the proxy.
+  int max_connections_per_address = 64;
   int max_inflight_requests = 512;         // beyond: 503 (shed, do not queue)
   int shutdown_grace_ms = 10000;           // SIGTERM waits this long for requests in flight
 

@@ -4,7 +4,6 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
@@ -30,20 +29,6 @@ constexpr size_t kLingerBytes = 8 << 20;
 // Bytes read at once while waiting for a kept-alive connection's next request.
 constexpr size_t kFirstReadBytes = 4096;
 
-std::string ClientKey(const net::ip::tcp::socket& socket) {
-  beast::error_code ec;
-  const net::ip::address address = socket.remote_endpoint(ec).address();
-  if (ec) return "?";
-  if (address.is_v6()) {
-    const net::ip::address_v6 v6 = address.to_v6();
-    if (v6.is_v4_mapped()) return net::ip::make_address_v4(net::ip::v4_mapped, v6).to_string();
-    net::ip::address_v6::bytes_type bytes = v6.to_bytes();
-    std::fill(bytes.begin() + 8, bytes.end(), 0);
-    return net::ip::make_address_v6(bytes).to_string() + "/64";
-  }
-  return address.to_string();
-}
-
 // What RFC 9112 requires a server to refuse (400, then close) before reading
 // a body; nullptr when the header is acceptable.
 const char* FramingError(const HttpRequest& req, bool chunked) {
@@ -60,14 +45,14 @@ const char* FramingError(const HttpRequest& req, bool chunked) {
 
 }  // namespace
 
-Session::Session(net::ip::tcp::socket&& socket, const SessionLimits& limits, const Router& router,
-                 SessionRegistry* registry)
+Session::Session(net::ip::tcp::socket&& socket, std::string client, const SessionLimits& limits,
+                 const Router& router, SessionRegistry* registry)
     : stream_(std::move(socket)),
       read_timer_(stream_.get_executor()),
       limits_(limits),
       router_(router),
       registry_(registry),
-      client_(ClientKey(stream_.socket())) {}
+      client_(std::move(client)) {}
 
 Session::~Session() { registry_->Remove(this); }
 

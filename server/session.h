@@ -46,7 +46,9 @@ struct SessionLimits {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::ip::tcp::socket&& socket, const SessionLimits& limits,
+  // `client` is the peer's ClientKey (client_key.h), what the rate limit
+  // counts by.
+  Session(boost::asio::ip::tcp::socket&& socket, std::string client, const SessionLimits& limits,
           const Router& router, SessionRegistry* registry);
   ~Session();
 
@@ -86,8 +88,6 @@ class Session : public std::enable_shared_from_this<Session> {
   const SessionLimits& limits_;
   const Router& router_;
   SessionRegistry* registry_;
-  // The remote address, or its /64 network for IPv6 (one host often holds a
-  // whole /64): what the rate limit counts by.
   std::string client_;
   bool first_request_ = true;
   bool busy_ = false;      // a request is being handled or answered

@@ -6,11 +6,12 @@
 
 namespace iisc {
 
-void SessionRegistry::Add(const std::shared_ptr<Session>& session) {
+void SessionRegistry::Add(const std::shared_ptr<Session>& session, std::string client) {
   bool drain = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    sessions_.emplace(session.get(), session);
+    ++per_client_[client];
+    sessions_.emplace(session.get(), Entry{session, std::move(client)});
     drain = draining_;
   }
   if (drain) session->Drain();
@@ -18,12 +19,22 @@ void SessionRegistry::Add(const std::shared_ptr<Session>& session) {
 
 void SessionRegistry::Remove(const Session* session) {
   std::lock_guard<std::mutex> lock(mu_);
-  sessions_.erase(session);
+  auto it = sessions_.find(session);
+  if (it == sessions_.end()) return;
+  auto count = per_client_.find(it->second.client);
+  if (count != per_client_.end() && --count->second == 0) per_client_.erase(count);
+  sessions_.erase(it);
 }
 
 size_t SessionRegistry::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return sessions_.size();
+}
+
+size_t SessionRegistry::connections_from(const std::string& client) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = per_client_.find(client);
+  return it == per_client_.end() ? 0 : it->second;
 }
 
 bool SessionRegistry::draining() const {
@@ -36,8 +47,8 @@ void SessionRegistry::DrainAll() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     draining_ = true;
-    for (auto& [ptr, weak] : sessions_) {
-      if (auto s = weak.lock()) live.push_back(std::move(s));
+    for (auto& [ptr, entry] : sessions_) {
+      if (auto s = entry.session.lock()) live.push_back(std::move(s));
     }
   }
   // Outside the lock: a session's last reference may drop here, and its

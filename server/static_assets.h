@@ -1,4 +1,4 @@
-// The web form's files, compiled into the executable (see embed_assets.cmake)
+// The web pages and the OpenAPI description, compiled into the executable (see embed_assets.cmake)
 // so the server needs no files at run time.
 #pragma once
 
@@ -8,7 +8,7 @@
 namespace iisc {
 
 struct StaticAsset {
-  std::string_view name;          // "index.html", "app.js", ...
+  std::string_view name;          // "index.html", "app.js", "openapi.json", ...
   std::string_view content_type;  // with charset for text
   std::string_view data;
 };

@@ -176,11 +176,19 @@ void DeleteNeed(const ServiceContext& ctx, HttpRequest& req, const PathParams& p
   auto idem = IdempotencyOf(req, caller->who);
   if (!idem.ok()) return reply(ErrorResponse(idem.status()));
   const Actor by = caller->who.kind == Principal::Kind::kBureau ? Actor::kBureau : Actor::kSme;
+  WriteDone done = Answer(ctx, std::move(reply), http::status::ok);
   if (by == Actor::kBureau) {
     LogInfo("bureau erases need %s", params[0].c_str());
-    AuditBureauAction(ctx, "need.erase", params[0], "personal data erased by the bureau");
+    // Audited once the erasure is durable: not when it is refused (already
+    // deleted, busy) nor when a retry replays it.
+    done = [&ctx, id = params[0], done = std::move(done)](Result<WriteOutcome> outcome) {
+      if (outcome.ok() && !outcome->replayed) {
+        AuditBureauAction(ctx, "need.erase", id, "personal data erased by the bureau");
+      }
+      done(std::move(outcome));
+    };
   }
-  ctx.recommender->workflow().EraseNeed(params[0], by, *idem, Answer(ctx, std::move(reply), http::status::ok));
+  ctx.recommender->workflow().EraseNeed(params[0], by, *idem, std::move(done));
 }
 
 // The request of the path and who asks about it: the SME of its need, the

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <future>
 #include <set>
@@ -384,6 +385,79 @@ TEST(RecommenderDurabilityTest, SubmittedNeedSurvivesReopen) {
   EXPECT_FALSE((*engine)->CheckNeedToken(*stored, ""));
   EXPECT_EQ((*engine)->GetNeed("need-unknown").status().code(), StatusCode::kNotFound);
   EXPECT_EQ((*engine)->Demand().total_needs, 1);
+}
+
+// The capacity component counts the needs routed to a service in the
+// calendar month (UTC) of now; at the month's end the count starts again, in
+// the running engine as after a restart.
+TEST(RecommenderDemandTest, CapacityCountsTheNeedsOfTheCurrentMonthOnly) {
+  constexpr int64_t kJanuary31At2330 = 1706743800000;  // 2024-01-31T23:30:00Z
+  constexpr int64_t kFebruary1 = 1706745600000;        // 2024-02-01T00:00:00Z
+  const std::string kService = "iisc-test-ceramics/testing-1";  // capacity 10 a month
+  const std::string kNeed = "陶瓷釉料铅镉溶出检测";
+  TempDir dir;
+  auto taxonomy = LoadTaxonomy();
+  auto scoring = LoadScoring(*taxonomy);
+  auto now = std::make_shared<std::atomic<int64_t>>(kJanuary31At2330);
+  RecommenderOptions options = DemoOptions();
+  options.intent_corpus_dir.clear();  // not what this is about, and it costs a training
+  options.now_unix_ms = [now] { return now->load(); };
+  auto open = [&]() -> std::unique_ptr<Recommender> {
+    auto store = OpenRocksStore(dir.path(), StoreOptions{});
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    if (!store.ok()) return nullptr;
+    auto engine = Recommender::Open(std::move(*store), taxonomy, scoring, options);
+    EXPECT_TRUE(engine.ok()) << engine.status().ToString();
+    return engine.ok() ? std::move(*engine) : nullptr;
+  };
+  // The service's capacity component in a ranking now; -1 when not ranked.
+  auto capacity = [&](const Recommender& engine) {
+    RecommendRequest req;
+    req.need.description = kNeed;
+    req.k = 10;
+    auto resp = engine.Recommend(req);
+    EXPECT_TRUE(resp.ok()) << resp.status().ToString();
+    if (resp.ok()) {
+      for (const Recommendation& r : resp->results) {
+        if (r.capability->id == kService) return r.components[kCapacity];
+      }
+    }
+    return -1.0;
+  };
+  auto submit = [&](Recommender& engine) {
+    Need need;
+    need.description = kNeed;
+    std::promise<Result<SubmittedNeed>> done;
+    engine.SubmitNeed(need, [&](Result<SubmittedNeed> r) { done.set_value(std::move(r)); });
+    auto submitted = done.get_future().get();
+    ASSERT_TRUE(submitted.ok()) << submitted.status().ToString();
+    // Each need loads its top 3 services; the test needs this one among them.
+    ASSERT_FALSE(submitted->recommendations.results.empty());
+    EXPECT_EQ(submitted->recommendations.results[0].capability->id, kService);
+  };
+
+  std::unique_ptr<Recommender> engine = open();
+  ASSERT_NE(engine, nullptr);
+  ASSERT_TRUE(engine->PutComplex(CeramicsComplex("iisc-test-ceramics")).ok());
+  EXPECT_DOUBLE_EQ(capacity(*engine), 1.0);
+  for (int i = 0; i < 4; ++i) ASSERT_NO_FATAL_FAILURE(submit(*engine));
+  EXPECT_NEAR(capacity(*engine), 0.6, 1e-12);
+
+  // February: January's needs no longer load the service, before any
+  // February need arrives.
+  now->store(kFebruary1 + 1);
+  EXPECT_DOUBLE_EQ(capacity(*engine), 1.0);
+  ASSERT_NO_FATAL_FAILURE(submit(*engine));
+  EXPECT_NEAR(capacity(*engine), 0.9, 1e-12);
+  // A catalog write rebuilds the snapshot from the month's counts.
+  ASSERT_TRUE(engine->PutComplex(CeramicsComplex("iisc-test-ceramics")).ok());
+  EXPECT_NEAR(capacity(*engine), 0.9, 1e-12);
+  // A restart in February counts the same from the stored needs.
+  engine.reset();
+  engine = open();
+  ASSERT_NE(engine, nullptr);
+  EXPECT_NEAR(capacity(*engine), 0.9, 1e-12);
+  EXPECT_EQ(engine->Demand().total_needs, 5);
 }
 
 // A store whose catalog writes stop working after `budget` complexes, as if

@@ -62,6 +62,9 @@ TEST(Cors, AllowedOriginGetsGrantsOthersOnlyVary) {
   EXPECT_EQ(allowed[http::field::vary], "Origin");
   EXPECT_NE(allowed[http::field::access_control_expose_headers].find("Retry-After"),
             std::string::npos);
+  // A portal retrying a lifecycle write must be able to tell a replayed answer.
+  EXPECT_NE(allowed[http::field::access_control_expose_headers].find("Idempotent-Replayed"),
+            std::string::npos);
 
   for (const char* origin : {"https://evil.example", "https://portal.example.cn.evil.example",
                              "http://portal.example.cn", "https://PORTAL.example.cn", "null", ""}) {
@@ -80,6 +83,9 @@ TEST(Cors, PreflightGrantsMethodsAndHeadersOnlyToAllowedOrigins) {
   EXPECT_EQ(ok[http::field::access_control_allow_methods], "GET, PUT");
   EXPECT_NE(ok[http::field::access_control_allow_headers].find("Authorization"), std::string::npos);
   EXPECT_NE(ok[http::field::access_control_allow_headers].find("Content-Type"), std::string::npos);
+  // The lifecycle's writes take an Idempotency-Key; without it in the grant a
+  // browser on the portal's origin could not send one.
+  EXPECT_NE(ok[http::field::access_control_allow_headers].find("Idempotency-Key"), std::string::npos);
   EXPECT_FALSE(ok[http::field::access_control_max_age].empty());
 
   HttpResponse refused = cors.Preflight("https://evil.example", "GET, PUT");

@@ -1,7 +1,8 @@
 // Every limit of configs/server.toml, enforced over real HTTP and answered in
 // the contract's error shape: body, header and URL sizes, JSON depth,
 // description length, k, read and idle timeouts (slowloris), the connection
-// cap, load shedding and the per-client rate limit.
+// caps (overall and per client address), load shedding and the per-client
+// rate limit.
 #include <gtest/gtest.h>
 
 #include <sys/resource.h>
@@ -322,6 +323,123 @@ TEST(LimitsCap, ConnectionsBeyondTheCapAre503) {
   for (int i = 0; i < 100 && status != http::status::ok; ++i) {
     std::this_thread::sleep_for(milliseconds(50));
     status = Fetch(server.port(), verb::get, "/healthz").result();
+  }
+  EXPECT_EQ(status, http::status::ok);
+}
+
+// A connection from `source`: any address of 127/8 (Linux routes all of it
+// to the loopback interface), so one test can be several clients.
+std::unique_ptr<boost::beast::tcp_stream> ConnectFrom(net::io_context& ioc, const char* source,
+                                                      uint16_t port) {
+  auto stream = std::make_unique<boost::beast::tcp_stream>(ioc);
+  stream->socket().open(net::ip::tcp::v4());
+  stream->socket().bind({net::ip::make_address(source), 0});
+  stream->connect({net::ip::make_address("127.0.0.1"), port});
+  return stream;
+}
+
+// Everything the server sends on `stream` until it closes, or the deadline.
+std::string ReadToEnd(boost::beast::tcp_stream& stream, Clock::time_point deadline) {
+  std::string out;
+  char buf[4096];
+  boost::beast::error_code ec;
+  stream.expires_at(deadline);
+  for (size_t n; (n = stream.read_some(net::buffer(buf), ec)), !ec || n > 0;) {
+    out.append(buf, n);
+    if (ec) break;
+  }
+  return out;
+}
+
+// The issue's slowloris from one address (1,000 connections sending their
+// headers slowly) took the whole connection cap, and a client on another
+// address got 503s. Connections are now also capped per address.
+TEST(LimitsPerAddress, ConnectionsOfOneAddressCannotCrowdOutAnother) {
+  constexpr int kCap = 32;
+  constexpr int kPerAddress = 8;
+  TempDir root;
+  const std::string config = WriteTestConfig(
+      root.path(), "[limits]\nmax_connections = " + std::to_string(kCap) +
+                       "\nmax_connections_per_address = " + std::to_string(kPerAddress) +
+                       "\nread_timeout_ms = 60000\n");
+  ServerProcess server(root.path() + "/db", {}, config);
+  ASSERT_EQ(server.Start(), "");
+  const uint16_t port = server.port();
+  const char* kAttacker = "127.0.0.2";
+
+  // The attacker's first connections are accepted: each starts a request
+  // and does not finish it.
+  net::io_context ioc;
+  std::vector<std::unique_ptr<boost::beast::tcp_stream>> held;
+  for (int i = 0; i < kPerAddress; ++i) {
+    held.push_back(ConnectFrom(ioc, kAttacker, port));
+    net::write(held.back()->socket(), net::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n")));
+  }
+  // Then as many as would fill the whole cap.
+  std::vector<std::unique_ptr<boost::beast::tcp_stream>> extra;
+  for (int i = kPerAddress; i < kCap; ++i) extra.push_back(ConnectFrom(ioc, kAttacker, port));
+
+  // While the attacker keeps trying, every request of another address succeeds.
+  std::atomic<bool> stop{false};
+  std::atomic<int> attempts{0}, refusals{0}, errors{0};
+  std::thread attacker([&] {
+    net::io_context own;
+    while (!stop) {
+      try {
+        auto stream = ConnectFrom(own, kAttacker, port);
+        ++attempts;
+        const std::string answer = ReadToEnd(*stream, Clock::now() + std::chrono::seconds(20));
+        if (answer.starts_with("HTTP/1.1 503")) ++refusals;
+      } catch (const std::exception&) {
+        ++errors;
+      }
+    }
+  });
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(Fetch(port, verb::get, "/healthz").result(), http::status::ok) << i;
+    EXPECT_EQ(Fetch(port, verb::post, "/v1/recommendations",
+                    R"({"need":{"description":"鞋底防滑检测"},"k":3})", kJson)
+                  .result(),
+              http::status::ok)
+        << i;
+  }
+  stop = true;
+  attacker.join();
+  EXPECT_GT(attempts.load(), 0);
+  EXPECT_EQ(refusals.load(), attempts.load());
+  EXPECT_EQ(errors.load(), 0);
+
+  // The attacker's connections beyond its limit were refused at once: 503
+  // in the API's error shape, then closed.
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  for (auto& stream : extra) {
+    Response refused = ParseResponse(ReadToEnd(*stream, deadline));
+    ExpectError(refused, http::status::service_unavailable, "unavailable");
+    EXPECT_EQ(refused[http::field::retry_after], "1");
+    EXPECT_FALSE(refused.keep_alive());
+  }
+  extra.clear();
+
+  // The attacker's accepted connections were served all along.
+  for (auto& stream : held) {
+    net::write(stream->socket(), net::buffer(std::string("\r\n")));
+    boost::beast::flat_buffer buffer;
+    Response res;
+    stream->expires_after(std::chrono::seconds(20));
+    http::read(*stream, buffer, res);
+    EXPECT_EQ(res.result(), http::status::ok);
+  }
+  // Once they close, the address may connect again.
+  held.clear();
+  http::status status = http::status::service_unavailable;
+  const auto retry_until = Clock::now() + std::chrono::seconds(20);
+  while (status != http::status::ok && Clock::now() < retry_until) {
+    auto stream = ConnectFrom(ioc, kAttacker, port);
+    boost::beast::error_code ec;  // a refused connection may be closed before the write
+    net::write(stream->socket(),
+               net::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")),
+               ec);
+    status = ParseResponse(ReadToEnd(*stream, retry_until)).result();
   }
   EXPECT_EQ(status, http::status::ok);
 }

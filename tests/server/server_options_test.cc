@@ -43,6 +43,7 @@ TEST(ServerOptionsTest, ShippedConfigDocumentsTheDefaults) {
   EXPECT_EQ(o.read_timeout_ms, d.read_timeout_ms);
   EXPECT_EQ(o.idle_timeout_ms, d.idle_timeout_ms);
   EXPECT_EQ(o.max_connections, d.max_connections);
+  EXPECT_EQ(o.max_connections_per_address, d.max_connections_per_address);
   EXPECT_EQ(o.max_inflight_requests, d.max_inflight_requests);
   EXPECT_EQ(o.shutdown_grace_ms, d.shutdown_grace_ms);
   EXPECT_EQ(o.request_expiry_seconds, d.request_expiry_seconds);
@@ -197,6 +198,17 @@ TEST(ServerOptionsTest, ImportShutdownAndBackupSettings) {
   EXPECT_CONTAINS(ErrorOf("[limits]\nshutdown_grace_ms = -5\n"), "limits.shutdown_grace_ms");
   EXPECT_CONTAINS(ErrorOf("[durability]\nbackup_dir = \"\"\n"),
                   "durability.backup_dir at line 2: must not be empty");
+}
+
+TEST(ServerOptionsTest, ConnectionsPerAddress) {
+  EXPECT_EQ(ServerOptions().max_connections_per_address, 64);
+  auto options = ParseServerOptions("[limits]\nmax_connections_per_address = 8\n", "s.toml");
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  EXPECT_EQ(options->max_connections_per_address, 8);
+  EXPECT_CONTAINS(ErrorOf("[limits]\nmax_connections_per_address = 0\n"),
+                  "limits.max_connections_per_address at line 2: must be between 1 and 1000000, got 0");
+  EXPECT_CONTAINS(ErrorOf("[limits]\nmax_connections_per_address = \"64\"\n"),
+                  "limits.max_connections_per_address at line 2: must be a whole number");
 }
 
 TEST(ServerOptionsTest, LoadReportsAMissingFile) {

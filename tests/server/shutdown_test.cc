@@ -1,13 +1,19 @@
 // Graceful shutdown: on SIGTERM or SIGINT the server stops accepting,
 // finishes the requests in flight (a need still being uploaded is stored and
-// answered 201), flushes and closes the database, and exits 0.
+// answered 201), flushes and closes the database, and exits 0. Stopping
+// without waiting (no grace, or a second signal) still writes every queued
+// need and exits 0, with needs in flight at that moment.
 #include <gtest/gtest.h>
 
+#include <poll.h>
 #include <signal.h>
 
 #include <atomic>
 #include <chrono>
+#include <deque>
+#include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -20,6 +26,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
 #include <simdjson.h>
 
 #include "server_process.h"
@@ -159,6 +167,157 @@ TEST_P(ShutdownTest, EveryNeedAcknowledgedDuringAStopIsStored) {
   for (const Acknowledged& ack : acknowledged) {
     EXPECT_EQ(ReadBack(server_->port(), ack), http::status::ok) << ack.id;
   }
+}
+
+// Needs posted on connections of their own, each request written up to a
+// point the test chooses, the answers read at the end.
+class NeedsOnTheWire {
+ public:
+  NeedsOnTheWire(uint16_t port, int count) {
+    for (int i = 0; i < count; ++i) {
+      Connection& c = connections_.emplace_back(ioc_);
+      c.stream.connect({net::ip::make_address("127.0.0.1"), port});
+      Request req{verb::post, "/v1/needs", 11};
+      req.set(http::field::host, "127.0.0.1");
+      req.set(http::field::content_type, "application/json");
+      req.body() = R"({"description":"模具设计和注塑工艺改进，第 )" + std::to_string(i) + R"( 批"})";
+      req.prepare_payload();
+      c.request = std::move(req);
+      c.serializer.emplace(c.request);
+    }
+  }
+
+  // Writes every header with "Expect: 100-continue" and waits for the
+  // server's interim answer: the server has then read the header and is
+  // waiting for the body, so the request counts as in progress.
+  void SendHeadersAndWaitFor100() {
+    for (Connection& c : connections_) {
+      c.request.set(http::field::expect, "100-continue");
+      c.serializer.emplace(c.request);
+      http::write_header(c.stream, *c.serializer);
+    }
+    for (Connection& c : connections_) {
+      Response interim;
+      c.stream.expires_after(std::chrono::seconds(60));
+      http::read(c.stream, c.buffer, interim);
+      ASSERT_EQ(interim.result(), http::status::continue_);
+    }
+  }
+
+  // Writes the bodies whose headers SendHeadersAndWaitFor100 sent.
+  void SendBodies() {
+    for (Connection& c : connections_) http::write(c.stream, *c.serializer);
+  }
+
+  // The needs answered 201; a connection closed without an answer was cut
+  // off by the stop. Any other answer fails the test.
+  std::vector<Acknowledged> Acknowledgements() {
+    std::vector<Acknowledged> acks;
+    for (Connection& c : connections_) {
+      Response res;
+      boost::beast::error_code ec;
+      c.stream.expires_after(std::chrono::seconds(60));
+      http::read(c.stream, c.buffer, res, ec);
+      if (ec) continue;
+      if (res.result() != http::status::created) {
+        ADD_FAILURE() << "answered " << res.result_int() << ": " << res.body();
+        continue;
+      }
+      acks.push_back(Parse(res));
+      EXPECT_FALSE(acks.back().id.empty()) << res.body();
+    }
+    return acks;
+  }
+
+  size_t size() const { return connections_.size(); }
+
+ private:
+  struct Connection {
+    explicit Connection(net::io_context& ioc) : stream(ioc) {}
+    boost::beast::tcp_stream stream;
+    boost::beast::flat_buffer buffer;
+    Request request;
+    std::optional<http::request_serializer<http::string_body>> serializer;
+  };
+  net::io_context ioc_;
+  std::deque<Connection> connections_;  // a deque: serializers point into their requests
+};
+
+// True once a new connection to `port` is refused (the server stopped
+// accepting), false if it is still accepted at the deadline.
+bool WaitUntilRefused(uint16_t port, std::chrono::steady_clock::duration timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    net::io_context ioc;
+    net::ip::tcp::socket socket(ioc);
+    boost::beast::error_code ec;
+    socket.connect({net::ip::make_address("127.0.0.1"), port}, ec);
+    if (ec == net::error::connection_refused) return true;
+  }
+  return false;
+}
+
+class StopWithoutWaitingTest : public ::testing::Test {
+ protected:
+  void Start(const std::string& limits) {
+    ASSERT_FALSE(root_.path().empty());
+    // More I/O threads than cores: at the stop, more of them are in the
+    // middle of a need, which they finish and hand to the writer.
+    config_ = WriteTestConfig(root_.path(), "[server]\nio_threads = 4\n" + limits +
+                                                "[access]\nrate_limit_per_second = 0\n");
+    Restart();
+  }
+
+  void Restart() {
+    server_ = std::make_unique<ServerProcess>(root_.path() + "/db",
+                                              std::map<std::string, std::string>{}, config_);
+    ASSERT_EQ(server_->Start(), "");
+  }
+
+  // After the stop: every need answered 201 reads back after a restart.
+  void ExpectAcknowledgedNeedsStored(const std::vector<Acknowledged>& acknowledged) {
+    Restart();
+    for (const Acknowledged& ack : acknowledged) {
+      EXPECT_EQ(ReadBack(server_->port(), ack), http::status::ok) << ack.id;
+    }
+  }
+
+  static constexpr int kNeeds = 48;
+  TempDir root_;
+  std::string config_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+// With no grace the server stops at once, while the needs whose bodies just
+// arrived are being ranked, written and acknowledged; their
+// acknowledgements must find the server's objects alive (under ASan a use
+// after free fails the exit code).
+TEST_F(StopWithoutWaitingTest, NoGraceWithNeedsInFlightExitsCleanly) {
+  Start("[limits]\nshutdown_grace_ms = 0\n");
+  NeedsOnTheWire needs(server_->port(), kNeeds);
+  ASSERT_NO_FATAL_FAILURE(needs.SendHeadersAndWaitFor100());
+  needs.SendBodies();
+  server_->Signal(SIGTERM);
+  EXPECT_EQ(server_->Wait(), 0);
+  const std::vector<Acknowledged> acknowledged = needs.Acknowledgements();
+  EXPECT_LT(acknowledged.size(), needs.size()) << "every need was answered before the stop";
+  ExpectAcknowledgedNeedsStored(acknowledged);
+}
+
+// The first signal drains; the second, while needs are in flight, stops
+// without waiting for the grace period.
+TEST_F(StopWithoutWaitingTest, SecondSignalDuringTheGraceExitsCleanly) {
+  Start("[limits]\nshutdown_grace_ms = 600000\n");
+  NeedsOnTheWire needs(server_->port(), kNeeds);
+  ASSERT_NO_FATAL_FAILURE(needs.SendHeadersAndWaitFor100());
+  server_->Signal(SIGTERM);
+  ASSERT_TRUE(WaitUntilRefused(server_->port(), std::chrono::seconds(30)));
+  needs.SendBodies();
+  server_->Signal(SIGTERM);
+  EXPECT_EQ(server_->Wait(), 0);
+  const std::vector<Acknowledged> acknowledged = needs.Acknowledgements();
+  EXPECT_LT(acknowledged.size(), needs.size()) << "every need was answered before the second signal";
+  ExpectAcknowledgedNeedsStored(acknowledged);
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, ShutdownTest, ::testing::Values(SIGTERM, SIGINT),
