@@ -873,7 +873,8 @@ Result<SupplyDemandMap> RecommenderImpl::SupplyDemand(SupplyDemandQuery query) c
   const auto st = state();
   query.min_field_confidence = st->config->inference_min_confidence;
   if (query.now_unix_ms == 0) {
-    query.now_unix_ms = options_.workflow.now_unix_ms ? options_.workflow.now_unix_ms() : NowUnixMs();
+    // The workflow's clock (what "this month" of its capacity means), else the engine's.
+    query.now_unix_ms = options_.workflow.now_unix_ms ? options_.workflow.now_unix_ms() : options_.now_unix_ms();
   }
   // The capacity first: an acceptance between the two reads shows in the
   // requests, not yet in the capacity, never the other way round.
