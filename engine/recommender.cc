@@ -174,6 +174,7 @@ class RecommenderImpl final : public Recommender {
   Workflow& workflow() override { return *workflow_; }
   const Workflow& workflow() const override { return *workflow_; }
   DemandStats Demand() const override;
+  Result<SupplyDemandMap> SupplyDemand(SupplyDemandQuery query) const override;
   Status Checkpoint(const std::string& dir) override { return store_->Checkpoint(dir); }
   void Flush() override {
     if (writer_) writer_->Stop();
@@ -677,6 +678,10 @@ void RecommenderImpl::SubmitNeed(Need need, const Idempotency& idempotency,
   stored.config_version = recs->config_version;
   stored.features = std::move(vector);
   for (const Recommendation& r : recs->results) stored.recommended_capability_ids.push_back(r.capability->id);
+  if (recs->understanding.field_inferred) {
+    stored.inferred_field = recs->understanding.field.id;
+    stored.inferred_field_confidence = recs->understanding.field.confidence;
+  }
   // A deeper ranking for the feeds and the assignment planner.
   if (options_.stored_matches > 0) {
     RecommendRequest deep = req;
@@ -892,6 +897,23 @@ DemandStats RecommenderImpl::Demand() const {
     stats.rows.push_back({taxonomy_->service_types()[t].id, "", needs_by_type_[t], caps[t], capacity[t]});
   }
   return stats;
+}
+
+Result<SupplyDemandMap> RecommenderImpl::SupplyDemand(SupplyDemandQuery query) const {
+  if (!query.service_type.empty() && taxonomy_->ServiceTypeIndex(query.service_type) < 0) {
+    return Status::InvalidArgument("unknown service type '" + query.service_type + "'", "service_type");
+  }
+  const auto st = state();
+  query.min_field_confidence = st->config->inference_min_confidence;
+  if (query.now_unix_ms == 0) {
+    // The workflow's clock (what "this month" of its capacity means), else the engine's.
+    query.now_unix_ms = options_.workflow.now_unix_ms ? options_.workflow.now_unix_ms() : options_.now_unix_ms();
+  }
+  // The capacity first: an acceptance between the two reads shows in the
+  // requests, not yet in the capacity, never the other way round.
+  const auto used = workflow_->UsedCapacityThisMonth();
+  const LifecycleFacts facts = workflow_->Facts();
+  return ComputeSupplyDemandMap(*taxonomy_, st->snapshot->complexes, facts, used, query);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "engine/governance.h"
 #include "engine/scoring_config.h"
 #include "engine/store.h"
+#include "engine/supply_demand.h"
 #include "engine/workflow.h"
 #include "models/catalog.h"
 #include "models/need.h"
@@ -257,6 +258,11 @@ class Recommender {
   virtual Result<BureauAssignment> PlanAssignment(const AssignmentRequest& request) const = 0;
 
   virtual DemandStats Demand() const = 0;
+  // The bureau's supply-demand map (engine/supply_demand.h) of the catalog in
+  // use and every stored need and request. The engine fills in
+  // min_field_confidence (the scoring config's inference bar) and, when 0,
+  // now_unix_ms. InvalidArgument for an unknown service type.
+  virtual Result<SupplyDemandMap> SupplyDemand(SupplyDemandQuery query) const = 0;
   virtual Status Checkpoint(const std::string& dir) = 0;
   // Stops accepting needs, waits for queued needs to be written.
   virtual void Flush() = 0;

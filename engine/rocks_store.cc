@@ -78,6 +78,10 @@ std::string EncodeStoredNeed(const StoredNeed& stored) {
     }
     writer.EndArray();
   }
+  if (!stored.inferred_field.empty()) {
+    writer.Key("inferred_field").String(stored.inferred_field);
+    writer.Key("inferred_field_confidence").Number(stored.inferred_field_confidence);
+  }
   if (stored.erased_unix_ms != 0) writer.Key("erased_unix_ms").Int(stored.erased_unix_ms);
   writer.EndObject();
   return json;
@@ -153,6 +157,15 @@ Status DecodeStoredNeedMembers(simdjson::ondemand::object& object, StoredNeed* s
         return Status::Corruption("member \"matches\" holds a pair without a score");
       }
       stored->matches.push_back({std::string(id), score});
+    }
+  }
+  std::string_view inferred_field;
+  if (object.find_field_unordered("inferred_field").get_string().get(inferred_field) == simdjson::SUCCESS) {
+    stored->inferred_field = std::string(inferred_field);
+    double confidence = 0;
+    if (object.find_field_unordered("inferred_field_confidence").get_double().get(confidence) ==
+        simdjson::SUCCESS) {
+      stored->inferred_field_confidence = confidence;
     }
   }
   int64_t erased = 0;

@@ -50,6 +50,12 @@ struct StoredNeed {
     double score = 0;
   };
   std::vector<Match> matches;
+  // The field the engine inferred from the text when the SME gave none, and
+  // how sure it was (0..1): what the bureau's map counts the need under. Empty
+  // when the SME gave the field, when the engine could not tell, or for needs
+  // stored before it was kept.
+  std::string inferred_field;
+  double inferred_field_confidence = 0;
   // Set when the SME deleted the need: its personal data (description,
   // enterprise name and contact) and its vector are gone; the rest stays
   // for anonymous counts.

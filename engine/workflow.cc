@@ -227,6 +227,7 @@ struct NeedEntry {
   NeedStatus status = NeedStatus::kOpen;
   std::vector<std::string> given_types;
   std::vector<CompactMatch> matches;     // best first
+  uint32_t fact = 0;  // its row of the map's facts (fact_needs_)
   std::vector<std::string> request_ids;  // oldest first
   int served_requests = 0;               // accepted, in service, completed or rated
 };
@@ -640,6 +641,19 @@ class WorkflowImpl final : public Workflow {
     return {used.begin(), used.end()};
   }
 
+  LifecycleFacts Facts() const override {
+    std::lock_guard lock(mu_);
+    LifecycleFacts f;
+    f.fields = field_names_;
+    f.counties = county_names_;
+    f.types = type_names_;
+    f.capabilities = fact_capabilities_;
+    f.needs = fact_needs_;
+    f.wanted = fact_wanted_;
+    f.requests = fact_requests_;
+    return f;
+  }
+
   void IssueComplexToken(const std::string& complex_id, const std::string& name,
                          std::function<void(Result<IssuedComplexToken>)> done) override {
     IssuedComplexToken issued;
@@ -1037,6 +1051,9 @@ class WorkflowImpl final : public Workflow {
         if (need != needs_.end()) {
           need->second.served_requests += static_cast<int>(IsServed(r.state)) - IsServed(it->second.state);
         }
+        if (auto fact = fact_request_index_.find(r.id); fact != fact_request_index_.end()) {
+          FillRequestFactLocked(r, &fact_requests_[fact->second]);
+        }
         it->second = r;
       }
     }
@@ -1160,6 +1177,7 @@ class WorkflowImpl final : public Workflow {
       entry.matches.push_back(compact);
       if (facts && m.score >= options_.feed_min_score) per_complex[facts->complex_id].push_back(compact);
     }
+    AddNeedFactsLocked(n, entry);
     for (auto& [complex, matches] : per_complex) {
       ComplexFeed& feed = feed_[complex];
       FeedEntry e{&entry, std::move(matches)};
@@ -1204,11 +1222,78 @@ class WorkflowImpl final : public Workflow {
     }
   }
 
+  // The map's row of a need, appended once as it is first indexed: its
+  // field and county, its best match (for needs with no field at all, stored
+  // before the inferred field was kept), the kinds it wants (its own, else its
+  // best match's) with the best score of each.
+  void AddNeedFactsLocked(const StoredNeed& n, NeedEntry& entry) {
+    auto name = [this](std::unordered_map<std::string, uint32_t>& ids, std::vector<std::string>& names,
+                       const std::string& id) {
+      return id.empty() ? LifecycleFacts::kNone : InternLocked(ids, names, id);
+    };
+    LifecycleFacts::Need row;
+    row.created_unix_ms = n.created_unix_ms;
+    row.field = name(field_ids_, field_names_, n.need.field);
+    row.inferred_field = name(field_ids_, field_names_, n.inferred_field);
+    row.inferred_field_confidence = static_cast<float>(n.inferred_field_confidence);
+    row.county = name(county_ids_, county_names_, n.need.county);
+    if (!entry.matches.empty()) {
+      const CompactMatch& best = entry.matches.front();
+      row.best_score = best.score;
+      if (row.field == LifecycleFacts::kNone && row.inferred_field == LifecycleFacts::kNone) {
+        auto [slot, inserted] =
+            fact_capability_slot_.emplace(best.capability, static_cast<uint32_t>(fact_capabilities_.size()));
+        if (inserted) fact_capabilities_.push_back(capability_names_[best.capability]);
+        row.best_capability = slot->second;
+      }
+    }
+    row.wanted_begin = static_cast<uint32_t>(fact_wanted_.size());
+    for (const std::string& t : n.need.service_types) {
+      LifecycleFacts::Wanted w{InternLocked(type_ids_, type_names_, t), 0};
+      for (const CompactMatch& m : entry.matches) {
+        if (m.type == w.type) {
+          w.best_score = m.score;
+          break;
+        }
+      }
+      fact_wanted_.push_back(w);
+    }
+    if (n.need.service_types.empty() && !entry.matches.empty()) {
+      fact_wanted_.push_back({entry.matches.front().type, entry.matches.front().score});
+    }
+    row.wanted_end = static_cast<uint32_t>(fact_wanted_.size());
+    entry.fact = static_cast<uint32_t>(fact_needs_.size());
+    fact_needs_.push_back(row);
+  }
+
+  void FillRequestFactLocked(const ServiceRequest& r, LifecycleFacts::Request* fact) {
+    fact->type = InternLocked(type_ids_, type_names_, r.service_type);
+    fact->state = r.state;
+    fact->rating = r.rating;
+    fact->created_unix_ms = r.created_unix_ms;
+    fact->completed_unix_ms = 0;
+    fact->rated_unix_ms = 0;
+    for (const Transition& t : r.history) {
+      if (t.state == RequestState::kCompleted) fact->completed_unix_ms = t.at_unix_ms;
+      if (t.state == RequestState::kRated) fact->rated_unix_ms = t.at_unix_ms;
+    }
+    // Completed before histories were kept: the last change is the closest.
+    if (fact->completed_unix_ms == 0 && (r.state == RequestState::kCompleted || r.state == RequestState::kRated)) {
+      fact->completed_unix_ms = r.updated_unix_ms;
+    }
+    if (fact->rated_unix_ms == 0 && r.state == RequestState::kRated) fact->rated_unix_ms = r.updated_unix_ms;
+  }
+
   void IndexRequestLocked(ServiceRequest r) {
     auto need = needs_.find(r.need_id);
     if (need != needs_.end()) {
       need->second.request_ids.push_back(r.id);
       need->second.served_requests += IsServed(r.state);
+      LifecycleFacts::Request fact;
+      fact.need = need->second.fact;
+      FillRequestFactLocked(r, &fact);
+      fact_request_index_.emplace(r.id, static_cast<uint32_t>(fact_requests_.size()));
+      fact_requests_.push_back(fact);
     }
     by_complex_[r.complex_id].push_back(r.id);
     requests_.emplace(r.id, std::move(r));
@@ -1246,6 +1331,17 @@ class WorkflowImpl final : public Workflow {
   std::vector<std::string> capability_names_;
   std::unordered_map<std::string, uint32_t> type_ids_;                   // interned
   std::vector<std::string> type_names_;
+  std::unordered_map<std::string, uint32_t> field_ids_;                  // interned (few)
+  std::vector<std::string> field_names_;
+  std::unordered_map<std::string, uint32_t> county_ids_;                 // interned (few)
+  std::vector<std::string> county_names_;
+  // The bureau's map's facts (see LifecycleFacts), kept as needs and requests change.
+  std::vector<LifecycleFacts::Need> fact_needs_;
+  std::vector<LifecycleFacts::Wanted> fact_wanted_;
+  std::vector<LifecycleFacts::Request> fact_requests_;
+  std::unordered_map<std::string, uint32_t> fact_request_index_;  // request id → fact_requests_
+  std::vector<std::string> fact_capabilities_;                     // best matches of needs of no field
+  std::unordered_map<uint32_t, uint32_t> fact_capability_slot_;    // capability_ids_ → fact_capabilities_
   bool loading_ = false;                                                 // at opening
   std::map<std::string, TokenEntry> tokens_;                  // GUARDED_BY(mu_)
   std::unordered_map<std::string, std::string> token_by_sha_;  // active tokens only

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -179,6 +180,48 @@ struct OpenNeed {
   std::vector<StoredNeed::Match> matches;  // best first
 };
 
+// Every stored need and its requests as compact facts, for the bureau's
+// supply-demand map (engine/supply_demand.h): ids interned into the name
+// lists, no personal data, no text. The workflow keeps these rows up to date
+// as needs are stored and requests change, and copies them under its lock (a
+// few arrays), so the map is computed from one consistent moment without
+// holding it.
+struct LifecycleFacts {
+  static constexpr uint32_t kNone = UINT32_MAX;
+  struct Need {
+    int64_t created_unix_ms = 0;
+    uint32_t field = kNone;           // the SME's, into `fields`
+    uint32_t inferred_field = kNone;  // inferred at submission, into `fields`
+    float inferred_field_confidence = 0;
+    uint32_t county = kNone;          // into `counties`
+    // Its best service at submission (into `capabilities`), listed only for
+    // needs with neither field (stored before the inferred field was kept).
+    uint32_t best_capability = kNone;
+    float best_score = 0;  // 0: no matches
+    // The kinds of service it wants, in `wanted`: the SME's, else the kind of
+    // its best match; each with the best score among its matches of that kind.
+    uint32_t wanted_begin = 0;
+    uint32_t wanted_end = 0;
+  };
+  struct Wanted {
+    uint32_t type = kNone;  // into `types`
+    float best_score = 0;   // 0: none of its matches is of this kind
+  };
+  struct Request {
+    uint32_t need = 0;      // into `needs`
+    uint32_t type = kNone;  // into `types`
+    RequestState state = RequestState::kRequested;
+    int rating = 0;  // 1..5 once rated
+    int64_t created_unix_ms = 0;
+    int64_t completed_unix_ms = 0;  // 0: never completed
+    int64_t rated_unix_ms = 0;      // 0: not rated
+  };
+  std::vector<std::string> fields, counties, types, capabilities;
+  std::vector<Need> needs;  // in no particular order
+  std::vector<Wanted> wanted;
+  std::vector<Request> requests;
+};
+
 // What the workflow needs to know of a service.
 struct ServiceFacts {
   std::string complex_id;
@@ -255,6 +298,8 @@ class Workflow {
                                                        int64_t last_n) const = 0;
   // Needs accepted this (calendar, UTC) month per capability id.
   virtual std::vector<std::pair<std::string, int>> UsedCapacityThisMonth() const = 0;
+  // Every stored need and request, compactly (see LifecycleFacts).
+  virtual LifecycleFacts Facts() const = 0;
 
   // --- complex tokens (the bureau) ---
   virtual void IssueComplexToken(const std::string& complex_id, const std::string& name,

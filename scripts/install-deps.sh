@@ -19,6 +19,8 @@ PACKAGES=(
   python3
   # fuzzing and sanitizers
   clang libclang-rt-14-dev
+  # the bureau's map page draws its trend charts with Chart.js (served from the binary)
+  libjs-chart.js
   # browser test
   chromium
 )

@@ -343,6 +343,7 @@ void RegisterRoutes(const ServiceContext& ctx, Router& router) {
              {.json_body = true, .body_optional = true, .guard = bureau});
   router.Add(http::verb::get, "/v1/admin/demand", bind(Demand), {.guard = bureau});
   RegisterWorkflowRoutes(ctx, router, bureau);
+  RegisterMapRoutes(ctx, router, bureau);
   RegisterDeskRoutes(ctx, router, bureau);
   const RouteOptions always{.never_shed = true};
   router.Add(http::verb::get, "/healthz", bind(Health), always);

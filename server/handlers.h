@@ -26,6 +26,9 @@ struct ServiceContext {
   std::string backup_dir = "var/backups";
   // The body limit of the bulk catalog import (bureau only).
   size_t max_import_bytes = 64 << 20;
+  // The supply-demand map: a need whose best service scored below this has
+  // no good match ([map] good_match_score).
+  double map_good_match_score = 0.7;
 };
 
 void RegisterRoutes(const ServiceContext& context, Router& router);
@@ -39,6 +42,8 @@ void AuditBureauAction(const ServiceContext& context, const std::string& action,
 // The lifecycle's routes (server/workflow_handlers.cc); `bureau` guards the
 // bureau's among them.
 void RegisterWorkflowRoutes(const ServiceContext& context, Router& router, const Guard& bureau);
+// The bureau's supply-demand map (server/map_handlers.cc).
+void RegisterMapRoutes(const ServiceContext& context, Router& router, const Guard& bureau);
 // The bureau's desk (server/desk_handlers.cc): config versions, audit log,
 // what-if, learned weights, why-not.
 void RegisterDeskRoutes(const ServiceContext& context, Router& router, const Guard& bureau);

@@ -63,6 +63,7 @@ class ServerImpl final : public Server {
     context_.scoring_config_path = std::move(setup.scoring_config_path);
     context_.backup_dir = options_.backup_dir;
     context_.max_import_bytes = options_.max_import_bytes;
+    context_.map_good_match_score = options_.map_good_match_score;
     limits_.max_header_bytes = options_.max_header_bytes;
     limits_.max_url_bytes = options_.max_url_bytes;
     limits_.read_timeout = std::chrono::milliseconds(options_.read_timeout_ms);

@@ -226,6 +226,7 @@ Result<ServerOptions> ParseServerOptions(std::string_view toml, const std::strin
   workflow.IntegerAs("request_expiry_seconds", 1, int64_t{366} * 24 * 3600, &options.request_expiry_seconds);
   workflow.IntegerAs("expiry_sweep_seconds", 1, 3600, &options.expiry_sweep_seconds);
   workflow.Number("feed_min_score", 0, 1, &options.feed_min_score);
+  root.Table("map").Number("good_match_score", 0, 1, &options.map_good_match_score);
   TomlSection durability = root.Table("durability");
   durability.Bool("sync_need_writes", &options.sync_need_writes);
   if (durability.String("backup_dir", &options.backup_dir) && options.backup_dir.empty()) {

@@ -72,6 +72,10 @@ struct ServerOptions {
   int expiry_sweep_seconds = 60;
   // Needs whose services score below this never reach a complex's feed.
   double feed_min_score = 0.35;
+
+  // --- the bureau's supply-demand map ---
+  // A need whose best service scored below this has no good match.
+  double map_good_match_score = 0.7;
   // --- durability ---
   bool sync_need_writes = true;  // false only for benchmarks
   // Where POST /v1/admin/backup writes its checkpoints (one subdirectory per

@@ -90,7 +90,7 @@ test('operations, pages and the catalog', async () => {
   await call('GET', '/metrics', { query: { pad: long }, expect: 414, unchecked: true })
     .then((r) => contract.check({ ...r, method: 'GET', template: '/metrics', url: new URL('/metrics', server.baseUrl) }));
   for (const page of ['/', '/index.html', '/app.js', '/style.css', '/common.js', '/need.html', '/need.js',
-    '/complex.html', '/complex.js']) {
+    '/complex.html', '/complex.js', '/map.html', '/map.js', '/chart.min.js']) {
     const r = await call('GET', page, { expect: 200 });
     assert.ok(r.text.length > 100, `${page} is almost empty`);
   }
@@ -408,6 +408,21 @@ test('the bureau reads events, outcomes, demand and plans', async () => {
 
   await call('GET', '/v1/admin/demand', { token: bureau, expect: 200 });
   await call('GET', '/v1/admin/demand', { expect: 401 });
+
+  const map = (await call('GET', '/v1/admin/map', { token: bureau, expect: 200 })).data;
+  assert.ok(map.total.needs > 0 && map.total.completions > 0 && map.cells.length > 0);
+  const month = map.capacity_month;
+  await call('GET', '/v1/admin/map', { query: { service_type: 'testing', month, good_match_score: 0.5 }, token: bureau, expect: 200 });
+  await call('GET', '/v1/admin/map', { query: { month: '2025-13' }, token: bureau, expect: 400 });
+  await call('GET', '/v1/admin/map', { query: { service_type: 'astrology' }, token: bureau, expect: 400 });
+  await call('GET', '/v1/admin/map', { expect: 401 });
+  await call('GET', '/v1/admin/map', { token: state.xToken, expect: 403 });
+  const csv = await call('GET', '/v1/admin/map.csv', { token: bureau, expect: 200 });
+  assert.match(csv.text, /\r\ntraditional,[^,]*,electrical,/);
+  await call('GET', '/v1/admin/map.csv', { query: { service_type: 'testing', month }, token: bureau, expect: 200 });
+  await call('GET', '/v1/admin/map.csv', { query: { good_match_score: 2 }, token: bureau, expect: 400 });
+  await call('GET', '/v1/admin/map.csv', { expect: 401 });
+  await call('GET', '/v1/admin/map.csv', { token: state.need.access_token, expect: 403 });
 
   // One more open need, so that the plans have someone to serve.
   await call('POST', '/v1/needs', { json: { description: '鞋类外观设计和打样' }, expect: 201 });

@@ -376,6 +376,10 @@ TEST(RecommenderDurabilityTest, SubmittedNeedSurvivesReopen) {
   EXPECT_EQ(stored->need.description, "眼镜架外观设计");
   EXPECT_EQ(stored->need.county, "ouhai");
   EXPECT_FALSE(stored->recommended_capability_ids.empty());
+  // No field given: the one the engine understood is kept, with its confidence.
+  EXPECT_EQ(stored->inferred_field, "eyewear");
+  EXPECT_GT(stored->inferred_field_confidence, 0.35);
+  EXPECT_LE(stored->inferred_field_confidence, 1.0);
   EXPECT_TRUE((*engine)->CheckNeedToken(*stored, token));
   EXPECT_FALSE((*engine)->CheckNeedToken(*stored, token.substr(1) + "0"));
   EXPECT_FALSE((*engine)->CheckNeedToken(*stored, ""));

@@ -127,6 +127,9 @@ StoredNeed MakeStoredNeed(const std::string& id) {
   stored.access_token_sha256 = std::string(64, 'a');
   stored.config_version = "cfg-3";
   stored.recommended_capability_ids = {"c1/testing-2", "c1/testing-1"};
+  stored.matches = {{"c1/testing-2", 0.91}, {"c1/testing-1", 0.875}};
+  stored.inferred_field = "smart_equipment";
+  stored.inferred_field_confidence = 0.625;
   return stored;
 }
 
@@ -142,6 +145,13 @@ void ExpectSameNeed(const StoredNeed& actual, const StoredNeed& expected) {
   EXPECT_EQ(actual.access_token_sha256, expected.access_token_sha256);
   EXPECT_EQ(actual.config_version, expected.config_version);
   EXPECT_EQ(actual.recommended_capability_ids, expected.recommended_capability_ids);
+  ASSERT_EQ(actual.matches.size(), expected.matches.size());
+  for (size_t i = 0; i < expected.matches.size(); ++i) {
+    EXPECT_EQ(actual.matches[i].capability_id, expected.matches[i].capability_id);
+    EXPECT_DOUBLE_EQ(actual.matches[i].score, expected.matches[i].score);
+  }
+  EXPECT_EQ(actual.inferred_field, expected.inferred_field);
+  EXPECT_DOUBLE_EQ(actual.inferred_field_confidence, expected.inferred_field_confidence);
 }
 
 std::vector<std::string> FeatureKeys(const Store& store) {

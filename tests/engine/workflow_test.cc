@@ -71,6 +71,101 @@ class WorkflowFixture : public ::testing::Test {
 };
 
 using WorkflowTest = WorkflowFixture;
+
+TEST_F(WorkflowTest, FactsHoldEveryNeedAndRequestForTheBureausMap) {
+  Need given;
+  given.description = "我们的断路器要出口欧盟，需要CE认证检测";
+  given.county = "yueqing";
+  given.field = "electrical";
+  given.service_types = {"testing"};
+  std::promise<Result<SubmittedNeed>> stored;
+  engine_->SubmitNeed(given, [&](Result<SubmittedNeed> r) { stored.set_value(std::move(r)); });
+  auto a = stored.get_future().get();
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  const SubmittedNeed b = Submit("眼镜架外观设计");  // no field: eyewear, inferred
+  const Recommendation& best = a->recommendations.results.at(0);
+  ASSERT_EQ(best.capability->type, "testing");
+  auto created = Request(a->id, best.capability->id);
+  ASSERT_TRUE(created.ok());
+  const std::string rid = created->requests.at(0).id;
+  const Principal complex{Principal::Kind::kComplex, ComplexOf(best.capability->id)};
+  const Principal sme{Principal::Kind::kSme, a->id};
+  ASSERT_TRUE(Act(complex, rid, RequestAction::kAccept).ok());
+  ASSERT_TRUE(Act(complex, rid, RequestAction::kStart).ok());
+  now_ += 1000;
+  const int64_t completed_at = now_;
+  ASSERT_TRUE(Act(complex, rid, RequestAction::kComplete).ok());
+  now_ += 1000;
+  ActionInput rating;
+  rating.rating = 4;
+  ASSERT_TRUE(Act(sme, rid, RequestAction::kRate, rating).ok());
+
+  const LifecycleFacts f = engine_->workflow().Facts();
+  ASSERT_EQ(f.needs.size(), 2u);
+  auto name = [](const std::vector<std::string>& names, uint32_t i) {
+    return i == LifecycleFacts::kNone ? std::string("-") : names.at(i);
+  };
+  const bool a_first = name(f.counties, f.needs[0].county) == "yueqing";
+  const LifecycleFacts::Need& na = f.needs[a_first ? 0 : 1];
+  const LifecycleFacts::Need& nb = f.needs[a_first ? 1 : 0];
+  EXPECT_EQ(name(f.fields, na.field), "electrical");
+  EXPECT_EQ(name(f.fields, na.inferred_field), "-");
+  EXPECT_EQ(na.best_capability, LifecycleFacts::kNone);  // its field is known
+  EXPECT_NEAR(na.best_score, best.score, 1e-6);
+  ASSERT_EQ(na.wanted_end - na.wanted_begin, 1u);
+  EXPECT_EQ(name(f.types, f.wanted[na.wanted_begin].type), "testing");
+  EXPECT_NEAR(f.wanted[na.wanted_begin].best_score, best.score, 1e-6);
+  EXPECT_EQ(name(f.fields, nb.field), "-");
+  EXPECT_EQ(name(f.fields, nb.inferred_field), "eyewear");
+  EXPECT_GE(nb.inferred_field_confidence, 0.35f);
+  EXPECT_EQ(name(f.counties, nb.county), "-");
+  ASSERT_EQ(nb.wanted_end - nb.wanted_begin, 1u);  // no kind given: its best match's
+  EXPECT_EQ(name(f.types, f.wanted[nb.wanted_begin].type), b.recommendations.results.at(0).capability->type);
+  ASSERT_EQ(f.requests.size(), 1u);
+  const LifecycleFacts::Request& r = f.requests[0];
+  EXPECT_EQ(&f.needs.at(r.need), &na);
+  EXPECT_EQ(name(f.types, r.type), "testing");
+  EXPECT_EQ(r.state, RequestState::kRated);
+  EXPECT_EQ(r.rating, 4);
+  EXPECT_EQ(r.completed_unix_ms, completed_at);
+  EXPECT_EQ(r.rated_unix_ms, completed_at + 1000);
+
+  // The engine's map over them, this month by the workflow's clock.
+  auto map = engine_->SupplyDemand({});
+  ASSERT_TRUE(map.ok()) << map.status().ToString();
+  EXPECT_EQ(map->capacity_month, MonthOfUnixMs(now_));
+  EXPECT_EQ(map->total.needs, 2);
+  EXPECT_EQ(map->total.requests, 1);
+  EXPECT_EQ(map->total.completions, 1);
+  EXPECT_EQ(map->total.ratings, 1);
+  EXPECT_EQ(map->total.rating_sum, 4);
+  EXPECT_EQ(map->attribution.given, 1);
+  EXPECT_EQ(map->attribution.inferred, 1);
+  int64_t services = 0, capacity = 0;
+  for (const Complex* c : engine_->ListComplexes(*engine_->Snapshot())) {
+    for (const Capability& cap : c->services) {
+      ++services;
+      capacity += cap.capacity_per_month;
+    }
+  }
+  EXPECT_EQ(map->total.services, services);
+  EXPECT_EQ(map->total.monthly_capacity, capacity);
+  EXPECT_EQ(map->total.capacity_left, capacity - 1);  // accepted this month
+  const Taxonomy& tax = engine_->taxonomy();
+  bool found = false;
+  for (const auto& cell : map->cells) {
+    if (cell.field == tax.FieldIndex("electrical") && cell.county == tax.CountyIndex("yueqing")) {
+      found = true;
+      EXPECT_EQ(cell.counts.needs, 1);
+      EXPECT_EQ(cell.counts.ratings, 1);
+    }
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(map->by_field.at(tax.FieldIndex("eyewear")).counts.needs, 1);
+  SupplyDemandQuery unknown;
+  unknown.service_type = "astrology";
+  EXPECT_EQ(engine_->SupplyDemand(unknown).status().code(), StatusCode::kInvalidArgument);
+}
 using WorkflowConcurrency = WorkflowFixture;
 
 TEST_F(WorkflowTest, EachRoleTakesOnlyItsOwnActions) {

@@ -49,6 +49,7 @@ TEST(ServerOptionsTest, ShippedConfigDocumentsTheDefaults) {
   EXPECT_EQ(o.request_expiry_seconds, d.request_expiry_seconds);
   EXPECT_EQ(o.expiry_sweep_seconds, d.expiry_sweep_seconds);
   EXPECT_EQ(o.feed_min_score, d.feed_min_score);
+  EXPECT_EQ(o.map_good_match_score, d.map_good_match_score);
   EXPECT_EQ(o.bureau_token_file, d.bureau_token_file);
   EXPECT_EQ(o.bureau_token_env, d.bureau_token_env);
   EXPECT_EQ(o.bureau_token_name, d.bureau_token_name);
@@ -79,6 +80,8 @@ TEST(ServerOptionsTest, ReadsEverySection) {
       "bureau_token_env = \"\"\n"
       "cors_allowed_origins = [\"https://portal.example.cn\", \"http://localhost:3000\"]\n"
       "rate_limit_per_second = 5\n"
+      "[map]\n"
+      "good_match_score = 0.55\n"
       "[durability]\n"
       "sync_need_writes = false\n",
       "server.toml");
@@ -96,6 +99,7 @@ TEST(ServerOptionsTest, ReadsEverySection) {
   EXPECT_EQ(options->cors_allowed_origins[1], "http://localhost:3000");
   EXPECT_EQ(options->rate_limit_per_second, 5.0);
   EXPECT_FALSE(options->sync_need_writes);
+  EXPECT_EQ(options->map_good_match_score, 0.55);
   // No directory in the source path: relative paths are relative to the
   // working directory; absolute ones stay as written.
   EXPECT_EQ(options->config_dir, ".");
@@ -116,6 +120,7 @@ TEST(ServerOptionsTest, ErrorsNameKeyAndLine) {
   EXPECT_CONTAINS(ErrorOf("[server]\nlisten = \"127.0.0.1:8080\"\nio_thread = 2\n"),
                   "unknown key server.io_thread at line 3");
   EXPECT_CONTAINS(ErrorOf("[limit]\nmax_k = 5\n"), "unknown table limit at line 1");
+  EXPECT_CONTAINS(ErrorOf("[map]\ngood_match_score = 1.5\n"), "map.good_match_score at line 2");
   EXPECT_CONTAINS(ErrorOf("[limits]\nmax_k = \"100\"\n"),
                   "limits.max_k at line 2: must be a whole number, got text \"100\"");
   // The contract's k is at most 100; a larger max_k would only promise more.
