@@ -73,6 +73,12 @@ const TEXT = {
     },
     chartLabel: '折线图：{category}近 12 个月每月的企业需求、缺少合适服务的需求、服务申请和已完成服务数量。数值见“查看数据表”。',
     typesTitle: '按服务类型',
+    historyTitle: '评分配置历史',
+    historyHint: '每一版曾生效的评分权重：何时、由谁、为何修改，以及与上一版的差异。',
+    historyColumns: {seq: '序号', applied: '生效时间', by: '操作者', source: '来源', reason: '原因', diff: '改动'},
+    historySources: {start: '启动', file: '文件', api: '接口', rollback: '回滚'},
+    historyActive: '（当前）',
+    historyNoDiff: '无改动',
     typeHeader: '服务类型',
     columns: {
       needs: '需求',
@@ -154,6 +160,12 @@ const TEXT = {
     },
     chartLabel: 'Line chart: needs, needs without a good match, requests and completed services per month over the last 12 months, {category}. The numbers are under “Show the numbers”.',
     typesTitle: 'Per kind of service',
+    historyTitle: 'Scoring configuration history',
+    historyHint: 'Every version of the scoring weights that served: when, by whom and why it changed, and what changed against the one before.',
+    historyColumns: {seq: '#', applied: 'Applied', by: 'By', source: 'Source', reason: 'Reason', diff: 'Changes'},
+    historySources: {start: 'start', file: 'file', api: 'API', rollback: 'rollback'},
+    historyActive: ' (serving)',
+    historyNoDiff: 'no change',
     typeHeader: 'Kind of service',
     columns: {
       needs: 'Needs',
@@ -225,13 +237,15 @@ function query() {
 // ---- signing in ----
 
 async function load() {
-  const [map] = await Promise.all([
+  const [map, history] = await Promise.all([
     IISC.call('GET', `/v1/admin/map${query()}`, {token: page.token}),
+    IISC.call('GET', '/v1/admin/config-versions', {token: page.token}),
     IISC.state.taxonomy ? null : IISC.call('GET', '/v1/taxonomy').then((tax) => {
       IISC.state.taxonomy = tax;
     }),
   ]);
   page.map = map;
+  page.history = history;
   if (!page.months.length && map.trends) page.months = [...map.trends.months].reverse();
 }
 
@@ -302,6 +316,7 @@ function render() {
   renderHeatmap();
   renderTrend();
   renderTypes();
+  renderHistory();
   // What the load benchmark (bench/map_load.mjs) and the tests wait for: the
   // first map drawn, and the frame after it (on screen).
   if (!document.body.dataset.mapDrawn) {
@@ -489,6 +504,28 @@ function renderTypes() {
       ...columns.map((c) => el('td', {text: c === 'mean_rating'
         ? (row.mean_rating === null ? '—' : row.mean_rating.toFixed(2)) : number(row[c])}))))));
   $('types-box').replaceChildren(table);
+}
+
+// The scoring configurations that served, newest first, each diff folded.
+function renderHistory() {
+  const text = t();
+  const cols = text.historyColumns;
+  const history = page.history || {versions: []};
+  const versions = [...history.versions].reverse();
+  const table = el('table', {id: 'history-table', class: 'numbers history'},
+    el('thead', {}, el('tr', {}, ...['seq', 'applied', 'by', 'source', 'reason', 'diff']
+      .map((c) => el('th', {scope: 'col', text: cols[c]})))),
+    el('tbody', {}, ...versions.map((v) => el('tr', {'data-seq': String(v.seq)},
+      el('th', {scope: 'row', text: `${v.seq}${v.version === history.active && v === versions[0] ? text.historyActive : ''}`}),
+      el('td', {text: new Date(v.applied_unix_ms).toLocaleString(IISC.state.lang === 'en' ? 'en-GB' : 'zh-CN')}),
+      el('td', {text: v.applied_by}),
+      el('td', {text: text.historySources[v.source] || v.source}),
+      el('td', {text: v.reason || '—'}),
+      el('td', {}, v.diff
+        ? el('details', {}, el('summary', {text: `${v.diff.split('\n').filter(Boolean).length} ±`}),
+          el('pre', {class: 'diff', tabindex: '0', text: v.diff}))
+        : el('span', {text: text.historyNoDiff}))))));
+  $('history-box').replaceChildren(table);
 }
 
 // ---- the CSV ----

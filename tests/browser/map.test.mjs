@@ -121,6 +121,16 @@ test('the bureau reads the map: heat map, trend chart, filters, CSV, both langua
   assert.match(await page.getAttribute('#trend-chart', 'aria-label'), /折线图/);
   await assertAccessible(page, 'map page');
 
+  // The scoring configurations that served: the one the server started with.
+  const history = (await api(baseUrl, 'GET', '/v1/admin/config-versions', { token: bureauToken })).data;
+  assert.equal(await page.locator('#history-table tbody tr').count(), history.versions.length);
+  const first = page.locator('#history-table tbody tr[data-seq="1"]');
+  assert.match(await first.textContent(), /启动/);
+  assert.match(await first.textContent(), /file/);
+  await first.locator('summary').click();
+  assert.match(await first.locator('pre.diff').textContent(), /\+ \[weights\]/);
+  await assertAccessible(page, 'map page with a config diff open');
+
   // Another metric, another colour scale, the same table.
   await page.selectOption('#metric', 'capacity_left');
   assert.equal(await page.getAttribute('#heatmap', 'data-metric'), 'capacity_left');
