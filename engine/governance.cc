@@ -138,6 +138,18 @@ Result<ConfigVersion> Governance::RecordConfig(const std::string& version, const
                                                const std::string& source) {
   std::lock_guard lock(mu_);
   if (!configs_.empty() && configs_.back().version == version && configs_.back().toml == toml) {
+    // Nothing new serves; a bureau's explicit apply or rollback is still an
+    // action to account for.
+    if (source == "api" || source == "rollback") {
+      AuditEntry a{audit_.empty() ? 1 : audit_.back().seq + 1, NowMs(), applied_by,
+                   source == "rollback" ? "config.rollback" : "config.apply", version,
+                   "already serving as config #" + std::to_string(configs_.back().seq) +
+                       (reason.empty() ? "" : ": " + reason)};
+      DurableWrite write;
+      IISC_RETURN_IF_ERROR(AppendLocked(a, &write.records));
+      IISC_RETURN_IF_ERROR(store_->Write(write));
+      audit_.push_back(std::move(a));
+    }
     return configs_.back();
   }
   ConfigVersion c;

@@ -51,8 +51,9 @@ class Governance {
 
   // Records `toml` (whose parsed version is `version`) as the configuration
   // now serving, unless it is the one the history already ends with (a
-  // restart or a reload of an unchanged file records nothing). Durable on
-  // return, with its audit entry.
+  // restart or a reload of an unchanged file records nothing; an apply or a
+  // rollback to it is audited all the same). Durable on return, with its
+  // audit entry.
   Result<ConfigVersion> RecordConfig(const std::string& version, const std::string& toml,
                                      const std::string& applied_by, const std::string& reason,
                                      const std::string& source);

@@ -23,7 +23,7 @@ struct WhyNotQuery {
 };
 
 struct WeightChange {
-  std::string key;  // the scoring.toml key: "weights.region", "category_weights.<category>.region"
+  std::string key;  // the scoring.toml key: "weights.region", "weights.category.<category>.region"
   double from = 0;
   double to = 0;
   int rank_after = 0;  // the service's rank with only this weight changed
