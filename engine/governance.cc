@@ -6,10 +6,10 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 
+#include "engine/clock.h"
 #include "models/json_writer.h"
 
 namespace iisc {
@@ -23,12 +23,6 @@ std::string Key(std::string_view prefix, int64_t seq) {
   char key[48];
   std::snprintf(key, sizeof key, "%.*s%020" PRId64, static_cast<int>(prefix.size()), prefix.data(), seq);
   return key;
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::string Str(const simdjson::dom::element& e, const char* key) {
@@ -141,7 +135,7 @@ Result<ConfigVersion> Governance::RecordConfig(const std::string& version, const
     // Nothing new serves; a bureau's explicit apply or rollback is still an
     // action to account for.
     if (source == "api" || source == "rollback") {
-      AuditEntry a{audit_.empty() ? 1 : audit_.back().seq + 1, NowMs(), applied_by,
+      AuditEntry a{audit_.empty() ? 1 : audit_.back().seq + 1, SystemUnixMs(), applied_by,
                    source == "rollback" ? "config.rollback" : "config.apply", version,
                    "already serving as config #" + std::to_string(configs_.back().seq) +
                        (reason.empty() ? "" : ": " + reason)};
@@ -155,7 +149,7 @@ Result<ConfigVersion> Governance::RecordConfig(const std::string& version, const
   ConfigVersion c;
   c.seq = configs_.empty() ? 1 : configs_.back().seq + 1;
   c.version = version;
-  c.applied_unix_ms = NowMs();
+  c.applied_unix_ms = SystemUnixMs();
   c.applied_by = applied_by;
   c.reason = reason;
   c.source = source;
@@ -189,7 +183,7 @@ Result<ConfigVersion> Governance::GetConfig(int64_t seq) const {
 Status Governance::Audit(const std::string& actor, const std::string& action, const std::string& target,
                          const std::string& detail) {
   std::lock_guard lock(mu_);
-  AuditEntry a{audit_.empty() ? 1 : audit_.back().seq + 1, NowMs(), actor, action, target, detail};
+  AuditEntry a{audit_.empty() ? 1 : audit_.back().seq + 1, SystemUnixMs(), actor, action, target, detail};
   DurableWrite write;
   IISC_RETURN_IF_ERROR(AppendLocked(a, &write.records));
   IISC_RETURN_IF_ERROR(store_->Write(write));

@@ -4,7 +4,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <ctime>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -36,28 +35,6 @@ constexpr std::string_view kTextModelKey = "text_model";  // meta: the fitted mo
 constexpr std::string_view kIntentModelKey = "intent_model";  // meta: IntentModel::Serialize
 // Phrases shown for each inferred type ("because you wrote ...").
 constexpr size_t kEvidencePhrases = 3;
-
-// Calendar month (UTC) of a unix time, as year*12 + month.
-int MonthKey(int64_t unix_ms) {
-  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return (tm.tm_year + 1900) * 12 + tm.tm_mon;
-}
-
-// The first millisecond (UTC) of the calendar month after the one of `unix_ms`.
-int64_t NextMonthStartMs(int64_t unix_ms) {
-  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  tm.tm_mday = 1;
-  tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-  if (++tm.tm_mon == 12) {
-    tm.tm_mon = 0;
-    ++tm.tm_year;
-  }
-  return static_cast<int64_t>(timegm(&tm)) * 1000;
-}
 
 // Runs fn(i) for i in [0, n) on all cores; for the one-off heavy loops of
 // start-up and catalog rebuilds.
@@ -496,7 +473,7 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
   // Demand already on the books this month, from the stored needs.
   needs_by_type_.assign(taxonomy_->service_types().size(), 0);
   const int64_t now_ms = options_.now_unix_ms();
-  demand_month_ = MonthKey(now_ms);
+  demand_month_ = MonthOfUnixMs(now_ms);
   next_month_ms_.store(NextMonthStartMs(now_ms));
   IISC_RETURN_IF_ERROR(store_->ScanNeeds([this](const StoredNeed& n) {
     std::lock_guard<std::mutex> lock(demand_mu_);
@@ -538,7 +515,7 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
 }
 
 void RecommenderImpl::RecordDemandLocked(const std::vector<std::string>& ids, int64_t created_ms) {
-  if (MonthKey(created_ms) != demand_month_) return;
+  if (MonthOfUnixMs(created_ms) != demand_month_) return;
   for (size_t i = 0; i < ids.size() && i < static_cast<size_t>(kDemandTopN); ++i) ++used_this_month_[ids[i]];
 }
 
@@ -549,7 +526,7 @@ void RecommenderImpl::FollowDemandMonth(int64_t now_ms) const {
 }
 
 void RecommenderImpl::FollowDemandMonthLocked(int64_t now_ms) const {
-  const int month = MonthKey(now_ms);
+  const int month = MonthOfUnixMs(now_ms);
   // Another thread may have started it already; a clock set back keeps the
   // month being counted.
   if (month <= demand_month_) return;
@@ -731,7 +708,7 @@ void RecommenderImpl::SubmitNeed(Need need, const Idempotency& idempotency,
       // snapshot between the check and the count. A need created in the
       // month that just ended counts for that month only.
       FollowDemandMonthLocked(options_.now_unix_ms());
-      if (MonthKey(created) == demand_month_) {
+      if (MonthOfUnixMs(created) == demand_month_) {
         RecordDemandLocked(recommended, created);
         // The rows of the snapshot the need was ranked on (not a search
         // through a million capabilities per stored need).
@@ -917,12 +894,6 @@ Result<SupplyDemandMap> RecommenderImpl::SupplyDemand(SupplyDemandQuery query) c
 }
 
 }  // namespace
-
-int64_t SystemUnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Result<std::unique_ptr<Recommender>> Recommender::Open(std::unique_ptr<Store> store,
                                                       std::shared_ptr<const Taxonomy> taxonomy,

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/assignment.h"
+#include "engine/clock.h"
 #include "engine/governance.h"
 #include "engine/scoring_config.h"
 #include "engine/store.h"
@@ -26,9 +27,6 @@
 #include "models/taxonomy.h"
 
 namespace iisc {
-
-// Milliseconds since the Unix epoch, by the system clock.
-int64_t SystemUnixMs();
 
 struct RecommenderOptions {
   // Catalog loaded into an empty store at first start (JSONL); empty = none.

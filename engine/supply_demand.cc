@@ -8,8 +8,6 @@ namespace iisc {
 
 namespace {
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 // The services of the catalog by id, through their complex (ids are
 // "<complex id>/..."): no index of every service is built for a few lookups.
 class CatalogLookup {
@@ -62,19 +60,6 @@ int At(const std::vector<int>& resolved, uint32_t i) {
 }
 
 }  // namespace
-
-MonthKey MonthOfUnixMs(int64_t unix_ms) {
-  // Days to civil date (H. Hinnant's algorithm), proleptic Gregorian, UTC.
-  const int64_t z = FloorDiv(unix_ms, 86'400'000) + 719'468;
-  const int64_t era = FloorDiv(z, 146'097);
-  const int64_t doe = z - era * 146'097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36'524 - doe / 146'096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t month = mp < 10 ? mp + 3 : mp - 9;  // 1..12
-  const int64_t year = yoe + era * 400 + (month <= 2);
-  return static_cast<MonthKey>(year * 12 + (month - 1));
-}
 
 std::optional<MonthKey> ParseMonth(std::string_view text) {
   if (text.size() != 7 || text[4] != '-') return std::nullopt;

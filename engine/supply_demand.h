@@ -52,6 +52,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/clock.h"
 #include "engine/workflow.h"
 #include "models/catalog.h"
 #include "models/status.h"
@@ -59,9 +60,6 @@
 
 namespace iisc {
 
-// A calendar month as year * 12 + (month - 1).
-using MonthKey = int;
-MonthKey MonthOfUnixMs(int64_t unix_ms);  // UTC
 // "2025-06" <-> key; nullopt when not YYYY-MM (years 1970..9999).
 std::optional<MonthKey> ParseMonth(std::string_view text);
 std::string FormatMonth(MonthKey month);

@@ -120,7 +120,6 @@ Result<WhatIfReport> ReplayNeeds(const Recommender& engine, std::shared_ptr<cons
   auto needs = LoadWindow(engine, window);
   if (!needs.ok()) return needs.status();
   struct Compared {
-    std::vector<const Recommendation*> a, b;
     RecommendResponse ra, rb;
   };
   std::vector<Compared> compared(needs->size());

@@ -18,13 +18,13 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
-#include <ctime>
 #include <map>
 #include <mutex>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "engine/clock.h"
 #include "engine/need_writer.h"
 #include "engine/tokens.h"
 #include "models/json_writer.h"
@@ -45,22 +45,10 @@ constexpr std::string_view kStateNames[] = {"requested", "accepted",  "declined"
 constexpr std::string_view kActionNames[] = {"accept",   "decline", "propose",         "start",
                                              "complete", "withdraw", "accept-proposal", "rate"};
 
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string IdempotencyRecordKey(const Idempotency& idem) {
   return std::string(kIdempotencyPrefix) + Sha256Hex(idem.scope + '\n' + idem.key);
 }
 
-int MonthOf(int64_t unix_ms) {
-  const time_t seconds = static_cast<time_t>(unix_ms / 1000);
-  tm utc{};
-  gmtime_r(&seconds, &utc);
-  return (utc.tm_year + 1900) * 12 + utc.tm_mon;
-}
 
 bool IsServed(RequestState s) {
   return s == RequestState::kAccepted || s == RequestState::kInService ||
@@ -277,7 +265,7 @@ class WorkflowImpl final : public Workflow {
  public:
   WorkflowImpl(Store* store, NeedWriter* writer, ServiceLookup services, WorkflowOptions options)
       : store_(store), writer_(writer), services_(std::move(services)), options_(std::move(options)) {
-    if (!options_.now_unix_ms) options_.now_unix_ms = SystemNowMs;
+    if (!options_.now_unix_ms) options_.now_unix_ms = SystemUnixMs;
   }
 
   Status Load() {
@@ -630,11 +618,11 @@ class WorkflowImpl final : public Workflow {
   }
 
   std::vector<std::pair<std::string, int>> UsedCapacityThisMonth() const override {
-    const int month = MonthOf(options_.now_unix_ms());
+    const int month = MonthOfUnixMs(options_.now_unix_ms());
     std::lock_guard lock(mu_);
     std::map<std::string, int> used;
     for (const auto& [id, r] : requests_) {
-      if (IsServed(r.state) && r.accepted_unix_ms != 0 && MonthOf(r.accepted_unix_ms) == month) {
+      if (IsServed(r.state) && r.accepted_unix_ms != 0 && MonthOfUnixMs(r.accepted_unix_ms) == month) {
         ++used[r.capability_id];
       }
     }

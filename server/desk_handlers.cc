@@ -15,7 +15,6 @@
 #include "server/errors.h"
 #include "server/handlers.h"
 #include "server/log.h"
-#include "engine/tokens.h"
 
 namespace iisc {
 
@@ -23,13 +22,6 @@ namespace http = boost::beast::http;
 
 namespace {
 
-HttpResponse Json(http::status status, std::string body) {
-  HttpResponse res{status, 11};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-store");
-  res.body() = std::move(body);
-  return res;
-}
 
 void WriteConfigVersion(JsonWriter& w, const ConfigVersion& c, bool with_text) {
   w.BeginObject().Key("seq").Int(c.seq).Key("version").String(c.version);
@@ -75,7 +67,7 @@ void ListConfigVersions(const ServiceContext& ctx, HttpRequest&, const PathParam
   w.BeginObject().Key("active").String(ctx.recommender->scoring_config()->version).Key("versions").BeginArray();
   for (const ConfigVersion& c : ctx.recommender->governance().ConfigHistory()) WriteConfigVersion(w, c, false);
   w.EndArray().EndObject();
-  reply(Json(http::status::ok, std::move(out)));
+  reply(JsonResponse(http::status::ok, std::move(out)));
 }
 
 Result<int64_t> SeqParam(const std::string& raw) {
@@ -96,7 +88,7 @@ void GetConfigVersion(const ServiceContext& ctx, HttpRequest&, const PathParams&
   std::string out;
   JsonWriter w(&out);
   WriteConfigVersion(w, *c, true);
-  reply(Json(http::status::ok, std::move(out)));
+  reply(JsonResponse(http::status::ok, std::move(out)));
 }
 
 void ApplyConfigVersion(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {
@@ -107,7 +99,7 @@ void ApplyConfigVersion(const ServiceContext& ctx, HttpRequest& req, const PathP
   std::string out;
   JsonWriter w(&out);
   WriteConfigVersion(w, *applied, false);
-  reply(Json(http::status::created, std::move(out)));
+  reply(JsonResponse(http::status::created, std::move(out)));
 }
 
 void RollbackConfig(const ServiceContext& ctx, HttpRequest& req, const PathParams& params, Reply reply) {
@@ -123,7 +115,7 @@ void RollbackConfig(const ServiceContext& ctx, HttpRequest& req, const PathParam
   std::string out;
   JsonWriter w(&out);
   WriteConfigVersion(w, *applied, false);
-  reply(Json(http::status::ok, std::move(out)));
+  reply(JsonResponse(http::status::ok, std::move(out)));
 }
 
 void AuditLog(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {
@@ -143,7 +135,7 @@ void AuditLog(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Re
     last = a.seq;
   }
   w.EndArray().Key("next_cursor").String(std::to_string(last)).EndObject();
-  reply(Json(http::status::ok, std::move(out)));
+  reply(JsonResponse(http::status::ok, std::move(out)));
 }
 
 void WriteReport(JsonWriter& w, const WhatIfReport& r) {
@@ -177,7 +169,7 @@ void WhatIf(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Repl
   std::string out;
   JsonWriter w(&out);
   WriteReport(w, *report);
-  reply(Json(http::status::ok, std::move(out)));
+  reply(JsonResponse(http::status::ok, std::move(out)));
 }
 
 // Never activated: the answer is a draft with its replay, for the bureau to
@@ -204,7 +196,7 @@ void LearnedWeightsDraft(const ServiceContext& ctx, HttpRequest& req, const Path
   w.Key("what_if");
   WriteReport(w, *report);
   w.EndObject();
-  reply(Json(http::status::ok, std::move(out)));
+  reply(JsonResponse(http::status::ok, std::move(out)));
 }
 
 void WriteComponents(JsonWriter& w, const std::array<double, kNumComponents>& c) {
@@ -259,7 +251,7 @@ void AnswerWhyNot(const ServiceContext& ctx, WhyNotBody body, Reply reply) {
     w.Key("rank_after").Int(c.rank_after).EndObject();
   }
   w.EndArray().EndObject();
-  reply(Json(http::status::ok, std::move(out)));
+  reply(JsonResponse(http::status::ok, std::move(out)));
 }
 
 void BureauWhyNot(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {
@@ -272,7 +264,7 @@ void BureauWhyNot(const ServiceContext& ctx, HttpRequest& req, const PathParams&
 void ComplexWhyNot(const ServiceContext& ctx, HttpRequest& req, const PathParams& params, Reply reply) {
   const auto token = BearerToken(req[http::field::authorization]);
   if (!token) return reply(ErrorResponse(Status::Unauthenticated("this route requires a complex token")));
-  const bool bureau = !ctx.bureau_token.empty() && ConstantTimeEquals(*token, ctx.bureau_token);
+  const bool bureau = IsBureauToken(ctx, *token);
   const auto complex = ctx.recommender->workflow().ComplexOfToken(*token);
   if (!bureau && complex != params[0]) {
     return reply(ErrorResponse(Status::PermissionDenied("a complex token asks only about its own complex")));

@@ -20,18 +20,6 @@ namespace http = boost::beast::http;
 
 namespace {
 
-void Audit(const ServiceContext& ctx, const std::string& action, const std::string& target,
-           const std::string& detail) {
-  AuditBureauAction(ctx, action, target, detail);
-}
-
-HttpResponse JsonResponse(http::status status, std::string body) {
-  HttpResponse res{status, 11};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-store");
-  res.body() = std::move(body);
-  return res;
-}
 
 // Admits the bureau: 401 without a token, 403 with a wrong one. The routes'
 // guard: it runs on the header, before any body is read.
@@ -42,7 +30,7 @@ Status CheckBureau(const ServiceContext& ctx, const HttpRequest& req) {
     return Status::PermissionDenied(
         "the bureau's routes are disabled: the server was started without a bureau token");
   }
-  if (!ConstantTimeEquals(*token, ctx.bureau_token)) {
+  if (!IsBureauToken(ctx, *token)) {
     return Status::PermissionDenied("the token does not grant this route");
   }
   return Status::Ok();
@@ -93,8 +81,7 @@ void GetNeed(const ServiceContext& ctx, HttpRequest& req, const PathParams& para
   }
   auto need = ctx.recommender->GetNeed(params[0]);
   if (!need.ok()) return reply(ErrorResponse(need.status()));
-  const bool bureau = !ctx.bureau_token.empty() && ConstantTimeEquals(*token, ctx.bureau_token);
-  if (!bureau && !ctx.recommender->CheckNeedToken(*need, *token)) {
+  if (!IsBureauToken(ctx, *token) && !ctx.recommender->CheckNeedToken(*need, *token)) {
     return reply(ErrorResponse(Status::PermissionDenied("the token does not grant this need")));
   }
   const Recommender& engine = *ctx.recommender;
@@ -178,7 +165,7 @@ void RetrainIntentModel(const ServiceContext& ctx, HttpRequest&, const PathParam
   if (!info.ok()) return reply(ErrorResponse(Status::InvalidArgument(info.status().message())));
   LogInfo("intent model %s in use (%zu examples, %s)", info->version.c_str(), info->examples,
           info->trained_now ? "trained now" : "stored model reused");
-  Audit(ctx, "intent_model.retrain", info->version, std::to_string(info->examples) + " examples");
+  AuditBureauAction(ctx, "intent_model.retrain", info->version, std::to_string(info->examples) + " examples");
   reply(JsonResponse(http::status::ok, IntentModelJson(*info, true)));
 }
 
@@ -201,7 +188,7 @@ void PutComplex(const ServiceContext& ctx, HttpRequest& req, const PathParams& p
     return reply(ErrorResponse(Status::NotFound("no complex with id " + params[0])));
   }
   const bool created = written->added > 0;
-  Audit(ctx, "catalog.put", params[0], created ? "complex added" : "complex replaced");
+  AuditBureauAction(ctx, "catalog.put", params[0], created ? "complex added" : "complex replaced");
   HttpResponse res =
       JsonResponse(created ? http::status::created : http::status::ok, ComplexJson(*stored));
   if (created) res.set(http::field::location, "/v1/complexes/" + params[0]);
@@ -218,7 +205,7 @@ void DeleteComplex(const ServiceContext& ctx, HttpRequest&, const PathParams& pa
     LogError("deleting complex %s failed: %s", params[0].c_str(), s.ToString().c_str());
     return reply(ErrorResponse(s));
   }
-  Audit(ctx, "catalog.delete", params[0], "complex removed");
+  AuditBureauAction(ctx, "catalog.delete", params[0], "complex removed");
   reply(HttpResponse{http::status::no_content, 11});
 }
 
@@ -239,7 +226,7 @@ void ImportCatalog(const ServiceContext& ctx, HttpRequest& req, const PathParams
   LogInfo("catalog imported (%s): %lld added, %lld replaced, %lld removed", mode.c_str(),
           static_cast<long long>(imported->added), static_cast<long long>(imported->replaced),
           static_cast<long long>(imported->removed));
-  Audit(ctx, "catalog.import", mode,
+  AuditBureauAction(ctx, "catalog.import", mode,
         std::to_string(imported->added) + " added, " + std::to_string(imported->replaced) + " replaced, " +
             std::to_string(imported->removed) + " removed");
   reply(JsonResponse(http::status::ok, CatalogImportJson(*imported, mode)));
@@ -264,7 +251,7 @@ void Backup(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Repl
     return reply(ErrorResponse(s));
   }
   LogInfo("backup written to %s", dir->c_str());
-  Audit(ctx, "backup", *name, *dir);
+  AuditBureauAction(ctx, "backup", *name, *dir);
   std::string body;
   JsonWriter(&body).BeginObject().Key("name").String(*name).Key("path").String(*dir).EndObject();
   reply(JsonResponse(http::status::created, std::move(body)));
@@ -282,6 +269,18 @@ Handler Asset(const StaticAsset& asset) {
 }
 
 }  // namespace
+
+HttpResponse JsonResponse(http::status status, std::string body) {
+  HttpResponse res{status, 11};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.body() = std::move(body);
+  return res;
+}
+
+bool IsBureauToken(const ServiceContext& ctx, std::string_view token) {
+  return !ctx.bureau_token.empty() && ConstantTimeEquals(token, ctx.bureau_token);
+}
 
 void AuditBureauAction(const ServiceContext& ctx, const std::string& action, const std::string& target,
                        const std::string& detail) {

@@ -32,6 +32,10 @@ struct ServiceContext {
 };
 
 void RegisterRoutes(const ServiceContext& context, Router& router);
+// A JSON answer, never cached.
+HttpResponse JsonResponse(boost::beast::http::status status, std::string body);
+// True when `token` is the bureau's (compared in constant time).
+bool IsBureauToken(const ServiceContext& context, std::string_view token);
 // The request's Idempotency-Key within `scope` (who sent it), with a
 // fingerprint of what it asks; InvalidArgument when the header is malformed.
 Result<Idempotency> IdempotencyFor(const HttpRequest& request, std::string scope);

@@ -53,11 +53,7 @@ Result<SupplyDemandMap> ComputeMap(const ServiceContext& ctx, const HttpRequest&
 void MapJson(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {
   auto map = ComputeMap(ctx, req);
   if (!map.ok()) return reply(ErrorResponse(map.status()));
-  HttpResponse res{http::status::ok, 11};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-store");
-  res.body() = SupplyDemandJson(*map, ctx.recommender->taxonomy());
-  reply(std::move(res));
+  reply(JsonResponse(http::status::ok, SupplyDemandJson(*map, ctx.recommender->taxonomy())));
 }
 
 void MapCsv(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {

@@ -23,17 +23,7 @@ namespace {
 constexpr int kDefaultPage = 20;
 constexpr int kMaxPage = 100;
 
-HttpResponse Json(http::status status, std::string body) {
-  HttpResponse res{status, 11};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-store");
-  res.body() = std::move(body);
-  return res;
-}
 
-bool IsBureau(const ServiceContext& ctx, std::string_view token) {
-  return !ctx.bureau_token.empty() && ConstantTimeEquals(token, ctx.bureau_token);
-}
 
 // Who the Bearer token speaks for. `need` (may be null) is the need whose
 // token the SME would hold. 401 without a token, 403 when it grants nothing.
@@ -43,7 +33,7 @@ Result<Principal> Identify(const ServiceContext& ctx, const HttpRequest& req, co
     return Status::Unauthenticated(
         "this route requires a Bearer token: the need's access token, a complex token or the bureau's");
   }
-  if (IsBureau(ctx, *token)) return Principal{Principal::Kind::kBureau, {}};
+  if (IsBureauToken(ctx, *token)) return Principal{Principal::Kind::kBureau, {}};
   if (auto complex = ctx.recommender->workflow().ComplexOfToken(*token)) {
     return Principal{Principal::Kind::kComplex, *complex};
   }
@@ -89,7 +79,7 @@ WriteDone Answer(const ServiceContext& ctx, Reply reply, http::status success) {
     }
     const Recommender& engine = *ctx.recommender;
     const auto snapshot = engine.Snapshot();
-    HttpResponse res = Json(success, ServiceRequestsJson(outcome->requests,
+    HttpResponse res = JsonResponse(success, ServiceRequestsJson(outcome->requests,
                                                          NeedStatusName(outcome->need_status),
                                                          snapshot.get(), engine));
     if (outcome->replayed) res.set("Idempotent-Replayed", "true");
@@ -138,7 +128,7 @@ void ListNeedRequests(const ServiceContext& ctx, HttpRequest& req, const PathPar
   if (!caller.ok()) return reply(ErrorResponse(caller.status()));
   const Recommender& engine = *ctx.recommender;
   const auto snapshot = engine.Snapshot();
-  reply(Json(http::status::ok,
+  reply(JsonResponse(http::status::ok,
              ServiceRequestsJson(engine.workflow().NeedRequests(params[0]),
                                  NeedStatusName(engine.workflow().GetNeedStatus(params[0])),
                                  snapshot.get(), engine)));
@@ -204,7 +194,7 @@ void GetRequest(const ServiceContext& ctx, HttpRequest& req, const PathParams& p
   std::string out;
   JsonWriter w(&out);
   WriteServiceRequest(w, caller->request, snapshot.get(), engine);
-  reply(Json(http::status::ok, std::move(out)));
+  reply(JsonResponse(http::status::ok, std::move(out)));
 }
 
 void ActOnRequest(const ServiceContext& ctx, HttpRequest& req, const PathParams& params, Reply reply) {
@@ -285,7 +275,7 @@ void ListComplexRequests(const ServiceContext& ctx, HttpRequest& req, const Path
     w.Key("next_cursor").String(page->next_cursor);
   }
   w.EndObject();
-  reply(Json(http::status::ok, std::move(out)));
+  reply(JsonResponse(http::status::ok, std::move(out)));
 }
 
 void ComplexFeed(const ServiceContext& ctx, HttpRequest& req, const PathParams& params, Reply reply) {
@@ -313,7 +303,7 @@ void ComplexFeed(const ServiceContext& ctx, HttpRequest& req, const PathParams& 
   query.cursor = QueryParameter(req.target(), "cursor").value_or("");
   auto page = engine.workflow().Feed(query);
   if (!page.ok()) return reply(ErrorResponse(page.status()));
-  reply(Json(http::status::ok, FeedPageJson(*page)));
+  reply(JsonResponse(http::status::ok, FeedPageJson(*page)));
 }
 
 void IssueComplexToken(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {
@@ -337,7 +327,7 @@ void IssueComplexToken(const ServiceContext& ctx, HttpRequest& req, const PathPa
         out += ",\"token\":";
         AppendJsonString(&out, issued->token);
         out += '}';
-        HttpResponse res = Json(http::status::created, std::move(out));
+        HttpResponse res = JsonResponse(http::status::created, std::move(out));
         res.set(http::field::location, "/v1/admin/complex-tokens/" + issued->info.id);
         reply(std::move(res));
       });
@@ -349,7 +339,7 @@ void ListComplexTokens(const ServiceContext& ctx, HttpRequest&, const PathParams
   w.BeginObject().Key("tokens").BeginArray();
   for (const ComplexToken& t : ctx.recommender->workflow().ListComplexTokens()) WriteComplexToken(w, t);
   w.EndArray().EndObject();
-  reply(Json(http::status::ok, std::move(out)));
+  reply(JsonResponse(http::status::ok, std::move(out)));
 }
 
 void RevokeComplexToken(const ServiceContext& ctx, HttpRequest&, const PathParams& params, Reply reply) {
@@ -374,7 +364,7 @@ void Events(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Repl
   }
   auto page = ctx.recommender->workflow().Events(after, limit);
   if (!page.ok()) return reply(ErrorResponse(page.status()));
-  reply(Json(http::status::ok, EventPageJson(*page)));
+  reply(JsonResponse(http::status::ok, EventPageJson(*page)));
 }
 
 // Completed and rated requests as labeled examples, one JSON object per line:
@@ -466,7 +456,7 @@ void PlanAssignment(const ServiceContext& ctx, HttpRequest& req, const PathParam
   w.Key("unconstrained");
   WritePlan(w, report.unconstrained, problem, -1, false);
   w.EndObject();
-  reply(Json(http::status::ok, std::move(out)));
+  reply(JsonResponse(http::status::ok, std::move(out)));
 }
 
 }  // namespace

@@ -79,7 +79,9 @@ TEST_F(WhyNotTest, TheRankIsThePlaceInTheFullRankingForEveryService) {
         EXPECT_EQ(report->in_top_k, it->second <= need.k);
       }
     }
-    if (!need.filters.counties.empty()) EXPECT_GT(absent, 0) << "the county filter leaves services out";
+    if (!need.filters.counties.empty()) {
+      EXPECT_GT(absent, 0) << "the county filter leaves services out";
+    }
   }
 }
 

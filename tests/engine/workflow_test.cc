@@ -184,7 +184,9 @@ TEST_F(WorkflowTest, EachRoleTakesOnlyItsOwnActions) {
   EXPECT_EQ(Act(sme, r.id, RequestAction::kAccept).status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(Act(stranger, r.id, RequestAction::kAccept).status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(Act(bureau, r.id, RequestAction::kAccept).status().code(), StatusCode::kPermissionDenied);
-  EXPECT_EQ(Act(complex, r.id, RequestAction::kRate, {.rating = 5}).status().code(),
+  ActionInput five;
+  five.rating = 5;
+  EXPECT_EQ(Act(complex, r.id, RequestAction::kRate, five).status().code(),
             StatusCode::kPermissionDenied);
   auto refused = Act(complex, r.id, RequestAction::kStart);
   EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
