@@ -294,8 +294,12 @@ std::map<std::string, double> MemoryParts(const CatalogSnapshot& snap) {
   std::map<std::string, double> parts;
   parts["vectors"] = static_cast<double>(snap.vectors.rows() * snap.vectors.stride() * sizeof(float));
   parts["compact"] = static_cast<double>(snap.compact.bytes());
-  parts["postings"] = static_cast<double>(snap.posting_data.capacity() * sizeof(Posting) +
-                                          snap.posting_offsets.capacity() * sizeof(uint64_t));
+  double postings = 0;
+  for (const PostingTable* table : {snap.base_postings.get(), snap.tail_postings.get()}) {
+    postings += static_cast<double>(table->data.capacity() * sizeof(Posting) +
+                                    table->offsets.capacity() * sizeof(uint64_t));
+  }
+  parts["postings"] = postings;
   double index = static_cast<double>(snap.rows.capacity() * sizeof(CapabilityRow) +
                                      snap.capabilities.capacity() * sizeof(void*) + snap.size() * 8);
   for (const auto* family : {&snap.by_county, &snap.by_type, &snap.by_field})
@@ -304,7 +308,8 @@ std::map<std::string, double> MemoryParts(const CatalogSnapshot& snap) {
     for (const auto& list : per_type) index += static_cast<double>(list.capacity() * 4);
   parts["rows_filters_lists"] = index;
   double records = 0;
-  for (const Complex& c : snap.complexes) {
+  for (const Complex* complex : snap.Complexes()) {
+    const Complex& c = *complex;
     records += sizeof(Complex) + StringBytes(c.id) + StringBytes(c.name.zh) + StringBytes(c.name.en) +
                StringBytes(c.county) + StringBytes(c.level) + StringBytes(c.description.zh) +
                StringBytes(c.description.en);

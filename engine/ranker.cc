@@ -100,9 +100,11 @@ class Ranking {
     for (size_t i = 0; i < q.terms.ids.size(); ++i) {
       const uint32_t term = q.terms.ids[i];
       const float qw = q.terms.weights[i];
-      for (const Posting& p : snap_.postings(term)) {
-        if (s_.text[p.row] == 0.f) s_.touched.push_back(p.row);
-        s_.text[p.row] += qw * p.weight;
+      for (std::span<const Posting> part : snap_.postings(term)) {
+        for (const Posting& p : part) {
+          if (s_.text[p.row] == 0.f) s_.touched.push_back(p.row);
+          s_.text[p.row] += qw * p.weight;
+        }
       }
     }
     float max_text = 0;
@@ -532,6 +534,7 @@ RankingTables RankingTables::Build(const CatalogSnapshot& snap, const ScoringCon
   t.county_present.assign(counties, 0);
   for (size_t r = 0; r < snap.rows.size(); ++r) {
     const CapabilityRow& row = snap.rows[r];
+    if (row.field_bits == 0) continue;  // never ranked (retired, or no known field)
     const bool general = row.num_fields >= config.general_service_min_fields ||
                          (row.municipal && config.municipal_services_general);
     if (general && row.service_type >= 0 && static_cast<size_t>(row.service_type) < t.general_rows.size()) {

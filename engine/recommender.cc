@@ -115,13 +115,10 @@ class RecommenderImpl final : public Recommender {
 
   std::shared_ptr<const CatalogSnapshot> Snapshot() const override { return state()->snapshot; }
   std::vector<const Complex*> ListComplexes(const CatalogSnapshot& snapshot) const override {
-    std::vector<const Complex*> out;
-    for (const Complex& c : snapshot.complexes) out.push_back(&c);
-    return out;
+    return snapshot.Complexes();
   }
   const Complex* FindComplex(const CatalogSnapshot& snapshot, std::string_view id) const override {
-    auto it = snapshot.complex_by_id.find(id);
-    return it == snapshot.complex_by_id.end() ? nullptr : &snapshot.complexes[it->second];
+    return snapshot.FindComplex(id);
   }
   Status PutComplex(const Complex& complex) override;
   Status DeleteComplex(std::string_view id) override;
@@ -133,6 +130,7 @@ class RecommenderImpl final : public Recommender {
     Publish(old->snapshot, std::move(config));
   }
   Result<IntentModelInfo> RetrainIntentModel() override;
+  Result<TextModelInfo> RefitTextModel() override;
   IntentModelInfo intent_model_info() const override {
     IntentModelInfo info;
     if (auto intent = state()->intent) {
@@ -212,15 +210,28 @@ class RecommenderImpl final : public Recommender {
 
   // Features of every capability with `model`; vectors stored under the same
   // model version are reused, the others are written back.
-  Result<std::vector<TextFeatures>> Featurize(const std::vector<Complex>& complexes,
+  Result<std::vector<TextFeatures>> Featurize(const std::vector<std::shared_ptr<const Complex>>& complexes,
                                               const TextModel& model, bool reuse_stored);
-  Result<std::shared_ptr<const TextModel>> FitModel(const std::vector<Complex>& complexes);
+  // The stored text model when there is one the vocabulary can restore
+  // (whatever the catalog became since: a refit changes every service's
+  // features, so it is the bureau's explicit step), else fitted now. With
+  // `refit`, fitted now on this catalog unless the stored fit had exactly
+  // these inputs.
+  Result<std::shared_ptr<const TextModel>> FitModel(const std::vector<std::shared_ptr<const Complex>>& complexes,
+                                                    bool refit);
   // The intent model of the corpus directory: the stored one when it was
   // trained on exactly these examples, else trained now and stored.
   Result<std::pair<std::shared_ptr<const IntentModel>, bool>> LoadIntentModel();
-  // Publishes a snapshot of `complexes` scored with `config`; the text model
-  // is fitted on the first call and kept after. REQUIRES: catalog_mu_ held.
-  Status Rebuild(std::vector<Complex> complexes, std::shared_ptr<const ScoringConfig> config);
+  // Publishes a snapshot of `complexes` with `model` (its features reused from
+  // the store where it has them), scored with `config`. REQUIRES: catalog_mu_ held.
+  Status Rebuild(std::vector<std::shared_ptr<const Complex>> complexes, std::shared_ptr<const TextModel> model,
+                 std::shared_ptr<const ScoringConfig> config);
+  // Applies a catalog change already written to the store: only its
+  // services are featurized; the rest of the snapshot carries over.
+  // REQUIRES: catalog_mu_ held.
+  Status ApplyChange(std::vector<std::string> removed, std::vector<Complex> put);
+  // The row of a capability in `snapshot` (through its complex's rows), or -1.
+  static int64_t RowOf(const CatalogSnapshot& snapshot, std::string_view capability_id);
   // Counts a stored need against the services it was recommended, when it
   // was created in the current month. REQUIRES: demand_mu_ held.
   void RecordDemandLocked(const std::vector<std::string>& recommended_ids, int64_t created_ms);
@@ -230,9 +241,11 @@ class RecommenderImpl final : public Recommender {
   // state mutable.
   void FollowDemandMonth(int64_t now_ms) const;
   void FollowDemandMonthLocked(int64_t now_ms) const;  // REQUIRES: demand_mu_ held
-  // Sets the snapshot's per-row counts to the month's. REQUIRES: demand_mu_ held.
-  void CopyUsageLocked(const CatalogSnapshot& snapshot) const {
-    for (size_t row = 0; row < snapshot.size(); ++row) {
+  // Sets the per-row counts of rows [first, end) to the month's.
+  // REQUIRES: demand_mu_ held.
+  void CopyUsageLocked(const CatalogSnapshot& snapshot, size_t first, size_t end) const {
+    for (size_t row = first; row < end; ++row) {
+      if (snapshot.capabilities[row] == nullptr) continue;
       auto it = used_this_month_.find(snapshot.capabilities[row]->id);
       snapshot.used_this_month[row].store(it == used_this_month_.end() ? 0 : it->second,
                                           std::memory_order_relaxed);
@@ -267,36 +280,41 @@ class RecommenderImpl final : public Recommender {
   int64_t total_needs_ = 0;             // GUARDED_BY(demand_mu_)
 };
 
-Result<std::shared_ptr<const TextModel>> RecommenderImpl::FitModel(const std::vector<Complex>& complexes) {
+Result<std::shared_ptr<const TextModel>> RecommenderImpl::FitModel(
+    const std::vector<std::shared_ptr<const Complex>>& complexes, bool refit) {
+  auto stored = store_->GetMeta(kTextModelKey);
+  if (!stored.ok()) return stored.status();
+  std::shared_ptr<const TextModel> restored;
+  if (stored->has_value()) {
+    auto r = TextModel::Restore(**stored, *taxonomy_, vocabulary_, analyzer_);
+    if (r.ok()) restored = *r;
+  }
+  if (restored && !refit) return restored;
   std::vector<TrainingDocument> docs;
   size_t total = 0;
-  for (const Complex& c : complexes) total += c.services.size();
+  for (const auto& c : complexes) total += c->services.size();
   // Only the sample the fit will use: a million texts need not be built.
   const size_t step = TextModel::TrainingSampleStep(total, TextModelOptions{});
   size_t index = 0;
-  for (const Complex& c : complexes) {
-    for (const Capability& cap : c.services) {
+  for (const auto& c : complexes) {
+    for (const Capability& cap : c->services) {
       if (index++ % step != 0) continue;
       TrainingDocument d;
-      d.text = CapabilityText(cap, c, *taxonomy_);
+      d.text = CapabilityText(cap, *c, *taxonomy_);
       for (const std::string& f : cap.fields) d.fields.push_back(taxonomy_->FieldIndex(f));
       d.service_type = taxonomy_->ServiceTypeIndex(cap.type);
       docs.push_back(std::move(d));
     }
   }
-  // The stored model is reused when its fit had exactly these inputs (the
-  // sampled texts, vocabulary, taxonomy and options): it is the model a
-  // refit would give, under the same version, without its cost.
-  const std::string fingerprint = TextModel::TrainingFingerprint(docs, *taxonomy_, vocabulary_);
-  auto stored = store_->GetMeta(kTextModelKey);
-  if (!stored.ok()) return stored.status();
-  if (stored->has_value()) {
-    auto restored = TextModel::Restore(**stored, *taxonomy_, vocabulary_, analyzer_);
-    if (restored.ok() && (*restored)->fingerprint() == fingerprint) return restored;
+  // A fit with exactly the stored model's inputs (the sampled texts,
+  // vocabulary, taxonomy and options) gives that model: keep it.
+  if (restored && restored->fingerprint() == TextModel::TrainingFingerprint(docs, *taxonomy_, vocabulary_)) {
+    return restored;
   }
   auto fitted = TextModel::Fit(docs, *taxonomy_, vocabulary_, analyzer_);
   if (!fitted.ok()) return fitted;
   IISC_RETURN_IF_ERROR(store_->PutMeta(kTextModelKey, (*fitted)->Serialize()));
+  IISC_RETURN_IF_ERROR(store_->PutMeta("model_version", (*fitted)->version()));
   return fitted;
 }
 
@@ -334,11 +352,11 @@ Result<IntentModelInfo> RecommenderImpl::RetrainIntentModel() {
   return info;
 }
 
-Result<std::vector<TextFeatures>> RecommenderImpl::Featurize(const std::vector<Complex>& complexes,
-                                                             const TextModel& model, bool reuse_stored) {
+Result<std::vector<TextFeatures>> RecommenderImpl::Featurize(
+    const std::vector<std::shared_ptr<const Complex>>& complexes, const TextModel& model, bool reuse_stored) {
   std::vector<std::pair<const Capability*, const Complex*>> caps;
-  for (const Complex& c : complexes)
-    for (const Capability& cap : c.services) caps.emplace_back(&cap, &c);
+  for (const auto& c : complexes)
+    for (const Capability& cap : c->services) caps.emplace_back(&cap, c.get());
   std::vector<TextFeatures> features(caps.size());
   // Per capability, what the store already holds under this model version.
   enum : uint8_t { kNothing, kVector, kVectorAndTerms };
@@ -386,51 +404,72 @@ Result<std::vector<TextFeatures>> RecommenderImpl::Featurize(const std::vector<C
   return features;
 }
 
-Status RecommenderImpl::Rebuild(std::vector<Complex> complexes,
+Status RecommenderImpl::Rebuild(std::vector<std::shared_ptr<const Complex>> complexes,
+                                std::shared_ptr<const TextModel> model,
                                 std::shared_ptr<const ScoringConfig> config) {
-  // The store's order (complexes by id, services by id): the first start
-  // after seeding must see the catalog exactly as every later start does, or
-  // the model (fitted on these texts in this order) and the rows differ.
-  std::sort(complexes.begin(), complexes.end(), [](const Complex& a, const Complex& b) { return a.id < b.id; });
-  for (Complex& c : complexes) {
-    std::sort(c.services.begin(), c.services.end(),
-              [](const Capability& a, const Capability& b) { return a.id < b.id; });
-  }
-  auto old = state();
-  std::shared_ptr<const TextModel> model;
-  if (old && old->snapshot) {
-    model = old->snapshot->model;
-  } else {
-    auto fitted = FitModel(complexes);
-    if (!fitted.ok()) return fitted.status();
-    model = *fitted;
-    IISC_RETURN_IF_ERROR(store_->PutMeta("model_version", model->version()));
-  }
-  auto features = Featurize(complexes, *model, /*reuse_stored=*/!old);
+  auto features = Featurize(complexes, *model, /*reuse_stored=*/true);
   if (!features.ok()) return features.status();
   auto snapshot = BuildSnapshot(std::move(complexes), *features, model, *taxonomy_);
-  int counted_month = 0;
-  {
-    std::lock_guard<std::mutex> lock(demand_mu_);
-    counted_month = demand_month_;
-    CopyUsageLocked(*snapshot);
-  }
-  const std::shared_ptr<const CatalogSnapshot> published = snapshot;
-  Publish(std::move(snapshot), std::move(config));
-  {
-    // A month that started while this snapshot was being published cleared
-    // the one before it, not this one.
-    std::lock_guard<std::mutex> lock(demand_mu_);
-    if (demand_month_ != counted_month) CopyUsageLocked(*published);
-  }
   features->clear();
   features->shrink_to_fit();
+  {
+    // Under the demand lock: a need counted from here on counts on the
+    // published snapshot.
+    std::lock_guard<std::mutex> lock(demand_mu_);
+    CopyUsageLocked(*snapshot, 0, snapshot->size());
+    Publish(std::move(snapshot), std::move(config));
+  }
 #if defined(__GLIBC__)
   // A rebuild's transient features (a gigabyte at a million capabilities)
   // would otherwise stay in the heap's free lists for good.
   malloc_trim(0);
 #endif
   return Status::Ok();
+}
+
+Status RecommenderImpl::ApplyChange(std::vector<std::string> removed, std::vector<Complex> put) {
+  const auto current = state();
+  CatalogChange change;
+  change.removed = std::move(removed);
+  for (Complex& c : put) {
+    // The order a start gives (services by id), so a restart ranks alike.
+    std::sort(c.services.begin(), c.services.end(),
+              [](const Capability& a, const Capability& b) { return a.id < b.id; });
+    for (Capability& cap : c.services) cap.complex_id = c.id;
+    change.put.push_back(std::make_shared<const Complex>(std::move(c)));
+  }
+  auto features = Featurize(change.put, *current->snapshot->model, /*reuse_stored=*/false);
+  if (!features.ok()) return features.status();
+  size_t next = 0;
+  for (const auto& c : change.put) {
+    auto& mine = change.put_features.emplace_back();
+    for (size_t i = 0; i < c->services.size(); ++i) mine.push_back(std::move((*features)[next++]));
+  }
+  std::vector<std::string> put_ids;
+  for (const auto& c : change.put) put_ids.push_back(c->id);
+  // Under the demand lock from the copy of the month's counts to the
+  // publication, so no need counted in between is lost.
+  std::lock_guard<std::mutex> lock(demand_mu_);
+  auto snapshot = ApplyCatalogChange(*state()->snapshot, std::move(change), *taxonomy_, options_.compaction);
+  for (const std::string& id : put_ids) {
+    const int slot = snapshot->FindSlot(id);
+    if (slot < 0) continue;
+    const ComplexSlot& s = snapshot->slots[static_cast<size_t>(slot)];
+    CopyUsageLocked(*snapshot, s.first_row, s.end_row);
+  }
+  Publish(std::move(snapshot), state()->config);
+  return Status::Ok();
+}
+
+int64_t RecommenderImpl::RowOf(const CatalogSnapshot& snapshot, std::string_view capability_id) {
+  const size_t slash = capability_id.find('/');
+  const int slot = snapshot.FindSlot(capability_id.substr(0, slash == std::string_view::npos ? 0 : slash));
+  if (slash == std::string_view::npos || slot < 0) return -1;
+  const ComplexSlot& s = snapshot.slots[static_cast<size_t>(slot)];
+  for (uint32_t r = s.first_row; r < s.end_row; ++r) {
+    if (snapshot.capabilities[r] != nullptr && snapshot.capabilities[r]->id == capability_id) return r;
+  }
+  return -1;
 }
 
 Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
@@ -487,8 +526,21 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
   }));
 
   {
+    // The store's order (complexes by id, services by id): the first start
+    // after seeding must see the catalog exactly as every later start does,
+    // or the model (fitted on these texts in this order) and the rows differ.
+    std::vector<std::shared_ptr<const Complex>> catalog;
+    catalog.reserve(complexes->size());
+    for (Complex& c : *complexes) {
+      std::sort(c.services.begin(), c.services.end(),
+                [](const Capability& a, const Capability& b) { return a.id < b.id; });
+      catalog.push_back(std::make_shared<const Complex>(std::move(c)));
+    }
+    std::sort(catalog.begin(), catalog.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
     std::lock_guard<std::mutex> lock(catalog_mu_);
-    IISC_RETURN_IF_ERROR(Rebuild(std::move(*complexes), std::move(scoring)));
+    auto model = FitModel(catalog, /*refit=*/false);
+    if (!model.ok()) return model.status();
+    IISC_RETURN_IF_ERROR(Rebuild(std::move(catalog), *model, std::move(scoring)));
   }
   writer_ = std::make_unique<NeedWriter>(store_.get(), options_.max_need_batch);
   // The workflow learns what a service is from the catalog in use.
@@ -496,9 +548,9 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
     const size_t slash = capability_id.find('/');
     if (slash == std::string_view::npos) return std::nullopt;
     const auto snapshot = state()->snapshot;
-    auto it = snapshot->complex_by_id.find(capability_id.substr(0, slash));
-    if (it == snapshot->complex_by_id.end()) return std::nullopt;
-    for (const Capability& cap : snapshot->complexes[it->second].services) {
+    const Complex* complex = snapshot->FindComplex(capability_id.substr(0, slash));
+    if (complex == nullptr) return std::nullopt;
+    for (const Capability& cap : complex->services) {
       if (cap.id == capability_id) return ServiceFacts{cap.complex_id, cap.type, cap.capacity_per_month};
     }
     return std::nullopt;
@@ -534,7 +586,7 @@ void RecommenderImpl::FollowDemandMonthLocked(int64_t now_ms) const {
   used_this_month_.clear();
   // Snapshots published later copy the (now empty) counts; older ones are
   // no longer ranked with.
-  if (auto st = state()) CopyUsageLocked(*st->snapshot);
+  if (auto st = state()) CopyUsageLocked(*st->snapshot, 0, st->snapshot->size());
   next_month_ms_.store(NextMonthStartMs(now_ms), std::memory_order_release);
 }
 
@@ -599,7 +651,7 @@ Result<RecommendResponse> RecommenderImpl::RankIn(const EngineState& state, cons
     rec.score = scratch.picks[i].score;
     rec.components = scratch.pick_components[i];
     rec.capability = snap.capabilities[row];
-    rec.complex = &snap.complexes[snap.rows[row].complex_index];
+    rec.complex = &snap.complex_of(row);
     resp.results.push_back(rec);
     if (rows != nullptr) rows->push_back(row);
   }
@@ -710,11 +762,16 @@ void RecommenderImpl::SubmitNeed(Need need, const Idempotency& idempotency,
       FollowDemandMonthLocked(options_.now_unix_ms());
       if (MonthOfUnixMs(created) == demand_month_) {
         RecordDemandLocked(recommended, created);
-        // The rows of the snapshot the need was ranked on (not a search
-        // through a million capabilities per stored need).
-        const auto& snap = shared->recommendations.snapshot;
+        // On the snapshot in use: by the rows the need was ranked on when
+        // that is the one, else through each service's complex (a catalog
+        // change published since carries the counts it saw, not this one).
+        const auto& ranked_on = shared->recommendations.snapshot;
+        const auto current = state()->snapshot;
         for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(kDemandTopN); ++i) {
-          if (rows[i] < snap->size()) snap->used_this_month[rows[i]].fetch_add(1, std::memory_order_relaxed);
+          const int64_t row = current == ranked_on ? rows[i] : RowOf(*current, recommended[i]);
+          if (row >= 0 && static_cast<size_t>(row) < current->size()) {
+            current->used_this_month[row].fetch_add(1, std::memory_order_relaxed);
+          }
         }
       }
     }
@@ -763,7 +820,8 @@ Result<BureauAssignment> RecommenderImpl::PlanAssignment(const AssignmentRequest
   }
   const auto snapshot = state()->snapshot;
   std::unordered_map<std::string_view, const Capability*> by_id;
-  for (const Capability* cap : snapshot->capabilities) by_id.emplace(cap->id, cap);
+  for (const Capability* cap : snapshot->capabilities)
+    if (cap != nullptr) by_id.emplace(cap->id, cap);  // null: a retired row
   std::unordered_map<std::string, int> used;
   for (auto& [id, n] : workflow_->UsedCapacityThisMonth()) used[id] = n;
 
@@ -808,21 +866,13 @@ Result<BureauAssignment> RecommenderImpl::PlanAssignment(const AssignmentRequest
 Status RecommenderImpl::PutComplex(const Complex& complex) {
   std::lock_guard<std::mutex> lock(catalog_mu_);
   IISC_RETURN_IF_ERROR(store_->PutComplex(complex));
-  std::vector<Complex> complexes;
-  for (const Complex& c : state()->snapshot->complexes)
-    if (c.id != complex.id) complexes.push_back(c);
-  complexes.push_back(complex);
-  for (Capability& cap : complexes.back().services) cap.complex_id = complex.id;
-  return Rebuild(std::move(complexes), state()->config);
+  return ApplyChange({}, {complex});
 }
 
 Status RecommenderImpl::DeleteComplex(std::string_view id) {
   std::lock_guard<std::mutex> lock(catalog_mu_);
   IISC_RETURN_IF_ERROR(store_->DeleteComplex(id));
-  std::vector<Complex> complexes;
-  for (const Complex& c : state()->snapshot->complexes)
-    if (c.id != id) complexes.push_back(c);
-  return Rebuild(std::move(complexes), state()->config);
+  return ApplyChange({std::string(id)}, {});
 }
 
 Result<CatalogImport> RecommenderImpl::ImportCatalog(std::vector<Complex> complexes,
@@ -836,26 +886,35 @@ Result<CatalogImport> RecommenderImpl::ImportCatalog(std::vector<Complex> comple
       return Status::InvalidArgument("complex \"" + c.id + "\" is listed twice", "id");
     }
     for (Capability& cap : c.services) cap.complex_id = c.id;
-    ++(current->complex_by_id.contains(c.id) ? summary.replaced : summary.added);
+    ++(current->FindSlot(c.id) >= 0 ? summary.replaced : summary.added);
   }
   std::vector<std::string> removed;
-  std::vector<Complex> next;
-  for (const Complex& c : current->complexes) {
-    if (incoming.contains(c.id)) continue;
-    if (replace_all) {
-      removed.push_back(c.id);
-    } else {
-      next.push_back(c);
-    }
+  if (replace_all) {
+    for (const Complex* c : current->Complexes())
+      if (!incoming.contains(c->id)) removed.push_back(c->id);
   }
+  incoming.clear();  // views into `complexes`, which is moved next
   IISC_RETURN_IF_ERROR(store_->WriteCatalog(complexes, removed));
   summary.removed = static_cast<int64_t>(removed.size());
-  incoming.clear();  // views into `complexes`, which is moved next
-  next.insert(next.end(), std::make_move_iterator(complexes.begin()),
-              std::make_move_iterator(complexes.end()));
-  summary.total = static_cast<int64_t>(next.size());
-  IISC_RETURN_IF_ERROR(Rebuild(std::move(next), state()->config));
+  summary.total = static_cast<int64_t>(current->slots_by_id.size()) + summary.added - summary.removed;
+  IISC_RETURN_IF_ERROR(ApplyChange(std::move(removed), std::move(complexes)));
   return summary;
+}
+
+Result<TextModelInfo> RecommenderImpl::RefitTextModel() {
+  std::lock_guard<std::mutex> lock(catalog_mu_);
+  const auto current = state();
+  std::vector<std::shared_ptr<const Complex>> catalog;
+  for (uint32_t s : current->snapshot->slots_by_id) catalog.push_back(current->snapshot->slots[s].complex);
+  auto model = FitModel(catalog, /*refit=*/true);
+  if (!model.ok()) return model.status();
+  TextModelInfo info;
+  info.previous_version = current->snapshot->model->version();
+  info.version = (*model)->version();
+  info.refitted = info.version != info.previous_version;
+  if (info.refitted) IISC_RETURN_IF_ERROR(Rebuild(std::move(catalog), *model, current->config));
+  info.services = state()->snapshot->live_rows;
+  return info;
 }
 
 DemandStats RecommenderImpl::Demand() const {
@@ -890,7 +949,7 @@ Result<SupplyDemandMap> RecommenderImpl::SupplyDemand(SupplyDemandQuery query) c
   // requests, not yet in the capacity, never the other way round.
   const auto used = workflow_->UsedCapacityThisMonth();
   const LifecycleFacts facts = workflow_->Facts();
-  return ComputeSupplyDemandMap(*taxonomy_, st->snapshot->complexes, facts, used, query);
+  return ComputeSupplyDemandMap(*taxonomy_, st->snapshot->Complexes(), facts, used, query);
 }
 
 }  // namespace

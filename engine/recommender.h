@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/assignment.h"
+#include "engine/compaction_policy.h"
 #include "engine/clock.h"
 #include "engine/governance.h"
 #include "engine/scoring_config.h"
@@ -50,6 +51,8 @@ struct RecommenderOptions {
   // service types, each bounded before it is scored exactly); smaller ones
   // score every row. Both give the same results; only the work differs.
   size_t candidate_generation_min_rows = 2048;
+  // When catalog writes tidy up the snapshot they change incrementally.
+  CompactionPolicy compaction;
   // A stored need keeps its best services this deep (with their scores): the
   // reverse feed of complexes and the assignment planner read them.
   int stored_matches = 50;
@@ -104,6 +107,14 @@ struct IntentModelInfo {
   size_t examples = 0;
   size_t features = 0;
   bool trained_now = false;  // false: reused the stored model of the same corpus
+};
+
+// The text model (the services' vectors and terms) after a refit.
+struct TextModelInfo {
+  std::string version;
+  std::string previous_version;
+  bool refitted = false;  // false: a fit on this catalog gives the model in use
+  size_t services = 0;    // services featurized with it
 };
 
 struct Recommendation {
@@ -221,8 +232,11 @@ class Recommender {
                                      std::string_view id) const = 0;
   virtual Status PutComplex(const Complex& complex) = 0;
   virtual Status DeleteComplex(std::string_view id) = 0;
+  // Catalog writes cost in proportion to what they change: only the written
+  // services are featurized (with the text model in use) and the snapshot
+  // carries the rest over.
   // Inserts or replaces every complex of `complexes` (validated, distinct ids)
-  // in one atomic store write and rebuilds the index once, so no request sees
+  // in one atomic store write and publishes one snapshot, so no request sees
   // half of an import. With replace_all the complexes not listed are removed:
   // the import becomes the whole catalog.
   virtual Result<CatalogImport> ImportCatalog(std::vector<Complex> complexes,
@@ -233,6 +247,12 @@ class Recommender {
   // it. FailedPrecondition-like InvalidArgument when the engine has no corpus
   // directory; a corpus error leaves the current model serving.
   virtual Result<IntentModelInfo> RetrainIntentModel() = 0;
+  // Fits the text model again on the catalog as it is now and featurizes
+  // every service with it (stored under the new model version); the
+  // following requests use it. The model is otherwise kept as fitted, across
+  // catalog writes and restarts, so no service's features change unasked.
+  // Costs a full rebuild (seconds at a million services).
+  virtual Result<TextModelInfo> RefitTextModel() = 0;
   virtual IntentModelInfo intent_model_info() const = 0;
 
   // Swaps the scoring weights for the following requests.

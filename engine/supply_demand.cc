@@ -12,8 +12,8 @@ namespace {
 // "<complex id>/..."): no index of every service is built for a few lookups.
 class CatalogLookup {
  public:
-  explicit CatalogLookup(std::span<const Complex> catalog) : catalog_(catalog) {
-    for (size_t i = 0; i < catalog.size(); ++i) complex_by_id_.emplace(catalog[i].id, i);
+  explicit CatalogLookup(std::span<const Complex* const> catalog) : catalog_(catalog) {
+    for (size_t i = 0; i < catalog.size(); ++i) complex_by_id_.emplace(catalog[i]->id, i);
   }
   // The service and its complex; {nullptr, nullptr} when not in the catalog.
   std::pair<const Capability*, const Complex*> Find(std::string_view capability_id) const {
@@ -21,7 +21,7 @@ class CatalogLookup {
     if (slash == std::string_view::npos) return {nullptr, nullptr};
     auto it = complex_by_id_.find(capability_id.substr(0, slash));
     if (it == complex_by_id_.end()) return {nullptr, nullptr};
-    const Complex& complex = catalog_[it->second];
+    const Complex& complex = *catalog_[it->second];
     for (const Capability& cap : complex.services) {
       if (cap.id == capability_id) return {&cap, &complex};
     }
@@ -29,7 +29,7 @@ class CatalogLookup {
   }
 
  private:
-  std::span<const Complex> catalog_;
+  std::span<const Complex* const> catalog_;
   std::unordered_map<std::string_view, size_t> complex_by_id_;
 };
 
@@ -79,7 +79,7 @@ std::string FormatMonth(MonthKey month) {
   return out;
 }
 
-SupplyDemandMap ComputeSupplyDemandMap(const Taxonomy& taxonomy, std::span<const Complex> catalog,
+SupplyDemandMap ComputeSupplyDemandMap(const Taxonomy& taxonomy, std::span<const Complex* const> catalog,
                                        const LifecycleFacts& facts,
                                        std::span<const std::pair<std::string, int>> used_this_month,
                                        const SupplyDemandQuery& query) {
@@ -217,7 +217,8 @@ SupplyDemandMap ComputeSupplyDemandMap(const Taxonomy& taxonomy, std::span<const
   std::unordered_map<std::string_view, int> used;
   for (const auto& [id, n] : used_this_month) used[id] += n;
   std::vector<int> seen;
-  for (const Complex& complex : catalog) {
+  for (const Complex* complex_ptr : catalog) {
+    const Complex& complex = *complex_ptr;
     const int county = taxonomy.CountyIndex(complex.county);
     for (const Capability& cap : complex.services) {
       const int t = taxonomy.ServiceTypeIndex(cap.type);

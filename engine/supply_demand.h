@@ -132,7 +132,7 @@ struct SupplyDemandMap {
 };
 
 // REQUIRES: query.service_type empty or a taxonomy id; trend_months >= 1.
-SupplyDemandMap ComputeSupplyDemandMap(const Taxonomy& taxonomy, std::span<const Complex> catalog,
+SupplyDemandMap ComputeSupplyDemandMap(const Taxonomy& taxonomy, std::span<const Complex* const> catalog,
                                        const LifecycleFacts& facts,
                                        std::span<const std::pair<std::string, int>> used_this_month,
                                        const SupplyDemandQuery& query);

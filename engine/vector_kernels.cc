@@ -32,16 +32,6 @@ constexpr size_t kMaxCompactDim = 66000;
 
 size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
-template <typename T>
-T* AlignedZeroAlloc(size_t count) {
-  if (count == 0) return nullptr;
-  const size_t bytes = RoundUp(count * sizeof(T), kAlign);
-  void* p = std::aligned_alloc(kAlign, bytes);
-  if (p == nullptr) throw std::bad_alloc();
-  std::memset(p, 0, bytes);
-  return static_cast<T*>(p);
-}
-
 struct FreeDeleter {
   void operator()(void* p) const { std::free(p); }
 };
@@ -178,92 +168,177 @@ const float* PaddedQuery(const VectorMatrix& m, const float* query, std::vector<
 
 // ---------------------------------------------------------------- VectorMatrix
 
+// Invariant: zeroed up to the 16-row block holding the last row ever written
+// (high_water), so kernels reading whole blocks see zeros past the rows, and
+// growing writes only blocks no existing matrix reads.
+struct VectorMatrix::Storage {
+  float* data = nullptr;
+  size_t capacity = 0;    // rows, a multiple of 16
+  size_t high_water = 0;  // rows any matrix over this storage has
+  ~Storage() { std::free(data); }
+};
+
 VectorMatrix::VectorMatrix(size_t dim)
     : dim_(dim), stride_(std::max(kStrideFloats, RoundUp(dim, kStrideFloats))) {}
 
-VectorMatrix::VectorMatrix(VectorMatrix&& o) noexcept
-    : dim_(o.dim_), stride_(o.stride_), rows_(o.rows_), capacity_(o.capacity_), data_(o.data_) {
-  o.rows_ = o.capacity_ = 0;
-  o.data_ = nullptr;
-}
-
-VectorMatrix& VectorMatrix::operator=(VectorMatrix&& o) noexcept {
-  if (this != &o) {
-    std::free(data_);
-    dim_ = o.dim_;
-    stride_ = o.stride_;
-    rows_ = o.rows_;
-    capacity_ = o.capacity_;
-    data_ = o.data_;
-    o.rows_ = o.capacity_ = 0;
-    o.data_ = nullptr;
-  }
-  return *this;
-}
-
-VectorMatrix::~VectorMatrix() { std::free(data_); }
+VectorMatrix::~VectorMatrix() = default;
 
 void VectorMatrix::Reserve(size_t rows) {
-  // Whole 16-row blocks, zeroed, so 16-row kernels never read past the end.
   const size_t cap = RoundUp(rows, kBlockRows);
-  if (cap <= capacity_) return;
-  float* fresh = AlignedZeroAlloc<float>(cap * stride_);
-  if (rows_ > 0) std::memcpy(fresh, data_, rows_ * stride_ * sizeof(float));
-  std::free(data_);
-  data_ = fresh;
-  capacity_ = cap;
+  if (storage_ && cap <= storage_->capacity) return;
+  auto fresh = std::make_shared<Storage>();
+  const size_t bytes = RoundUp(cap * stride_ * sizeof(float), kAlign);
+  fresh->data = static_cast<float*>(std::aligned_alloc(kAlign, std::max(bytes, kAlign)));
+  if (fresh->data == nullptr) throw std::bad_alloc();
+  fresh->capacity = cap;
+  fresh->high_water = rows_;
+  const size_t zeroed = RoundUp(rows_, kBlockRows);
+  if (rows_ > 0) std::memcpy(fresh->data, data_, rows_ * stride_ * sizeof(float));
+  std::memset(fresh->data + rows_ * stride_, 0, (zeroed - rows_) * stride_ * sizeof(float));
+  storage_ = std::move(fresh);
+  data_ = storage_->data;
 }
 
 size_t VectorMatrix::Append(std::span<const float> row) {
-  if (rows_ == capacity_) Reserve(std::max<size_t>(kBlockRows, capacity_ * 2));
+  if (!storage_ || rows_ == storage_->capacity) {
+    Reserve(std::max<size_t>(kBlockRows, (storage_ ? storage_->capacity : 0) * 2));
+  }
+  if (rows_ % kBlockRows == 0) {
+    // A fresh block: zero it whole (its later rows are padding until written).
+    std::memset(data_ + rows_ * stride_, 0, kBlockRows * stride_ * sizeof(float));
+  }
   ++rows_;
+  storage_->high_water = rows_;
   Set(rows_ - 1, row);
   return rows_ - 1;
 }
 
 void VectorMatrix::Set(size_t row, std::span<const float> values) {
-  // Padding lanes were zeroed at allocation and are never written.
+  // Padding lanes were zeroed with their block and are never written.
   std::memcpy(data_ + row * stride_, values.data(), std::min(values.size(), dim_) * sizeof(float));
 }
 
+size_t VectorMatrix::GrownFirstRow() const { return RoundUp(rows_, kBlockRows); }
+
+VectorMatrix VectorMatrix::Grown(const float* values, size_t count) const {
+  const size_t first = GrownFirstRow(), rows = first + count;
+  VectorMatrix out(dim_);
+  if (storage_ && storage_->high_water == rows_ && RoundUp(rows, kBlockRows) <= storage_->capacity) {
+    out.storage_ = storage_;  // rows past ours were never handed out: extend in place
+    out.data_ = data_;
+    out.rows_ = rows_;
+  } else {
+    out = *this;
+    out.storage_.reset();
+    out.Reserve(rows + rows / 4);
+  }
+  // Rows rows_..first are already zero (the block invariant); new blocks are
+  // zeroed before rows land in them.
+  for (size_t i = 0; i < count; ++i) {
+    const size_t r = first + i;
+    if (r % kBlockRows == 0) std::memset(out.data_ + r * stride_, 0, kBlockRows * stride_ * sizeof(float));
+    std::memcpy(out.data_ + r * stride_, values + i * dim_, dim_ * sizeof(float));
+  }
+  out.rows_ = rows;
+  out.storage_->high_water = rows;
+  return out;
+}
+
 // ---------------------------------------------------------------- QuantizedMatrix
+
+// Codes and per-row terms of up to `capacity` blocks; blocks up to
+// high_water are written (those past any matrix's rows hold zero rows).
+struct QuantizedStorage {
+  size_t capacity = 0, high_water = 0;  // blocks
+  std::unique_ptr<uint8_t, FreeDeleter> codes;
+  std::unique_ptr<float, FreeDeleter> meta;
+};
 
 struct QuantizedMatrix::Impl {
   size_t rows = 0, dim = 0, groups = 0, blocks = 0;
   // blocks x groups x 64 bytes: byte (4 * r + t) of group g of block b is
   // code(row 16b + r, dim 4g + t) + 128. Padding codes are 128 (value 0).
-  std::unique_ptr<uint8_t, FreeDeleter> codes;
+  const uint8_t* codes = nullptr;
   // blocks x 48 floats: scale[16], ||x - s x8||[16], ||s x8||[16].
-  std::unique_ptr<float, FreeDeleter> meta;
+  const float* meta = nullptr;
+  std::shared_ptr<QuantizedStorage> storage;
 };
 
-QuantizedMatrix QuantizedMatrix::FromFloat(const VectorMatrix& m) {
-  auto impl = std::make_shared<Impl>();
-  impl->rows = m.rows();
-  impl->dim = m.dim();
-  impl->groups = std::max<size_t>(1, (m.dim() + kGroupDims - 1) / kGroupDims);
-  impl->blocks = (m.rows() + kBlockRows - 1) / kBlockRows;
-  const size_t block_bytes = impl->groups * 64;
-  impl->codes.reset(AlignedZeroAlloc<uint8_t>(std::max<size_t>(1, impl->blocks * block_bytes)));
-  impl->meta.reset(AlignedZeroAlloc<float>(std::max<size_t>(1, impl->blocks * 48)));
-  std::memset(impl->codes.get(), 128, impl->blocks * block_bytes);
-  std::vector<int8_t> row_codes(impl->groups * kGroupDims, 0);
-  for (size_t r = 0; r < m.rows(); ++r) {
+namespace {
+
+std::shared_ptr<QuantizedStorage> NewQuantizedStorage(size_t capacity_blocks, size_t groups) {
+  auto s = std::make_shared<QuantizedStorage>();
+  s->capacity = std::max<size_t>(1, capacity_blocks);
+  const size_t code_bytes = RoundUp(s->capacity * groups * 64, kAlign);
+  s->codes.reset(static_cast<uint8_t*>(std::aligned_alloc(kAlign, code_bytes)));
+  s->meta.reset(static_cast<float*>(std::aligned_alloc(kAlign, RoundUp(s->capacity * 48 * sizeof(float), kAlign))));
+  if (!s->codes || !s->meta) throw std::bad_alloc();
+  return s;
+}
+
+// Quantizes rows [first_block * 16, m.rows()) into blocks first_block.. of
+// `s` (every lane of those blocks written: padding lanes get the zero row).
+void QuantizeBlocks(const VectorMatrix& m, size_t groups, size_t first_block, QuantizedStorage* s) {
+  const size_t block_bytes = groups * 64, blocks = (m.rows() + kBlockRows - 1) / kBlockRows;
+  if (blocks <= first_block) return;
+  std::memset(s->codes.get() + first_block * block_bytes, 128, (blocks - first_block) * block_bytes);
+  std::memset(s->meta.get() + first_block * 48, 0, (blocks - first_block) * 48 * sizeof(float));
+  std::vector<int8_t> row_codes(groups * kGroupDims, 0);
+  for (size_t r = first_block * kBlockRows; r < m.rows(); ++r) {
     const Quantized qr = QuantizeVector(m.row(r), m.dim(), row_codes.data());
     const size_t b = r / kBlockRows, lane = r % kBlockRows;
-    uint8_t* block = impl->codes.get() + b * block_bytes;
+    uint8_t* block = s->codes.get() + b * block_bytes;
     for (size_t j = 0; j < m.dim(); ++j) {
       block[(j / kGroupDims) * 64 + lane * kGroupDims + j % kGroupDims] =
           static_cast<uint8_t>(row_codes[j] + 128);
     }
-    float* meta = impl->meta.get() + b * 48;
+    float* meta = s->meta.get() + b * 48;
     meta[lane] = qr.scale;
     meta[16 + lane] = RoundUpToFloat(qr.err);
     meta[32 + lane] = RoundUpToFloat(qr.hat);
   }
+  s->high_water = blocks;
+}
+
+QuantizedMatrix MakeQuantized(const VectorMatrix& m, size_t groups, std::shared_ptr<QuantizedStorage> storage) {
+  auto impl = std::make_shared<QuantizedMatrix::Impl>();
+  impl->rows = m.rows();
+  impl->dim = m.dim();
+  impl->groups = groups;
+  impl->blocks = (m.rows() + kBlockRows - 1) / kBlockRows;
+  impl->codes = storage->codes.get();
+  impl->meta = storage->meta.get();
+  impl->storage = std::move(storage);
   QuantizedMatrix q;
   q.impl = std::move(impl);
   return q;
+}
+
+}  // namespace
+
+QuantizedMatrix QuantizedMatrix::FromFloat(const VectorMatrix& m) {
+  const size_t groups = std::max<size_t>(1, (m.dim() + kGroupDims - 1) / kGroupDims);
+  const size_t blocks = (m.rows() + kBlockRows - 1) / kBlockRows;
+  auto storage = NewQuantizedStorage(blocks + blocks / 4, groups);
+  QuantizeBlocks(m, groups, 0, storage.get());
+  return MakeQuantized(m, groups, std::move(storage));
+}
+
+QuantizedMatrix QuantizedMatrix::Grown(const VectorMatrix& grown) const {
+  if (!impl) return FromFloat(grown);
+  const Impl& old = *impl;
+  const size_t blocks = (grown.rows() + kBlockRows - 1) / kBlockRows;
+  std::shared_ptr<QuantizedStorage> storage = old.storage;
+  if (storage->high_water != old.blocks || blocks > storage->capacity) {
+    storage = NewQuantizedStorage(blocks + blocks / 4, old.groups);
+    std::memcpy(storage->codes.get(), old.codes, old.blocks * old.groups * 64);
+    std::memcpy(storage->meta.get(), old.meta, old.blocks * 48 * sizeof(float));
+    storage->high_water = old.blocks;
+  }
+  // Grown rows start on a block boundary, so the blocks written are past
+  // every block an existing matrix reads.
+  QuantizeBlocks(grown, old.groups, old.blocks, storage.get());
+  return MakeQuantized(grown, old.groups, std::move(storage));
 }
 
 size_t QuantizedMatrix::rows() const { return impl ? impl->rows : 0; }
@@ -377,8 +452,8 @@ void CompactTopK(const QuantizedMatrix& q, const VectorMatrix& m, const float* q
   float lower[kBlockRows], upper[kBlockRows];
   ForEachAllowedBlock(m.rows(), allowed, [&](size_t block, uint32_t mask) {
     const float tau = lower_heap.size() < k ? kNoBound : lower_heap.front();
-    uint32_t hits = kern.compact16(qi.codes.get() + block * block_bytes,
-                                   qi.meta.get() + block * 48, cq, tau, lower, upper);
+    uint32_t hits = kern.compact16(qi.codes + block * block_bytes,
+                                   qi.meta + block * 48, cq, tau, lower, upper);
     for (hits &= mask; hits != 0; hits &= hits - 1) {
       const int j = std::countr_zero(hits);
       shortlist.push_back({upper[j], static_cast<uint32_t>(block * kBlockRows + j)});

@@ -20,12 +20,16 @@ namespace iisc {
 // Rows of `dim` floats, each row starting on a 64-byte boundary; the stride
 // is dim rounded up to 16 floats, padding zeroed. Storage is also padded to a
 // whole number of 16-row blocks (zeroed), so kernels may read 16 rows at a
-// time. Not thread-safe for writes; concurrent reads are fine.
+// time. Copies share the rows: a catalog snapshot grows from the one before
+// it (Grown) without copying a million rows. Writes (Reserve, Append, Set)
+// only while this matrix is the storage's sole user; concurrent reads are fine.
 class VectorMatrix {
  public:
   explicit VectorMatrix(size_t dim);
-  VectorMatrix(VectorMatrix&&) noexcept;
-  VectorMatrix& operator=(VectorMatrix&&) noexcept;
+  VectorMatrix(const VectorMatrix&) = default;
+  VectorMatrix& operator=(const VectorMatrix&) = default;
+  VectorMatrix(VectorMatrix&&) noexcept = default;
+  VectorMatrix& operator=(VectorMatrix&&) noexcept = default;
   ~VectorMatrix();
 
   size_t dim() const { return dim_; }
@@ -39,9 +43,19 @@ class VectorMatrix {
   const float* row(size_t i) const { return data_ + i * stride_; }
   const float* data() const { return data_; }
 
+  // A matrix of this one's rows, zero rows up to the next multiple of 16
+  // (GrownFirstRow), then `count` rows from `values` (packed, dim floats
+  // each). It shares this matrix's storage when that has room and nothing has
+  // grown from this matrix before; it never writes a row an existing matrix
+  // can read. Calls must not run concurrently with each other.
+  VectorMatrix Grown(const float* values, size_t count) const;
+  size_t GrownFirstRow() const;
+
  private:
-  size_t dim_, stride_, rows_ = 0, capacity_ = 0;
-  float* data_ = nullptr;
+  struct Storage;
+  size_t dim_, stride_, rows_ = 0;
+  std::shared_ptr<Storage> storage_;
+  float* data_ = nullptr;  // storage_'s rows
 };
 
 // A compact copy of a VectorMatrix used to scan fast; ExactTopK-identical
@@ -56,10 +70,15 @@ class VectorMatrix {
 // Per row it keeps s, ||x - s*x8|| and ||s*x8|| (rounded up), from which the
 // error bound of the approximate score follows (see vector_kernels.cc).
 // Immutable after FromFloat; a snapshot: later edits of the VectorMatrix are
-// not reflected (rebuild it). Safe to share between threads.
+// not reflected (rebuild it, or Grown for rows added by VectorMatrix::Grown).
+// Safe to share between threads.
 class QuantizedMatrix {
  public:
   static QuantizedMatrix FromFloat(const VectorMatrix& m);
+  // The compact copy of `grown`, a VectorMatrix::Grown of the matrix this
+  // one was built from: only the new rows are quantized, the others shared
+  // as VectorMatrix::Grown shares them. Calls must not run concurrently.
+  QuantizedMatrix Grown(const VectorMatrix& grown) const;
   size_t rows() const;
   size_t dim() const;
   size_t bytes() const;  // bytes of the scanned representation (codes + per-row terms)

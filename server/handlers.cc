@@ -169,6 +169,26 @@ void RetrainIntentModel(const ServiceContext& ctx, HttpRequest&, const PathParam
   reply(JsonResponse(http::status::ok, IntentModelJson(*info, true)));
 }
 
+// Fits the text model again on the catalog as it is and featurizes every
+// service with it: the bureau's step after the catalog changed a lot.
+void RefitTextModel(const ServiceContext& ctx, HttpRequest&, const PathParams&, Reply reply) {
+  auto info = ctx.recommender->RefitTextModel();
+  if (!info.ok()) return reply(ErrorResponse(info.status()));
+  LogInfo("text model %s in use (%zu services, %s)", info->version.c_str(), info->services,
+          info->refitted ? "refitted" : "unchanged by the fit");
+  AuditBureauAction(ctx, "text_model.refit", info->version,
+                    info->refitted ? "from " + info->previous_version : "unchanged");
+  std::string body;
+  JsonWriter w(&body);
+  w.BeginObject().Key("text_model").BeginObject();
+  w.Key("version").String(info->version);
+  w.Key("previous_version").String(info->previous_version);
+  w.Key("refitted").Bool(info->refitted);
+  w.Key("services").Int(static_cast<int64_t>(info->services));
+  w.EndObject().EndObject();
+  reply(JsonResponse(http::status::ok, std::move(body)));
+}
+
 void PutComplex(const ServiceContext& ctx, HttpRequest& req, const PathParams& params,
                 Reply reply) {
   Recommender& engine = *ctx.recommender;
@@ -338,6 +358,7 @@ void RegisterRoutes(const ServiceContext& ctx, Router& router) {
   router.Add(http::verb::post, "/v1/admin/reload-config", bind(ReloadConfig), {.guard = bureau});
   router.Add(http::verb::get, "/v1/admin/intent-model", bind(GetIntentModel), {.guard = bureau});
   router.Add(http::verb::post, "/v1/admin/intent-model/retrain", bind(RetrainIntentModel), {.guard = bureau});
+  router.Add(http::verb::post, "/v1/admin/text-model/refit", bind(RefitTextModel), {.guard = bureau});
   router.Add(http::verb::post, "/v1/admin/backup", bind(Backup),
              {.json_body = true, .body_optional = true, .guard = bureau});
   router.Add(http::verb::get, "/v1/admin/demand", bind(Demand), {.guard = bureau});

@@ -523,6 +523,10 @@ test('the bureau reloads the configuration, retrains, and backs up', async () =>
   assert.equal(retrained.data.intent_model.version, model.data.intent_model.version);
   await call('POST', '/v1/admin/intent-model/retrain', { token: state.xToken, expect: 403 });
 
+  const refit = await call('POST', '/v1/admin/text-model/refit', { token: bureau, expect: 200 });
+  assert.ok(refit.data.text_model.services > 0);
+  await call('POST', '/v1/admin/text-model/refit', { expect: 401 });
+
   await call('POST', '/v1/admin/backup', { token: bureau, expect: 201 });
   const named = await call('POST', '/v1/admin/backup', { json: { name: 'api-1' }, token: bureau, expect: 201 });
   assert.equal(named.data.name, 'api-1');

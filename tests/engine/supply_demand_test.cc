@@ -127,6 +127,12 @@ LifecycleFacts Facts() {
   return f;
 }
 
+std::vector<const Complex*> Pointers(const std::vector<Complex>& catalog) {
+  std::vector<const Complex*> out;
+  for (const Complex& c : catalog) out.push_back(&c);
+  return out;
+}
+
 SupplyDemandMap Compute(const std::string& service_type = "", std::optional<MonthKey> month = std::nullopt) {
   SupplyDemandQuery q;
   q.good_match_score = 0.7;
@@ -135,7 +141,7 @@ SupplyDemandMap Compute(const std::string& service_type = "", std::optional<Mont
   q.month = month;
   q.now_unix_ms = Ms(2025, 6, 15);
   const std::vector<Complex> catalog = Catalog();
-  return ComputeSupplyDemandMap(Tax(), catalog, Facts(), kUsed, q);
+  return ComputeSupplyDemandMap(Tax(), Pointers(catalog), Facts(), kUsed, q);
 }
 
 int F(const char* id) { return Tax().FieldIndex(id); }
@@ -293,7 +299,7 @@ TEST(SupplyDemandTest, TheThresholdDecidesWhatIsAGoodMatch) {
   q.good_match_score = 0.9;
   q.now_unix_ms = Ms(2025, 6, 15);
   const std::vector<Complex> catalog = Catalog();
-  const SupplyDemandMap map = ComputeSupplyDemandMap(Tax(), catalog, Facts(), kUsed, q);
+  const SupplyDemandMap map = ComputeSupplyDemandMap(Tax(), Pointers(catalog), Facts(), kUsed, q);
   // Below 0.9: n1 (0.6), n2 (0.8), n4 (0.65), n5 (0.72); n0 at exactly 0.9 is good.
   EXPECT_EQ(map.total.needs_without_good_match, 4);
 }
