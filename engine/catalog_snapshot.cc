@@ -247,6 +247,18 @@ int CatalogSnapshot::FindSlot(std::string_view id) const {
   return static_cast<int>(*it);
 }
 
+int64_t CatalogSnapshot::RowOf(std::string_view capability_id) const {
+  const size_t slash = capability_id.find('/');
+  if (slash == std::string_view::npos) return -1;
+  const int slot = FindSlot(capability_id.substr(0, slash));
+  if (slot < 0) return -1;
+  const ComplexSlot& s = slots[static_cast<size_t>(slot)];
+  for (uint32_t r = s.first_row; r < s.end_row; ++r) {
+    if (capabilities[r] != nullptr && capabilities[r]->id == capability_id) return r;
+  }
+  return -1;
+}
+
 std::vector<const Complex*> CatalogSnapshot::Complexes() const {
   std::vector<const Complex*> out;
   out.reserve(slots_by_id.size());

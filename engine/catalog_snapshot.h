@@ -95,6 +95,9 @@ class CatalogSnapshot {
   // The live complex with this id, or null; its slot, or -1.
   const Complex* FindComplex(std::string_view id) const;
   int FindSlot(std::string_view id) const;
+  // The row of a live capability (found through its complex: ids are
+  // "<complex id>/..."), or -1.
+  int64_t RowOf(std::string_view capability_id) const;
   // The live complexes, ordered by id.
   std::vector<const Complex*> Complexes() const;
 };

@@ -1,22 +1,18 @@
 #include "engine/recommender.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <fstream>
 #include <mutex>
 #include <sstream>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
+#include "engine/catalog_builder.h"
 #include "engine/catalog_snapshot.h"
+#include "engine/demand_ledger.h"
 #include "engine/need_writer.h"
 #include "engine/ranker.h"
 #include "engine/scorer.h"
@@ -30,32 +26,10 @@
 namespace iisc {
 namespace {
 
-constexpr int kDemandTopN = 3;  // a need loads the capacity of its top services
-constexpr std::string_view kTextModelKey = "text_model";  // meta: the fitted model (TextModel::Serialize)
 constexpr std::string_view kIntentModelKey = "intent_model";  // meta: IntentModel::Serialize
 // Phrases shown for each inferred type ("because you wrote ...").
 constexpr size_t kEvidencePhrases = 3;
 
-// Runs fn(i) for i in [0, n) on all cores; for the one-off heavy loops of
-// start-up and catalog rebuilds.
-template <typename Fn>
-void ParallelFor(size_t n, Fn&& fn) {
-  size_t threads = std::max(1u, std::thread::hardware_concurrency());
-  if (n < 256 || threads == 1) {
-    for (size_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> pool;
-  for (size_t t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      for (size_t i; (i = next.fetch_add(64)) < n;) {
-        for (size_t j = i; j < std::min(n, i + 64); ++j) fn(j);
-      }
-    });
-  }
-  for (auto& th : pool) th.join();
-}
 
 }  // namespace
 
@@ -161,7 +135,7 @@ class RecommenderImpl final : public Recommender {
   Result<RecommendResponse> RecommendWith(const RecommendRequest& request, FeatureVector* need_vector,
                                           std::vector<uint32_t>* rows) const {
     if (request.k < 1 || request.k > 100) return Status::InvalidArgument("k must be between 1 and 100", "k");
-    FollowDemandMonth(options_.now_unix_ms());
+    demand_->FollowMonth();
     return RankIn(*state(), request, need_vector, rows);
   }
   Result<RecommendResponse> RankIn(const EngineState& st, const RecommendRequest& request,
@@ -208,49 +182,16 @@ class RecommenderImpl final : public Recommender {
     }  // the old state is released outside the lock
   }
 
-  // Features of every capability with `model`; vectors stored under the same
-  // model version are reused, the others are written back.
-  Result<std::vector<TextFeatures>> Featurize(const std::vector<std::shared_ptr<const Complex>>& complexes,
-                                              const TextModel& model, bool reuse_stored);
-  // The stored text model when there is one the vocabulary can restore
-  // (whatever the catalog became since: a refit changes every service's
-  // features, so it is the bureau's explicit step), else fitted now. With
-  // `refit`, fitted now on this catalog unless the stored fit had exactly
-  // these inputs.
-  Result<std::shared_ptr<const TextModel>> FitModel(const std::vector<std::shared_ptr<const Complex>>& complexes,
-                                                    bool refit);
   // The intent model of the corpus directory: the stored one when it was
   // trained on exactly these examples, else trained now and stored.
   Result<std::pair<std::shared_ptr<const IntentModel>, bool>> LoadIntentModel();
-  // Publishes a snapshot of `complexes` with `model` (its features reused from
-  // the store where it has them), scored with `config`. REQUIRES: catalog_mu_ held.
-  Status Rebuild(std::vector<std::shared_ptr<const Complex>> complexes, std::shared_ptr<const TextModel> model,
-                 std::shared_ptr<const ScoringConfig> config);
+  // Publishes a whole new snapshot scored with `config`, with the month's
+  // demand. REQUIRES: catalog_mu_ held.
+  void PublishWhole(std::shared_ptr<const CatalogSnapshot> snapshot, std::shared_ptr<const ScoringConfig> config);
   // Applies a catalog change already written to the store: only its
   // services are featurized; the rest of the snapshot carries over.
   // REQUIRES: catalog_mu_ held.
   Status ApplyChange(std::vector<std::string> removed, std::vector<Complex> put);
-  // The row of a capability in `snapshot` (through its complex's rows), or -1.
-  static int64_t RowOf(const CatalogSnapshot& snapshot, std::string_view capability_id);
-  // Counts a stored need against the services it was recommended, when it
-  // was created in the current month. REQUIRES: demand_mu_ held.
-  void RecordDemandLocked(const std::vector<std::string>& recommended_ids, int64_t created_ms);
-  // Starts the month of `now_ms` when it is later than the one being
-  // counted: its needs count from zero, in the counts and in the published
-  // snapshot. Reads follow the clock too, so it is const and the month's
-  // state mutable.
-  void FollowDemandMonth(int64_t now_ms) const;
-  void FollowDemandMonthLocked(int64_t now_ms) const;  // REQUIRES: demand_mu_ held
-  // Sets the per-row counts of rows [first, end) to the month's.
-  // REQUIRES: demand_mu_ held.
-  void CopyUsageLocked(const CatalogSnapshot& snapshot, size_t first, size_t end) const {
-    for (size_t row = first; row < end; ++row) {
-      if (snapshot.capabilities[row] == nullptr) continue;
-      auto it = used_this_month_.find(snapshot.capabilities[row]->id);
-      snapshot.used_this_month[row].store(it == used_this_month_.end() ? 0 : it->second,
-                                          std::memory_order_relaxed);
-    }
-  }
 
   std::unique_ptr<Store> store_;
   std::shared_ptr<const Taxonomy> taxonomy_;
@@ -270,53 +211,10 @@ class RecommenderImpl final : public Recommender {
   std::unique_ptr<Workflow> workflow_;  // after writer_: destroyed first
   std::unique_ptr<Governance> governance_;
 
-  mutable std::mutex demand_mu_;
-  mutable int demand_month_ = 0;                                      // GUARDED_BY(demand_mu_)
-  // Needs of demand_month_ per recommended capability id (its top 3).
-  mutable std::unordered_map<std::string, int64_t> used_this_month_;  // GUARDED_BY(demand_mu_)
-  // When demand_month_ ends; checked without the lock on every ranking.
-  mutable std::atomic<int64_t> next_month_ms_{0};
-  std::vector<int64_t> needs_by_type_;  // GUARDED_BY(demand_mu_)
-  int64_t total_needs_ = 0;             // GUARDED_BY(demand_mu_)
+  std::unique_ptr<CatalogBuilder> builder_;  // used under catalog_mu_
+  std::unique_ptr<DemandLedger> demand_;
 };
 
-Result<std::shared_ptr<const TextModel>> RecommenderImpl::FitModel(
-    const std::vector<std::shared_ptr<const Complex>>& complexes, bool refit) {
-  auto stored = store_->GetMeta(kTextModelKey);
-  if (!stored.ok()) return stored.status();
-  std::shared_ptr<const TextModel> restored;
-  if (stored->has_value()) {
-    auto r = TextModel::Restore(**stored, *taxonomy_, vocabulary_, analyzer_);
-    if (r.ok()) restored = *r;
-  }
-  if (restored && !refit) return restored;
-  std::vector<TrainingDocument> docs;
-  size_t total = 0;
-  for (const auto& c : complexes) total += c->services.size();
-  // Only the sample the fit will use: a million texts need not be built.
-  const size_t step = TextModel::TrainingSampleStep(total, TextModelOptions{});
-  size_t index = 0;
-  for (const auto& c : complexes) {
-    for (const Capability& cap : c->services) {
-      if (index++ % step != 0) continue;
-      TrainingDocument d;
-      d.text = CapabilityText(cap, *c, *taxonomy_);
-      for (const std::string& f : cap.fields) d.fields.push_back(taxonomy_->FieldIndex(f));
-      d.service_type = taxonomy_->ServiceTypeIndex(cap.type);
-      docs.push_back(std::move(d));
-    }
-  }
-  // A fit with exactly the stored model's inputs (the sampled texts,
-  // vocabulary, taxonomy and options) gives that model: keep it.
-  if (restored && restored->fingerprint() == TextModel::TrainingFingerprint(docs, *taxonomy_, vocabulary_)) {
-    return restored;
-  }
-  auto fitted = TextModel::Fit(docs, *taxonomy_, vocabulary_, analyzer_);
-  if (!fitted.ok()) return fitted;
-  IISC_RETURN_IF_ERROR(store_->PutMeta(kTextModelKey, (*fitted)->Serialize()));
-  IISC_RETURN_IF_ERROR(store_->PutMeta("model_version", (*fitted)->version()));
-  return fitted;
-}
 
 Result<std::pair<std::shared_ptr<const IntentModel>, bool>> RecommenderImpl::LoadIntentModel() {
   auto examples = LoadIntentCorpus(options_.intent_corpus_dir, *taxonomy_);
@@ -352,124 +250,35 @@ Result<IntentModelInfo> RecommenderImpl::RetrainIntentModel() {
   return info;
 }
 
-Result<std::vector<TextFeatures>> RecommenderImpl::Featurize(
-    const std::vector<std::shared_ptr<const Complex>>& complexes, const TextModel& model, bool reuse_stored) {
-  std::vector<std::pair<const Capability*, const Complex*>> caps;
-  for (const auto& c : complexes)
-    for (const Capability& cap : c->services) caps.emplace_back(&cap, c.get());
-  std::vector<TextFeatures> features(caps.size());
-  // Per capability, what the store already holds under this model version.
-  enum : uint8_t { kNothing, kVector, kVectorAndTerms };
-  std::vector<uint8_t> stored(caps.size(), kNothing);
-  if (reuse_stored) {
-    std::unordered_map<std::string_view, uint32_t> row_of;
-    row_of.reserve(caps.size());
-    for (size_t i = 0; i < caps.size(); ++i) row_of.emplace(caps[i].first->id, static_cast<uint32_t>(i));
-    const size_t dim = static_cast<size_t>(model.dim());
-    IISC_RETURN_IF_ERROR(store_->ScanFeatures([&](std::string_view key, const FeatureVector& v) {
-      if (v.model_version != model.version() || v.values.size() != dim) return Status::Ok();
-      auto it = row_of.find(key);
-      if (it == row_of.end()) return Status::Ok();
-      TextFeatures& f = features[it->second];
-      f.vector = v.values;
-      const bool terms_ok = !v.term_ids.empty() && v.term_ids.size() == v.term_weights.size() &&
-                            v.term_ids.back() < model.num_terms();
-      if (terms_ok) {
-        f.terms.ids = v.term_ids;
-        f.terms.weights = v.term_weights;
-      }
-      stored[it->second] = terms_ok ? kVectorAndTerms : kVector;
-      return Status::Ok();
-    }));
-  }
-  // Only what is missing is computed: a restart over stored features does
-  // not analyze a single text.
-  ParallelFor(caps.size(), [&](size_t i) {
-    if (stored[i] == kVectorAndTerms) return;
-    TextFeatures f = model.FeaturizeDocument(CapabilityText(*caps[i].first, *caps[i].second, *taxonomy_));
-    if (stored[i] == kVector) f.vector = std::move(features[i].vector);
-    features[i] = std::move(f);
-  });
-  std::vector<std::pair<std::string, FeatureVector>> batch;
-  for (size_t i = 0; i < caps.size(); ++i) {
-    if (stored[i] == kVectorAndTerms) continue;
-    batch.emplace_back(caps[i].first->id, FeatureVector{model.version(), features[i].vector,
-                                                        features[i].terms.ids, features[i].terms.weights});
-    if (batch.size() == 4096) {
-      IISC_RETURN_IF_ERROR(store_->PutFeatures(batch));
-      batch.clear();
-    }
-  }
-  if (!batch.empty()) IISC_RETURN_IF_ERROR(store_->PutFeatures(batch));
-  return features;
-}
 
-Status RecommenderImpl::Rebuild(std::vector<std::shared_ptr<const Complex>> complexes,
-                                std::shared_ptr<const TextModel> model,
-                                std::shared_ptr<const ScoringConfig> config) {
-  auto features = Featurize(complexes, *model, /*reuse_stored=*/true);
-  if (!features.ok()) return features.status();
-  auto snapshot = BuildSnapshot(std::move(complexes), *features, model, *taxonomy_);
-  features->clear();
-  features->shrink_to_fit();
-  {
-    // Under the demand lock: a need counted from here on counts on the
-    // published snapshot.
-    std::lock_guard<std::mutex> lock(demand_mu_);
-    CopyUsageLocked(*snapshot, 0, snapshot->size());
+
+
+
+void RecommenderImpl::PublishWhole(std::shared_ptr<const CatalogSnapshot> snapshot,
+                                   std::shared_ptr<const ScoringConfig> config) {
+  demand_->Publish([&](const DemandLedger::CountRows& count) {
+    count(*snapshot, 0, static_cast<uint32_t>(snapshot->size()));
     Publish(std::move(snapshot), std::move(config));
-  }
-#if defined(__GLIBC__)
-  // A rebuild's transient features (a gigabyte at a million capabilities)
-  // would otherwise stay in the heap's free lists for good.
-  malloc_trim(0);
-#endif
-  return Status::Ok();
+  });
 }
 
 Status RecommenderImpl::ApplyChange(std::vector<std::string> removed, std::vector<Complex> put) {
   const auto current = state();
-  CatalogChange change;
-  change.removed = std::move(removed);
-  for (Complex& c : put) {
-    // The order a start gives (services by id), so a restart ranks alike.
-    std::sort(c.services.begin(), c.services.end(),
-              [](const Capability& a, const Capability& b) { return a.id < b.id; });
-    for (Capability& cap : c.services) cap.complex_id = c.id;
-    change.put.push_back(std::make_shared<const Complex>(std::move(c)));
-  }
-  auto features = Featurize(change.put, *current->snapshot->model, /*reuse_stored=*/false);
-  if (!features.ok()) return features.status();
-  size_t next = 0;
-  for (const auto& c : change.put) {
-    auto& mine = change.put_features.emplace_back();
-    for (size_t i = 0; i < c->services.size(); ++i) mine.push_back(std::move((*features)[next++]));
-  }
+  auto change = builder_->Prepare(std::move(removed), std::move(put), *current->snapshot->model);
+  if (!change.ok()) return change.status();
   std::vector<std::string> put_ids;
-  for (const auto& c : change.put) put_ids.push_back(c->id);
-  // Under the demand lock from the copy of the month's counts to the
-  // publication, so no need counted in between is lost.
-  std::lock_guard<std::mutex> lock(demand_mu_);
-  auto snapshot = ApplyCatalogChange(*state()->snapshot, std::move(change), *taxonomy_, options_.compaction);
-  for (const std::string& id : put_ids) {
-    const int slot = snapshot->FindSlot(id);
-    if (slot < 0) continue;
-    const ComplexSlot& s = snapshot->slots[static_cast<size_t>(slot)];
-    CopyUsageLocked(*snapshot, s.first_row, s.end_row);
-  }
-  Publish(std::move(snapshot), state()->config);
+  for (const auto& c : change->put) put_ids.push_back(c->id);
+  demand_->Publish([&](const DemandLedger::CountRows& count) {
+    std::shared_ptr<const CatalogSnapshot> next = builder_->Apply(*state()->snapshot, std::move(*change));
+    // The rows written get the month's counts; the others carried theirs
+    // (a compaction carries them to the new row numbers).
+    for (const std::string& id : put_ids) {
+      const int slot = next->FindSlot(id);
+      if (slot >= 0) count(*next, next->slots[static_cast<size_t>(slot)].first_row, next->slots[static_cast<size_t>(slot)].end_row);
+    }
+    Publish(std::move(next), state()->config);
+  });
   return Status::Ok();
-}
-
-int64_t RecommenderImpl::RowOf(const CatalogSnapshot& snapshot, std::string_view capability_id) {
-  const size_t slash = capability_id.find('/');
-  const int slot = snapshot.FindSlot(capability_id.substr(0, slash == std::string_view::npos ? 0 : slash));
-  if (slash == std::string_view::npos || slot < 0) return -1;
-  const ComplexSlot& s = snapshot.slots[static_cast<size_t>(slot)];
-  for (uint32_t r = s.first_row; r < s.end_row; ++r) {
-    if (snapshot.capabilities[r] != nullptr && snapshot.capabilities[r]->id == capability_id) return r;
-  }
-  return -1;
 }
 
 Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
@@ -510,37 +319,25 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
   }
 
   // Demand already on the books this month, from the stored needs.
-  needs_by_type_.assign(taxonomy_->service_types().size(), 0);
-  const int64_t now_ms = options_.now_unix_ms();
-  demand_month_ = MonthOfUnixMs(now_ms);
-  next_month_ms_.store(NextMonthStartMs(now_ms));
+  demand_ = std::make_unique<DemandLedger>(*taxonomy_, options_.now_unix_ms, [this] {
+    auto st = state();
+    return st ? st->snapshot : nullptr;
+  });
   IISC_RETURN_IF_ERROR(store_->ScanNeeds([this](const StoredNeed& n) {
-    std::lock_guard<std::mutex> lock(demand_mu_);
-    RecordDemandLocked(n.recommended_capability_ids, n.created_unix_ms);
-    ++total_needs_;
-    for (const std::string& t : n.need.service_types) {
-      int idx = taxonomy_->ServiceTypeIndex(t);
-      if (idx >= 0) ++needs_by_type_[idx];
-    }
+    demand_->CountStored(n.recommended_capability_ids, n.need.service_types, n.created_unix_ms);
     return Status::Ok();
   }));
 
+  builder_ = std::make_unique<CatalogBuilder>(store_.get(), taxonomy_.get(), &vocabulary_, analyzer_,
+                                              options_.compaction);
   {
-    // The store's order (complexes by id, services by id): the first start
-    // after seeding must see the catalog exactly as every later start does,
-    // or the model (fitted on these texts in this order) and the rows differ.
-    std::vector<std::shared_ptr<const Complex>> catalog;
-    catalog.reserve(complexes->size());
-    for (Complex& c : *complexes) {
-      std::sort(c.services.begin(), c.services.end(),
-                [](const Capability& a, const Capability& b) { return a.id < b.id; });
-      catalog.push_back(std::make_shared<const Complex>(std::move(c)));
-    }
-    std::sort(catalog.begin(), catalog.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
     std::lock_guard<std::mutex> lock(catalog_mu_);
-    auto model = FitModel(catalog, /*refit=*/false);
+    auto catalog = CatalogBuilder::InStoreOrder(std::move(*complexes));
+    auto model = builder_->TextModelFor(catalog, /*refit=*/false);
     if (!model.ok()) return model.status();
-    IISC_RETURN_IF_ERROR(Rebuild(std::move(catalog), *model, std::move(scoring)));
+    auto snapshot = builder_->Build(std::move(catalog), *model);
+    if (!snapshot.ok()) return snapshot.status();
+    PublishWhole(std::move(*snapshot), std::move(scoring));
   }
   writer_ = std::make_unique<NeedWriter>(store_.get(), options_.max_need_batch);
   // The workflow learns what a service is from the catalog in use.
@@ -566,29 +363,8 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
   return Status::Ok();
 }
 
-void RecommenderImpl::RecordDemandLocked(const std::vector<std::string>& ids, int64_t created_ms) {
-  if (MonthOfUnixMs(created_ms) != demand_month_) return;
-  for (size_t i = 0; i < ids.size() && i < static_cast<size_t>(kDemandTopN); ++i) ++used_this_month_[ids[i]];
-}
 
-void RecommenderImpl::FollowDemandMonth(int64_t now_ms) const {
-  if (now_ms < next_month_ms_.load(std::memory_order_acquire)) return;
-  std::lock_guard<std::mutex> lock(demand_mu_);
-  FollowDemandMonthLocked(now_ms);
-}
 
-void RecommenderImpl::FollowDemandMonthLocked(int64_t now_ms) const {
-  const int month = MonthOfUnixMs(now_ms);
-  // Another thread may have started it already; a clock set back keeps the
-  // month being counted.
-  if (month <= demand_month_) return;
-  demand_month_ = month;
-  used_this_month_.clear();
-  // Snapshots published later copy the (now empty) counts; older ones are
-  // no longer ranked with.
-  if (auto st = state()) CopyUsageLocked(*st->snapshot, 0, st->snapshot->size());
-  next_month_ms_.store(NextMonthStartMs(now_ms), std::memory_order_release);
-}
 
 Result<RecommendResponse> RecommenderImpl::RankIn(const EngineState& state, const RecommendRequest& request,
                                                  FeatureVector* need_vector, std::vector<uint32_t>* rows) const {
@@ -749,32 +525,7 @@ void RecommenderImpl::SubmitNeed(Need need, const Idempotency& idempotency,
       return;
     }
     workflow_->OnNeedStored(for_feed);
-    {
-      std::lock_guard<std::mutex> lock(demand_mu_);
-      ++total_needs_;
-      for (const std::string& t : types) {
-        int idx = taxonomy_->ServiceTypeIndex(t);
-        if (idx >= 0) ++needs_by_type_[idx];
-      }
-      // Under the lock, so that a month starting now cannot clear the
-      // snapshot between the check and the count. A need created in the
-      // month that just ended counts for that month only.
-      FollowDemandMonthLocked(options_.now_unix_ms());
-      if (MonthOfUnixMs(created) == demand_month_) {
-        RecordDemandLocked(recommended, created);
-        // On the snapshot in use: by the rows the need was ranked on when
-        // that is the one, else through each service's complex (a catalog
-        // change published since carries the counts it saw, not this one).
-        const auto& ranked_on = shared->recommendations.snapshot;
-        const auto current = state()->snapshot;
-        for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(kDemandTopN); ++i) {
-          const int64_t row = current == ranked_on ? rows[i] : RowOf(*current, recommended[i]);
-          if (row >= 0 && static_cast<size_t>(row) < current->size()) {
-            current->used_this_month[row].fetch_add(1, std::memory_order_relaxed);
-          }
-        }
-      }
-    }
+    demand_->CountNew(recommended, rows, *shared->recommendations.snapshot, types, created);
     done(std::move(*shared));
   });
 }
@@ -906,13 +657,17 @@ Result<TextModelInfo> RecommenderImpl::RefitTextModel() {
   const auto current = state();
   std::vector<std::shared_ptr<const Complex>> catalog;
   for (uint32_t s : current->snapshot->slots_by_id) catalog.push_back(current->snapshot->slots[s].complex);
-  auto model = FitModel(catalog, /*refit=*/true);
+  auto model = builder_->TextModelFor(catalog, /*refit=*/true);
   if (!model.ok()) return model.status();
   TextModelInfo info;
   info.previous_version = current->snapshot->model->version();
   info.version = (*model)->version();
   info.refitted = info.version != info.previous_version;
-  if (info.refitted) IISC_RETURN_IF_ERROR(Rebuild(std::move(catalog), *model, current->config));
+  if (info.refitted) {
+    auto snapshot = builder_->Build(std::move(catalog), *model);
+    if (!snapshot.ok()) return snapshot.status();
+    PublishWhole(std::move(*snapshot), current->config);
+  }
   info.services = state()->snapshot->live_rows;
   return info;
 }
@@ -927,10 +682,10 @@ DemandStats RecommenderImpl::Demand() const {
     ++caps[r.service_type];
     capacity[r.service_type] += r.capacity_per_month;
   }
-  std::lock_guard<std::mutex> lock(demand_mu_);
-  stats.total_needs = total_needs_;
+  stats.total_needs = demand_->total_needs();
+  const std::vector<int64_t> needs = demand_->needs_by_type();
   for (size_t t = 0; t < types; ++t) {
-    stats.rows.push_back({taxonomy_->service_types()[t].id, "", needs_by_type_[t], caps[t], capacity[t]});
+    stats.rows.push_back({taxonomy_->service_types()[t].id, "", needs[t], caps[t], capacity[t]});
   }
   return stats;
 }

@@ -1,0 +1,183 @@
+#include "engine/catalog_builder.h"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <unordered_map>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace iisc {
+namespace {
+
+constexpr std::string_view kTextModelKey = "text_model";  // meta: the fitted model (TextModel::Serialize)
+
+// Runs fn(i) for i in [0, n) on all cores; for the one-off heavy loops of
+// start-up and catalog rebuilds.
+template <typename Fn>
+void ParallelFor(size_t n, Fn&& fn) {
+  size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  if (n < 256 || threads == 1) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (size_t i; (i = next.fetch_add(64)) < n;) {
+        for (size_t j = i; j < std::min(n, i + 64); ++j) fn(j);
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+}
+
+}  // namespace
+
+CatalogBuilder::CatalogBuilder(Store* store, const Taxonomy* taxonomy, const Vocabulary* vocabulary,
+                               std::shared_ptr<const Analyzer> analyzer, CompactionPolicy policy)
+    : store_(store), taxonomy_(taxonomy), vocabulary_(vocabulary), analyzer_(std::move(analyzer)), policy_(policy) {}
+
+std::vector<std::shared_ptr<const Complex>> CatalogBuilder::InStoreOrder(std::vector<Complex> complexes) {
+  std::vector<std::shared_ptr<const Complex>> out;
+  out.reserve(complexes.size());
+  for (Complex& c : complexes) {
+    std::sort(c.services.begin(), c.services.end(),
+              [](const Capability& a, const Capability& b) { return a.id < b.id; });
+    for (Capability& cap : c.services) cap.complex_id = c.id;
+    out.push_back(std::make_shared<const Complex>(std::move(c)));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
+  return out;
+}
+
+Result<std::shared_ptr<const TextModel>> CatalogBuilder::TextModelFor(
+    const std::vector<std::shared_ptr<const Complex>>& complexes, bool refit) {
+  auto stored = store_->GetMeta(kTextModelKey);
+  if (!stored.ok()) return stored.status();
+  std::shared_ptr<const TextModel> restored;
+  if (stored->has_value()) {
+    auto r = TextModel::Restore(**stored, *taxonomy_, *vocabulary_, analyzer_);
+    if (r.ok()) restored = *r;
+  }
+  if (restored && !refit) return restored;
+  std::vector<TrainingDocument> docs;
+  size_t total = 0;
+  for (const auto& c : complexes) total += c->services.size();
+  // Only the sample the fit will use: a million texts need not be built.
+  const size_t step = TextModel::TrainingSampleStep(total, TextModelOptions{});
+  size_t index = 0;
+  for (const auto& c : complexes) {
+    for (const Capability& cap : c->services) {
+      if (index++ % step != 0) continue;
+      TrainingDocument d;
+      d.text = CapabilityText(cap, *c, *taxonomy_);
+      for (const std::string& f : cap.fields) d.fields.push_back(taxonomy_->FieldIndex(f));
+      d.service_type = taxonomy_->ServiceTypeIndex(cap.type);
+      docs.push_back(std::move(d));
+    }
+  }
+  // A fit with exactly the stored model's inputs (the sampled texts,
+  // vocabulary, taxonomy and options) gives that model: keep it.
+  if (restored && restored->fingerprint() == TextModel::TrainingFingerprint(docs, *taxonomy_, *vocabulary_)) {
+    return restored;
+  }
+  auto fitted = TextModel::Fit(docs, *taxonomy_, *vocabulary_, analyzer_);
+  if (!fitted.ok()) return fitted;
+  IISC_RETURN_IF_ERROR(store_->PutMeta(kTextModelKey, (*fitted)->Serialize()));
+  IISC_RETURN_IF_ERROR(store_->PutMeta("model_version", (*fitted)->version()));
+  return fitted;
+}
+
+Result<std::vector<TextFeatures>> CatalogBuilder::Featurize(
+    const std::vector<std::shared_ptr<const Complex>>& complexes, const TextModel& model, bool reuse_stored) {
+  std::vector<std::pair<const Capability*, const Complex*>> caps;
+  for (const auto& c : complexes)
+    for (const Capability& cap : c->services) caps.emplace_back(&cap, c.get());
+  std::vector<TextFeatures> features(caps.size());
+  // Per capability, what the store already holds under this model version.
+  enum : uint8_t { kNothing, kVector, kVectorAndTerms };
+  std::vector<uint8_t> stored(caps.size(), kNothing);
+  if (reuse_stored) {
+    std::unordered_map<std::string_view, uint32_t> row_of;
+    row_of.reserve(caps.size());
+    for (size_t i = 0; i < caps.size(); ++i) row_of.emplace(caps[i].first->id, static_cast<uint32_t>(i));
+    const size_t dim = static_cast<size_t>(model.dim());
+    IISC_RETURN_IF_ERROR(store_->ScanFeatures([&](std::string_view key, const FeatureVector& v) {
+      if (v.model_version != model.version() || v.values.size() != dim) return Status::Ok();
+      auto it = row_of.find(key);
+      if (it == row_of.end()) return Status::Ok();
+      TextFeatures& f = features[it->second];
+      f.vector = v.values;
+      const bool terms_ok = !v.term_ids.empty() && v.term_ids.size() == v.term_weights.size() &&
+                            v.term_ids.back() < model.num_terms();
+      if (terms_ok) {
+        f.terms.ids = v.term_ids;
+        f.terms.weights = v.term_weights;
+      }
+      stored[it->second] = terms_ok ? kVectorAndTerms : kVector;
+      return Status::Ok();
+    }));
+  }
+  // Only what is missing is computed: a restart over stored features does
+  // not analyze a single text.
+  ParallelFor(caps.size(), [&](size_t i) {
+    if (stored[i] == kVectorAndTerms) return;
+    TextFeatures f = model.FeaturizeDocument(CapabilityText(*caps[i].first, *caps[i].second, *taxonomy_));
+    if (stored[i] == kVector) f.vector = std::move(features[i].vector);
+    features[i] = std::move(f);
+  });
+  std::vector<std::pair<std::string, FeatureVector>> batch;
+  for (size_t i = 0; i < caps.size(); ++i) {
+    if (stored[i] == kVectorAndTerms) continue;
+    batch.emplace_back(caps[i].first->id, FeatureVector{model.version(), features[i].vector,
+                                                        features[i].terms.ids, features[i].terms.weights});
+    if (batch.size() == 4096) {
+      IISC_RETURN_IF_ERROR(store_->PutFeatures(batch));
+      batch.clear();
+    }
+  }
+  if (!batch.empty()) IISC_RETURN_IF_ERROR(store_->PutFeatures(batch));
+  return features;
+}
+
+Result<std::shared_ptr<CatalogSnapshot>> CatalogBuilder::Build(std::vector<std::shared_ptr<const Complex>> complexes,
+                                                               std::shared_ptr<const TextModel> model) {
+  std::shared_ptr<CatalogSnapshot> snapshot;
+  {
+    auto features = Featurize(complexes, *model, /*reuse_stored=*/true);
+    if (!features.ok()) return features.status();
+    snapshot = BuildSnapshot(std::move(complexes), *features, std::move(model), *taxonomy_);
+  }
+#if defined(__GLIBC__)
+  // A rebuild's transient features (a gigabyte at a million capabilities)
+  // would otherwise stay in the heap's free lists for good.
+  malloc_trim(0);
+#endif
+  return snapshot;
+}
+
+Result<CatalogChange> CatalogBuilder::Prepare(std::vector<std::string> removed, std::vector<Complex> put,
+                                              const TextModel& model) {
+  CatalogChange change;
+  change.removed = std::move(removed);
+  change.put = InStoreOrder(std::move(put));
+  // Never reused: the services written are new texts.
+  auto features = Featurize(change.put, model, /*reuse_stored=*/false);
+  if (!features.ok()) return features.status();
+  size_t next = 0;
+  for (const auto& c : change.put) {
+    auto& mine = change.put_features.emplace_back();
+    for (size_t i = 0; i < c->services.size(); ++i) mine.push_back(std::move((*features)[next++]));
+  }
+  return change;
+}
+
+std::shared_ptr<CatalogSnapshot> CatalogBuilder::Apply(const CatalogSnapshot& base, CatalogChange change) const {
+  return ApplyCatalogChange(base, std::move(change), *taxonomy_, policy_);
+}
+
+}  // namespace iisc
