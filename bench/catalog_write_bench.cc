@@ -7,6 +7,9 @@
 // The catalog is generated (seed 1, bench/catalog_generator.h), written in
 // batches, and the engine opened once per N (featurizing every service).
 // IISC_BENCH_TMP sets the parent of the temporary data directory.
+// IISC_BENCH_DATA_DIR names a data directory made by an earlier run (its
+// features stored): it is checkpointed (hard links) into the temporary one
+// and opened from there, instead of generating and featurizing anew.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -70,7 +73,8 @@ struct Bench {
   std::filesystem::path dir;
   std::unique_ptr<Recommender> engine;
   std::vector<std::string> complex_ids;  // generated complexes to write over
-  size_t n = 0;
+  size_t n = 0;          // services in the catalog
+  size_t requested = 0;  // the size asked for (the benchmark's argument)
 };
 
 // Complexes of a catalog of `services` generated with `seed`, ids prefixed.
@@ -94,9 +98,12 @@ std::vector<Complex> Generate(const Bench& b, size_t services, uint64_t seed, co
   return out;
 }
 
+Bench& OpenEngine(Bench& b, std::unique_ptr<Store> store, size_t n);
+
 Bench& GetBench(size_t n) {
   static Bench b;
-  if (b.engine && b.n == n) return b;
+  if (b.engine && b.requested == n) return b;
+  const size_t asked = n;
   b.engine.reset();
   if (!b.taxonomy) {
     auto tax = Taxonomy::FromFile(kRoot + "/data/taxonomy.json");
@@ -113,10 +120,29 @@ Bench& GetBench(size_t n) {
   b.dir = std::filesystem::path(tmp != nullptr ? tmp : std::filesystem::temp_directory_path().string()) /
           ("iisc-catalog-write-bench-" + std::to_string(::getpid()));
   std::filesystem::remove_all(b.dir);
+  b.complex_ids.clear();
+  if (const char* from = std::getenv("IISC_BENCH_DATA_DIR")) {
+    {
+      auto source = OpenRocksStore(from, StoreOptions{});
+      if (!source.ok()) Die(source.status().ToString());
+      Status st = (*source)->Checkpoint(b.dir.string());
+      if (!st.ok()) Die(st.ToString());
+    }
+    auto store = OpenRocksStore(b.dir.string(), StoreOptions{});
+    if (!store.ok()) Die(store.status().ToString());
+    auto listed = (*store)->ListComplexes();
+    if (!listed.ok()) Die(listed.status().ToString());
+    for (const Complex& c : *listed)
+      if (c.id.rfind("iisc-", 0) != 0 && c.id.rfind("imp-", 0) != 0) b.complex_ids.push_back(c.id);
+    n = 0;
+    for (const Complex& c : *listed) n += c.services.size();
+    OpenEngine(b, std::move(*store), n);
+    b.requested = asked;
+    return b;
+  }
   auto store = OpenRocksStore(b.dir.string(), StoreOptions{});
   if (!store.ok()) Die(store.status().ToString());
   std::vector<Complex> catalog = Generate(b, n, 1, "");
-  b.complex_ids.clear();
   for (size_t i = 0; i < catalog.size(); i += 2000) {
     std::vector<Complex> batch(catalog.begin() + static_cast<ptrdiff_t>(i),
                                catalog.begin() + static_cast<ptrdiff_t>(std::min(catalog.size(), i + 2000)));
@@ -125,11 +151,17 @@ Bench& GetBench(size_t n) {
   }
   for (size_t i = b.demo.size(); i < catalog.size(); ++i) b.complex_ids.push_back(catalog[i].id);
   catalog.clear();
+  OpenEngine(b, std::move(*store), n);
+  b.requested = asked;
+  return b;
+}
+
+Bench& OpenEngine(Bench& b, std::unique_ptr<Store> store, size_t n) {
   RecommenderOptions options;
   options.vocabulary_dir = kRoot + "/configs/vocabulary";
   options.intent_corpus_dir = kRoot + "/configs/intent";
   const auto start = Clock::now();
-  auto opened = Recommender::Open(std::move(*store), b.taxonomy, b.scoring, options);
+  auto opened = Recommender::Open(std::move(store), b.taxonomy, b.scoring, options);
   if (!opened.ok()) Die(opened.status().ToString());
   std::fprintf(stderr, "catalog_write_bench: %zu services open in %.1f s\n", n, MsSince(start) / 1000);
   b.engine = std::move(*opened);
