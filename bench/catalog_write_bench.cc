@@ -100,8 +100,14 @@ std::vector<Complex> Generate(const Bench& b, size_t services, uint64_t seed, co
 
 Bench& OpenEngine(Bench& b, std::unique_ptr<Store> store, size_t n);
 
-Bench& GetBench(size_t n) {
+// Closed by main before exit: RocksDB's own statics must outlive the store.
+Bench& TheBench() {
   static Bench b;
+  return b;
+}
+
+Bench& GetBench(size_t n) {
+  Bench& b = TheBench();
   if (b.engine && b.requested == n) return b;
   const size_t asked = n;
   b.engine.reset();
@@ -276,4 +282,11 @@ BENCHMARK(BM_RecommendDuringImport)->Apply(Sizes)->Iterations(1)->Unit(benchmark
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  TheBench().engine.reset();
+  return 0;
+}
