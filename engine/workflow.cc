@@ -26,7 +26,7 @@
 
 #include "engine/clock.h"
 #include "engine/need_writer.h"
-#include "engine/tokens.h"
+#include "engine/secrets.h"
 #include "models/json_writer.h"
 
 namespace iisc {

@@ -1,4 +1,4 @@
-#include "engine/tokens.h"
+#include "engine/secrets.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
