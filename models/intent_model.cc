@@ -111,14 +111,9 @@ struct Occurrence {
   uint32_t begin, end;
 };
 
+// FNV-1a of the kind's byte, then the text.
 uint64_t FeatureHash(char kind, std::string_view text) {
-  uint64_t h = 0xcbf29ce484222325ULL ^ static_cast<unsigned char>(kind);
-  h *= 0x100000001b3ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
+  return Fnv1a64::Of(text, Fnv1a64::Of(std::string_view(&kind, 1)));
 }
 
 bool AllDigits(std::string_view w) {
