@@ -270,15 +270,6 @@ class TextModelImpl final : public TextModel {
     }
   }
 
-  std::string TermText(uint32_t id) const override {
-    if (id >= terms_.size()) return {};
-    const std::string& t = terms_[id];
-    if (t.empty() || t[0] != '\x01') return t;
-    std::string shown = "~";
-    shown.append(t, 1, std::string::npos);  // not "~" + substr: GCC 12 -O3 warns falsely (-Wrestrict)
-    return shown;
-  }
-
  private:
   uint32_t InternTerm(const std::string& term) {
     auto [it, inserted] = term_ids_.emplace(term, static_cast<uint32_t>(terms_.size()));
@@ -646,21 +637,6 @@ Result<std::shared_ptr<const TextModel>> TextModel::Fit(const std::vector<Traini
 size_t TextModel::TrainingSampleStep(size_t documents, const TextModelOptions& options) {
   const size_t cap = std::max<size_t>(1, options.max_training_documents);
   return std::max<size_t>(1, (documents + cap - 1) / cap);
-}
-
-float SparseDot(const SparseVector& a, const SparseVector& b) {
-  float sum = 0;
-  size_t i = 0, j = 0;
-  while (i < a.ids.size() && j < b.ids.size()) {
-    if (a.ids[i] < b.ids[j]) {
-      ++i;
-    } else if (a.ids[i] > b.ids[j]) {
-      ++j;
-    } else {
-      sum += a.weights[i++] * b.weights[j++];
-    }
-  }
-  return sum;
 }
 
 }  // namespace iisc
