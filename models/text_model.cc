@@ -541,10 +541,11 @@ Status TextModelImpl::Train(const std::vector<TrainingDocument>& all_documents,
 // Stored model layout: "ITM1", then u32-length-prefixed fingerprint,
 // version and vocabulary fingerprint, u32 dim, f32 average length, u32 term count, per term its
 // u32-length-prefixed text and f32 idf, then terms x dim f32 projection.
-// Little-endian (the only hosts this runs on); checked on reading.
+// Little-endian (models/byte_codec.h).
 constexpr std::string_view kModelMagic = "ITM1";
 
 using byte_codec::PutF32;
+using byte_codec::PutFloats;
 using byte_codec::PutString;
 using byte_codec::PutU32;
 using byte_codec::Reader;
@@ -563,12 +564,11 @@ std::string TextModelImpl::Serialize() const {
     PutString(&out, terms_[t]);
     PutF32(&out, idf_[t]);
   }
-  out.append(reinterpret_cast<const char*>(projection_.data()), projection_.size() * sizeof(float));
+  PutFloats(&out, projection_);
   return out;
 }
 
 Status TextModelImpl::Restore(std::string_view bytes) {
-  static_assert(std::endian::native == std::endian::little, "stored models are little-endian");
   auto bad = [](const std::string& why) { return Status::Corruption("stored text model: " + why); };
   if (bytes.substr(0, kModelMagic.size()) != kModelMagic) return bad("bad magic");
   Reader in(bytes.substr(kModelMagic.size()));
