@@ -31,6 +31,7 @@
 #include "engine/recommender.h"
 #include "engine/scoring_config.h"
 #include "engine/store.h"
+#include "models/command_line.h"
 
 namespace {
 
@@ -44,12 +45,6 @@ int Fail(const std::string& what) {
 double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
-
-constexpr const char* kUsage =
-    "usage: iisc-fill-needs --data-dir DIR [--needs 100000] [--request-share 0.08] [--seed 1]\n"
-    "  --data-dir DIR        a new RocksDB data directory (must not exist)\n"
-    "  --needs N             stored needs to write\n"
-    "  --request-share S     share of the needs that request their best service (0..1)\n";
 
 struct Ranked {
   Need need;
@@ -105,27 +100,19 @@ int main(int argc, char** argv) {
   size_t needs = 100000;
   double request_share = 0.08;
   unsigned seed = 1;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (i + 1 >= argc) return Fail(a + " needs a value\n" + kUsage);
-    const std::string v = argv[++i];
-    if (a == "--data-dir") {
-      data_dir = v;
-    } else if (a == "--needs") {
-      needs = std::strtoull(v.c_str(), nullptr, 10);
-    } else if (a == "--request-share") {
-      request_share = std::strtod(v.c_str(), nullptr);
-    } else if (a == "--seed") {
-      seed = static_cast<unsigned>(std::strtoul(v.c_str(), nullptr, 10));
-    } else {
-      return Fail("unknown argument " + a + "\n" + kUsage);
-    }
-  }
-  if (data_dir.empty() || needs == 0 || !(request_share >= 0 && request_share <= 1)) return Fail(kUsage);
+  CommandLine app("iisc-fill-needs",
+                  "Fills a new data directory with stored needs, a share of them taken through the\n"
+                  "lifecycle, for the map's load benchmark (bench/map_load.mjs).");
+  app.add_option("--data-dir", data_dir, "a new RocksDB data directory (must not exist)")
+      ->type_name("DIR")
+      ->required()
+      ->check(kNonEmpty);
+  app.add_option("--needs", needs, "stored needs to write")->type_name("N")->check(kPositiveCount);
+  app.add_option("--request-share", request_share, "share of the needs that request their best service")
+      ->type_name("S")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--seed", seed, "random seed");
+  if (auto exit_code = app.Parse(argc, argv)) return *exit_code;
   if (std::filesystem::exists(data_dir)) return Fail(data_dir + " exists; give a new directory");
 
   auto taxonomy = Taxonomy::FromFile(root + "/data/taxonomy.json");

@@ -18,6 +18,7 @@
 #include "engine/scoring_config.h"
 #include "engine/store.h"
 #include "models/catalog.h"
+#include "models/command_line.h"
 #include "models/taxonomy.h"
 
 namespace {
@@ -33,45 +34,34 @@ double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-constexpr const char* kUsage =
-    "usage: iisc-gen-catalog --capabilities N [--seed S] (--out FILE.jsonl | --data-dir DIR)\n"
-    "                        [--source-dir DIR]\n"
-    "  --out FILE       write the catalog as JSONL (the demo catalog's format)\n"
-    "  --data-dir DIR   load it into a new RocksDB data directory (must not exist) through\n"
-    "                   Store::PutComplex, then open the engine once to store feature vectors\n"
-    "  --source-dir DIR where data/ and configs/ are (default: the source tree)\n";
-
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string root = IISC_SOURCE_DIR;
   CatalogGeneratorOptions options;
   std::string out_path, data_dir;
-  bool have_size = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (i + 1 >= argc) return Fail(a + " needs a value\n" + kUsage);
-    std::string v = argv[++i];
-    if (a == "--capabilities") {
-      options.capabilities = std::strtoull(v.c_str(), nullptr, 10);
-      have_size = options.capabilities > 0;
-    } else if (a == "--seed") {
-      options.seed = std::strtoull(v.c_str(), nullptr, 10);
-    } else if (a == "--out") {
-      out_path = v;
-    } else if (a == "--data-dir") {
-      data_dir = v;
-    } else if (a == "--source-dir") {
-      root = v;
-    } else {
-      return Fail("unknown flag " + a + "\n" + kUsage);
-    }
-  }
-  if (!have_size || out_path.empty() == data_dir.empty()) return Fail(kUsage);
+  CommandLine app("iisc-gen-catalog",
+                  "Grows the demo catalog to N capabilities and writes it as JSONL or loads it into a\n"
+                  "new RocksDB data directory.");
+  app.add_option("--capabilities", options.capabilities, "capabilities to generate")
+      ->type_name("N")
+      ->required()
+      ->check(kPositiveCount);
+  app.add_option("--seed", options.seed, "random seed")->type_name("S");
+  CLI::Option_group* target = app.add_option_group("where it goes", "one of");
+  target->add_option("--out", out_path, "write the catalog as JSONL (the demo catalog's format)")
+      ->type_name("FILE")
+      ->check(kNonEmpty);
+  target->add_option("--data-dir", data_dir,
+                     "load it into a new RocksDB data directory (must not exist) through\n"
+                     "Store::PutComplex, then open the engine once to store feature vectors")
+      ->type_name("DIR")
+      ->check(kNonEmpty);
+  target->require_option(1);
+  app.add_option("--source-dir", root, "where data/ and configs/ are (default: the source tree)")
+      ->type_name("DIR")
+      ->check(kNonEmpty);
+  if (auto exit_code = app.Parse(argc, argv)) return *exit_code;
 
   auto taxonomy = Taxonomy::FromFile(root + "/data/taxonomy.json");
   if (!taxonomy.ok()) return Fail(taxonomy.status().ToString());

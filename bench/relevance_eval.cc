@@ -5,7 +5,7 @@
 // baseline and one ablation per component; one table per needs file.
 //
 //   iisc-eval [--needs FILE]... [--config-dir DIR] [--data-dir DIR] [--verbose]
-//             [--cv-folds N] [--no-intent] [--clarify]
+//             [--no-ablations] [--oracle-understanding] [--cv-folds N] [--no-intent] [--clarify]
 //
 // --needs may be repeated: one engine, one table per file (default: every
 // labeled set in data/eval/). First the intent model's k-fold
@@ -31,6 +31,7 @@
 #include "engine/recommender.h"
 #include "engine/scoring_config.h"
 #include "engine/store.h"
+#include "models/command_line.h"
 #include "models/intent_model.h"
 #include "models/need.h"
 #include "models/taxonomy.h"
@@ -319,31 +320,24 @@ int main(int argc, char** argv) {
   std::string data_dir = root + "/data";
   bool verbose = false, ablations = true, oracle = false, use_intent = true, clarify = false;
   int cv_folds = 5;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--needs") needs_paths.push_back(next());
-    else if (a == "--config-dir") config_dir = next();
-    else if (a == "--data-dir") data_dir = next();
-    else if (a == "--verbose") verbose = true;
-    else if (a == "--no-ablations") ablations = false;
-    else if (a == "--oracle-understanding") oracle = true;
-    else if (a == "--no-intent") use_intent = false;
-    else if (a == "--clarify") clarify = true;
-    else if (a == "--cv-folds") cv_folds = std::atoi(next().c_str());
-    else {
-      std::fprintf(stderr,
-                   "usage: iisc-eval [--needs FILE]... [--config-dir DIR] [--data-dir DIR] [--verbose] [--no-ablations]\n"
-                   "                 [--oracle-understanding] [--no-intent] [--cv-folds N (0: none)] [--clarify]\n");
-      return a == "--help" ? 0 : 2;
-    }
-  }
+  CommandLine app("iisc-eval", "Runs the labeled needs through the engine and prints the relevance metrics.");
+  app.add_option("--needs", needs_paths, "a labeled needs file; repeat for more (default: every set in data/eval/)")
+      ->type_name("FILE")
+      ->check(kNonEmpty);
+  app.add_option("--config-dir", config_dir, "where scoring.toml, vocabulary/ and intent/ are")
+      ->type_name("DIR")
+      ->check(kNonEmpty);
+  app.add_option("--data-dir", data_dir, "where taxonomy.json, demo-catalog.jsonl and eval/ are")
+      ->type_name("DIR")
+      ->check(kNonEmpty);
+  app.add_flag("--verbose", verbose, "per need: the understanding and the ranking");
+  app.add_flag_callback("--no-ablations", [&] { ablations = false; }, "skip the runs without one component");
+  app.add_flag("--oracle-understanding", oracle, "give the engine the labeled field and types");
+  app.add_flag_callback("--no-intent", [&] { use_intent = false; }, "no intent model (and no cross-validation)");
+  app.add_option("--cv-folds", cv_folds, "folds of the intent model's cross-validation (0: none)")
+      ->check(CLI::Range(0, 100));
+  app.add_flag("--clarify", clarify, "also measure the clarifying question");
+  if (auto exit_code = app.Parse(argc, argv)) return *exit_code;
 
   auto taxonomy = Taxonomy::FromFile(data_dir + "/taxonomy.json");
   if (!taxonomy.ok()) {

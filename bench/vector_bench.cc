@@ -18,6 +18,7 @@
 #include <random>
 #include <vector>
 
+#include "bench/batch_dot.h"
 #include "engine/vector_kernels.h"
 
 namespace {

@@ -6,10 +6,9 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <cinttypes>
-#include <cstdio>
 
 #include "engine/clock.h"
+#include "engine/store_keys.h"
 #include "models/json_writer.h"
 
 namespace iisc {
@@ -19,10 +18,9 @@ namespace {
 constexpr std::string_view kConfigPrefix = "config/";
 constexpr std::string_view kAuditPrefix = "audit/";
 
+// Sequence numbers start at 1.
 std::string Key(std::string_view prefix, int64_t seq) {
-  char key[48];
-  std::snprintf(key, sizeof key, "%.*s%020" PRId64, static_cast<int>(prefix.size()), prefix.data(), seq);
-  return key;
+  return store_keys::SequenceKey(prefix, static_cast<uint64_t>(seq));
 }
 
 std::string Str(const simdjson::dom::element& e, const char* key) {

@@ -16,7 +16,7 @@
 #include "engine/need_writer.h"
 #include "engine/ranker.h"
 #include "engine/scorer.h"
-#include "engine/tokens.h"
+#include "engine/secrets.h"
 #include "engine/understanding.h"
 #include "engine/vector_kernels.h"
 #include "models/intent_model.h"

@@ -42,8 +42,6 @@ struct RecommenderOptions {
   // Off = no domain vocabulary at all, not even the taxonomy's: plain BM25
   // words and bigrams. Only for measuring what the vocabulary brings.
   bool use_domain_vocabulary = true;
-  // Threads of the group-commit writer for needs (1 is enough: it batches).
-  int need_writer_threads = 1;
   // Most needs written in one synced batch.
   size_t max_need_batch = 256;
   // Catalogs of at least this many capabilities are ranked through candidate

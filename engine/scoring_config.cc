@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "engine/toml_reader.h"
+#include "models/hash.h"
 
 namespace iisc {
 namespace {
@@ -21,24 +22,12 @@ constexpr const char* kComponentNames[kNumComponents] = {
 constexpr const char* kSizeNames[3] = {"micro", "small", "medium"};
 constexpr const char* kPriceLevelNames[3] = {"free", "subsidized", "market"};
 
-// FNV-1a, 64 bit: only needs to tell config contents apart in responses and
-// logs, not to resist an adversary (the bureau writes the file).
-uint64_t Fnv1a64(std::string_view data) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : data) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 std::string ContentVersion(std::string_view toml, std::string_view source_name) {
   std::string stem = std::filesystem::path(std::string(source_name)).stem().string();
   if (stem.empty()) stem = "config";
-  static constexpr char kHex[] = "0123456789abcdef";
-  uint64_t h = Fnv1a64(toml);
-  std::string hex(16, '0');
-  for (int i = 15; i >= 0; --i, h >>= 4) hex[static_cast<size_t>(i)] = kHex[h & 0xf];
+  // FNV-1a only needs to tell config contents apart in responses and logs,
+  // not to resist an adversary (the bureau writes the file).
+  const std::string hex = HexU64(Fnv1a64::Of(toml));
   // 12 hex digits (48 bits) are plenty to tell a few hundred revisions apart
   // and keep the version short enough to read in a response.
   return stem + "@" + hex.substr(0, 12);

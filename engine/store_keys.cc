@@ -1,5 +1,6 @@
 #include "engine/store_keys.h"
 
+#include <charconv>
 #include <set>
 
 namespace iisc::store_keys {
@@ -57,6 +58,28 @@ Status ValidateMetaWrite(std::string_view key) {
     return Status::InvalidArgument("meta key \"schema_version\" is managed by the store");
   }
   return Status::Ok();
+}
+
+namespace {
+constexpr size_t kSequenceDigits = 20;
+}  // namespace
+
+std::string SequenceKey(std::string_view prefix, uint64_t seq) {
+  char digits[kSequenceDigits];
+  const auto end = std::to_chars(digits, digits + kSequenceDigits, seq).ptr;
+  std::string key(prefix);
+  key.append(kSequenceDigits - static_cast<size_t>(end - digits), '0');
+  key.append(digits, end);
+  return key;
+}
+
+std::optional<uint64_t> ParseSequenceKey(std::string_view key, std::string_view prefix) {
+  if (!key.starts_with(prefix) || key.size() != prefix.size() + kSequenceDigits) return std::nullopt;
+  const std::string_view digits = key.substr(prefix.size());
+  uint64_t seq = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return seq;
 }
 
 }  // namespace iisc::store_keys

@@ -3,7 +3,6 @@
 // which rows to score and which to keep.
 #include "engine/vector_kernels.h"
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -493,28 +492,6 @@ void DotRows(const VectorMatrix& m, const float* query, std::span<const uint32_t
   thread_local std::vector<float> padded;
   query = PaddedQuery(m, query, &padded);
   for (size_t i = 0; i < rows.size(); ++i) out[i] = kern.dot(m.row(rows[i]), query, m.stride());
-}
-
-void BatchDot(const VectorMatrix& m, const float* queries, size_t num_queries, float* out) {
-  if (m.rows() == 0 || num_queries == 0) return;
-#if defined(IISC_HAVE_GEMM_AVX512)
-  if (&Active() == kernels::Avx512Kernels()) {
-    kernels::BatchDotAvx512(m.data(), m.rows(), m.dim(), m.stride(), queries, num_queries, out);
-    return;
-  }
-#endif
-  // Portable path: Eigen at the baseline instruction set. The map types here
-  // deliberately differ from the AVX-512 unit's (alignment option, stride
-  // type, index type) so no template instantiation is shared between the two.
-  using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const Eigen::Map<const RowMajorF, Eigen::Aligned16, Eigen::OuterStride<>> rows(
-      m.data(), static_cast<Eigen::Index>(m.rows()), static_cast<Eigen::Index>(m.dim()),
-      Eigen::OuterStride<>(static_cast<Eigen::Index>(m.stride())));
-  const Eigen::Map<const RowMajorF> q(queries, static_cast<Eigen::Index>(num_queries),
-                                      static_cast<Eigen::Index>(m.dim()));
-  Eigen::Map<RowMajorF> result(out, static_cast<Eigen::Index>(num_queries),
-                               static_cast<Eigen::Index>(m.rows()));
-  result.noalias() = q * rows.transpose();
 }
 
 const char* KernelVariant() { return Active().name; }

@@ -127,11 +127,6 @@ void DotAll(const VectorMatrix& m, const float* query, float* out);
 // REQUIRES: every rows[i] < m.rows().
 void DotRows(const VectorMatrix& m, const float* query, std::span<const uint32_t> rows, float* out);
 
-// Scores of a batch of queries (row-major, `num_queries` x dim, stride = dim)
-// against every row as one matrix product: out is num_queries x rows, row-major.
-// Uses a blocked GEMM, so scores may differ from DotAll in the last bits.
-void BatchDot(const VectorMatrix& m, const float* queries, size_t num_queries, float* out);
-
 // Name of the kernel variant chosen for this CPU ("avx512-vnni", "avx2", "scalar").
 // The IISC_KERNEL environment variable, read once, can force a lesser variant
 // (e.g. IISC_KERNEL=scalar) so tests cover the portable path.

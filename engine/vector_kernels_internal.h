@@ -40,10 +40,4 @@ const Kernels& ScalarKernels();
 const Kernels* Avx2Kernels();
 const Kernels* Avx512Kernels();
 
-// BatchDot through Eigen built with AVX-512 code generation; in its own
-// translation unit with per-file flags (see engine/CMakeLists.txt); defined
-// only when the build defines IISC_HAVE_GEMM_AVX512.
-void BatchDotAvx512(const float* matrix, size_t rows, size_t dim, size_t stride,
-                    const float* queries, size_t num_queries, float* out);
-
 }  // namespace iisc::kernels

@@ -16,8 +16,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <cinttypes>
-#include <cstdio>
 #include <map>
 #include <mutex>
 #include <set>
@@ -26,7 +24,8 @@
 
 #include "engine/clock.h"
 #include "engine/need_writer.h"
-#include "engine/tokens.h"
+#include "engine/secrets.h"
+#include "engine/store_keys.h"
 #include "models/json_writer.h"
 
 namespace iisc {
@@ -55,11 +54,7 @@ bool IsServed(RequestState s) {
          s == RequestState::kCompleted || s == RequestState::kRated;
 }
 
-std::string EventKey(uint64_t seq) {
-  char key[48];
-  std::snprintf(key, sizeof key, "event/%020" PRIu64, seq);
-  return key;
-}
+std::string EventKey(uint64_t seq) { return store_keys::SequenceKey(kEventPrefix, seq); }
 
 // --- codecs -------------------------------------------------------------------
 
@@ -321,9 +316,9 @@ class WorkflowImpl final : public Workflow {
     // Events are numbered on from the last stored one, so cursors survive restarts.
     IISC_RETURN_IF_ERROR(store_->ScanRecords(
         kEventPrefix, {}, [this](std::string_view key, std::string_view) -> Result<bool> {
-          uint64_t seq = 0;
-          for (char c : key.substr(kEventPrefix.size())) seq = seq * 10 + static_cast<uint64_t>(c - '0');
-          next_seq_ = std::max(next_seq_, seq + 1);
+          const std::optional<uint64_t> seq = store_keys::ParseSequenceKey(key, kEventPrefix);
+          if (!seq) return Status::Corruption("event record key \"" + std::string(key) + "\"");
+          next_seq_ = std::max(next_seq_, *seq + 1);
           return true;
         }));
     return Status::Ok();

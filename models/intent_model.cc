@@ -111,14 +111,9 @@ struct Occurrence {
   uint32_t begin, end;
 };
 
+// FNV-1a of the kind's byte, then the text.
 uint64_t FeatureHash(char kind, std::string_view text) {
-  uint64_t h = 0xcbf29ce484222325ULL ^ static_cast<unsigned char>(kind);
-  h *= 0x100000001b3ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
+  return Fnv1a64::Of(text, Fnv1a64::Of(std::string_view(&kind, 1)));
 }
 
 bool AllDigits(std::string_view w) {
@@ -685,8 +680,10 @@ std::vector<IntentEvidence> IntentModelImpl::Explain(std::string_view text, int 
 // ------------------------------------------------------------ serialization
 
 using byte_codec::PutF32;
+using byte_codec::PutFloats;
 using byte_codec::PutString;
 using byte_codec::PutU32;
+using byte_codec::PutU64s;
 using byte_codec::Reader;
 
 std::string LabelsKey(const Taxonomy& taxonomy) {
@@ -708,9 +705,9 @@ std::string IntentModelImpl::Serialize() const {
   PutF32(&out, calibration_.type_a);
   PutF32(&out, calibration_.type_b);
   PutF32(&out, request_share_);
-  out.append(reinterpret_cast<const char*>(dictionary_.data()), dictionary_.size() * sizeof(uint64_t));
-  out.append(reinterpret_cast<const char*>(weights_->w().data()), weights_->w().size() * sizeof(float));
-  out.append(reinterpret_cast<const char*>(weights_->bias().data()), weights_->bias().size() * sizeof(float));
+  PutU64s(&out, dictionary_);
+  PutFloats(&out, weights_->w());
+  PutFloats(&out, weights_->bias());
   Fnv1a64 check;
   check.Update(out);
   out.append(check.Hex());
@@ -740,9 +737,8 @@ Result<std::shared_ptr<const IntentModel>> IntentModelImpl::Deserialize(std::str
   }
   std::vector<uint64_t> dictionary(features);
   auto weights = std::make_unique<Weights>(features, fields, types);
-  if (!r.Bytes(dictionary.data(), dictionary.size() * sizeof(uint64_t)) ||
-      !r.Bytes(weights->w().data(), weights->w().size() * sizeof(float)) ||
-      !r.Bytes(weights->bias().data(), weights->bias().size() * sizeof(float)) || !r.AtEnd()) {
+  if (!r.U64s(dictionary.data(), dictionary.size()) || !r.Floats(weights->w().data(), weights->w().size()) ||
+      !r.Floats(weights->bias().data(), weights->bias().size()) || !r.AtEnd()) {
     return corrupt("truncated weights");
   }
   return std::shared_ptr<const IntentModel>(std::make_shared<IntentModelImpl>(

@@ -7,13 +7,12 @@
 
 #include <simdjson.h>
 
+#include "models/hash.h"
 #include "models/utf8.h"
 
 namespace iisc {
 
 namespace {
-
-constexpr char kHexDigits[] = "0123456789abcdef";
 
 void AppendEscapedByte(std::string* out, unsigned char c) {
   switch (c) {
@@ -26,8 +25,7 @@ void AppendEscapedByte(std::string* out, unsigned char c) {
     case '\t': out->append("\\t"); return;
     default:
       out->append("\\u00");
-      out->push_back(kHexDigits[c >> 4]);
-      out->push_back(kHexDigits[c & 0xF]);
+      AppendHexByte(out, c);
   }
 }
 

@@ -12,7 +12,6 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kAborted: return "conflict";
     case StatusCode::kUnauthenticated: return "unauthenticated";
     case StatusCode::kPermissionDenied: return "permission_denied";
-    case StatusCode::kResourceExhausted: return "rate_limited";
     case StatusCode::kUnavailable: return "unavailable";
     case StatusCode::kCorruption: return "corruption";
     case StatusCode::kIOError: return "io_error";

@@ -19,7 +19,6 @@ enum class StatusCode {
   kAborted,            // a concurrent change or reused idempotency key (409 or 422)
   kUnauthenticated,    // no credentials (401)
   kPermissionDenied,   // wrong credentials (403)
-  kResourceExhausted,  // rate limited (429)
   kUnavailable,        // overloaded or shutting down (503)
   kCorruption,         // stored data does not decode
   kIOError,            // disk or database failure
@@ -51,9 +50,6 @@ class Status {
   }
   static Status PermissionDenied(std::string message) {
     return Status(StatusCode::kPermissionDenied, std::move(message));
-  }
-  static Status ResourceExhausted(std::string message) {
-    return Status(StatusCode::kResourceExhausted, std::move(message));
   }
   static Status Unavailable(std::string message) {
     return Status(StatusCode::kUnavailable, std::move(message));

@@ -136,8 +136,7 @@ bool IsAsciiLetter(char16_t c) { return (c >= u'a' && c <= u'z') || (c >= u'A' &
 
 class IcuAnalyzer final : public Analyzer {
  public:
-  IcuAnalyzer(const AnalyzerOptions& options, std::unique_ptr<icu::BreakIterator> prototype)
-      : options_(options), prototype_(std::move(prototype)) {
+  explicit IcuAnalyzer(std::unique_ptr<icu::BreakIterator> prototype) : prototype_(std::move(prototype)) {
     for (std::string_view word : kEnglishStopWords) stop_words_.insert(word);
     for (std::string_view word : kChineseStopWords) stop_words_.insert(word);
   }
@@ -156,14 +155,13 @@ class IcuAnalyzer final : public Analyzer {
   ThreadState& State() const;
 
   bool IsStopWord(std::string_view word) const {
-    return options_.drop_stop_words && stop_words_.count(word) != 0;
+    return stop_words_.count(word) != 0;
   }
   void EmitLatin(const icu::UnicodeString& text, int32_t begin, int32_t end, bool is_number,
                  ThreadState& state, std::vector<Token>* tokens) const;
   void EmitHan(const icu::UnicodeString& text, int32_t begin, int32_t end,
                int32_t* previous_char, std::string word, std::vector<Token>* tokens) const;
 
-  const AnalyzerOptions options_;
   const std::unique_ptr<icu::BreakIterator> prototype_;
   mutable std::mutex clone_mutex_;
   std::unordered_set<std::string_view> stop_words_;
@@ -193,7 +191,7 @@ void IcuAnalyzer::EmitLatin(const icu::UnicodeString& text, int32_t begin, int32
   // Possessive "'s" says nothing about the subject ("company's").
   if (word.size() > 3 && EndsWith(word, "'s")) word.resize(word.size() - 2);
   if (IsStopWord(word)) return;
-  if (options_.stem_english && IsAsciiLowerWord(word)) {
+  if (IsAsciiLowerWord(word)) {
     tokens->push_back(Token{StemEnglish(word), TokenKind::kWord});
   } else {
     tokens->push_back(Token{word, TokenKind::kWord});
@@ -207,7 +205,6 @@ void IcuAnalyzer::EmitHan(const icu::UnicodeString& text, int32_t begin, int32_t
                           int32_t* previous_char, std::string word,
                           std::vector<Token>* tokens) const {
   tokens->push_back(Token{std::move(word), TokenKind::kWord});
-  if (!options_.chinese_bigrams) return;
   const char16_t* units = text.getBuffer();
   int32_t current = begin;
   while (current < end) {
@@ -391,7 +388,7 @@ std::string StemEnglish(std::string_view lower_word) {
   return word;
 }
 
-Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& options) {
+Result<std::unique_ptr<Analyzer>> Analyzer::Create() {
   UErrorCode status = U_ZERO_ERROR;
   std::unique_ptr<icu::BreakIterator> prototype(
       icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
@@ -404,7 +401,7 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
     return Status::Internal(std::string("ICU NFKC_Casefold data unavailable: ") +
                             u_errorName(status));
   }
-  return std::unique_ptr<Analyzer>(new IcuAnalyzer(options, std::move(prototype)));
+  return std::unique_ptr<Analyzer>(new IcuAnalyzer(std::move(prototype)));
 }
 
 }  // namespace iisc

@@ -37,15 +37,9 @@ struct Token {
   TokenKind kind;
 };
 
-struct AnalyzerOptions {
-  bool chinese_bigrams = true;
-  bool stem_english = true;
-  bool drop_stop_words = true;
-};
-
 class Analyzer {
  public:
-  static Result<std::unique_ptr<Analyzer>> Create(const AnalyzerOptions& options = {});
+  static Result<std::unique_ptr<Analyzer>> Create();
   virtual ~Analyzer() = default;
   // Normalizes and splits `text` into tokens, in order of appearance: each
   // Han dictionary word (single characters included) is followed by the

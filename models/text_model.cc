@@ -270,15 +270,6 @@ class TextModelImpl final : public TextModel {
     }
   }
 
-  std::string TermText(uint32_t id) const override {
-    if (id >= terms_.size()) return {};
-    const std::string& t = terms_[id];
-    if (t.empty() || t[0] != '\x01') return t;
-    std::string shown = "~";
-    shown.append(t, 1, std::string::npos);  // not "~" + substr: GCC 12 -O3 warns falsely (-Wrestrict)
-    return shown;
-  }
-
  private:
   uint32_t InternTerm(const std::string& term) {
     auto [it, inserted] = term_ids_.emplace(term, static_cast<uint32_t>(terms_.size()));
@@ -550,10 +541,11 @@ Status TextModelImpl::Train(const std::vector<TrainingDocument>& all_documents,
 // Stored model layout: "ITM1", then u32-length-prefixed fingerprint,
 // version and vocabulary fingerprint, u32 dim, f32 average length, u32 term count, per term its
 // u32-length-prefixed text and f32 idf, then terms x dim f32 projection.
-// Little-endian (the only hosts this runs on); checked on reading.
+// Little-endian (models/byte_codec.h).
 constexpr std::string_view kModelMagic = "ITM1";
 
 using byte_codec::PutF32;
+using byte_codec::PutFloats;
 using byte_codec::PutString;
 using byte_codec::PutU32;
 using byte_codec::Reader;
@@ -572,12 +564,11 @@ std::string TextModelImpl::Serialize() const {
     PutString(&out, terms_[t]);
     PutF32(&out, idf_[t]);
   }
-  out.append(reinterpret_cast<const char*>(projection_.data()), projection_.size() * sizeof(float));
+  PutFloats(&out, projection_);
   return out;
 }
 
 Status TextModelImpl::Restore(std::string_view bytes) {
-  static_assert(std::endian::native == std::endian::little, "stored models are little-endian");
   auto bad = [](const std::string& why) { return Status::Corruption("stored text model: " + why); };
   if (bytes.substr(0, kModelMagic.size()) != kModelMagic) return bad("bad magic");
   Reader in(bytes.substr(kModelMagic.size()));
@@ -646,21 +637,6 @@ Result<std::shared_ptr<const TextModel>> TextModel::Fit(const std::vector<Traini
 size_t TextModel::TrainingSampleStep(size_t documents, const TextModelOptions& options) {
   const size_t cap = std::max<size_t>(1, options.max_training_documents);
   return std::max<size_t>(1, (documents + cap - 1) / cap);
-}
-
-float SparseDot(const SparseVector& a, const SparseVector& b) {
-  float sum = 0;
-  size_t i = 0, j = 0;
-  while (i < a.ids.size() && j < b.ids.size()) {
-    if (a.ids[i] < b.ids[j]) {
-      ++i;
-    } else if (a.ids[i] > b.ids[j]) {
-      ++j;
-    } else {
-      sum += a.weights[i++] * b.weights[j++];
-    }
-  }
-  return sum;
 }
 
 }  // namespace iisc

@@ -131,12 +131,6 @@ class TextModel {
   virtual TextFeatures FeaturizeQuery(std::string_view text) const = 0;
   // The latent vector of a sparse term vector (unit norm), written to `out`.
   virtual void Embed(const SparseVector& terms, std::span<float> out) const = 0;
-
-  // For explanations and debugging.
-  virtual std::string TermText(uint32_t id) const = 0;
 };
-
-// Inner product of two sparse vectors (ids ascending).
-float SparseDot(const SparseVector& a, const SparseVector& b);
 
 }  // namespace iisc

@@ -11,6 +11,10 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl
   libboost1.81-dev librocksdb-dev libsimdjson-dev libeigen3-dev libicu-dev
   libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
+  # Boost.URL: query strings and percent escapes of request targets (server/)
+  libboost-url1.81-dev
+  # CLI11: the command line of every binary (models/command_line.h), header-only
+  libcli11-dev
   # min-cost flow for the assignment planner (engine/assignment.cc)
   liblemon-dev
   # benchmarks' peers and load tools

@@ -1,5 +1,5 @@
 // Credentials carried in requests: "Authorization: Bearer <token>". Tokens
-// are compared with ConstantTimeEquals (engine/tokens.h).
+// are compared with ConstantTimeEquals (engine/secrets.h).
 #pragma once
 
 #include <optional>

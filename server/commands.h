@@ -5,22 +5,31 @@
 // server is backed up through POST /v1/admin/backup.
 #pragma once
 
-#include <map>
-#include <set>
+#include <CLI/CLI.hpp>
+
+#include <optional>
 #include <string>
 
 namespace iisc {
 
-// Command-line arguments after argv[0]: "--name value", "--name=value" for
-// the names in `valued`, bare `switches` (stored as "1"). False, with
-// *error, on an unknown argument or a missing or empty value.
-bool ParseArgs(int argc, char** argv, const std::set<std::string>& valued,
-               const std::set<std::string>& switches, std::map<std::string, std::string>* out,
-               std::string* error);
+class MaintenanceCommands {
+ public:
+  // Adds the subcommands to iisc-server's command line.
+  explicit MaintenanceCommands(CLI::App& app);
+  MaintenanceCommands(const MaintenanceCommands&) = delete;
+  MaintenanceCommands& operator=(const MaintenanceCommands&) = delete;
 
-// `argv[0]` is the subcommand's name. Returns the process exit code: 0 done,
-// 1 failed (the reason on stderr), 2 bad usage.
-int RunBackupCommand(int argc, char** argv);
-int RunRestoreCommand(int argc, char** argv);
+  // Once the command line is parsed: runs the subcommand it names and
+  // returns the process exit code (0 done, 1 failed, the reason on stderr);
+  // nullopt when it names none.
+  std::optional<int> Run() const;
+
+ private:
+  CLI::App* backup_;
+  CLI::App* restore_;
+  std::string backup_data_dir_, backup_to_;
+  std::string restore_from_, restore_data_dir_;
+  bool restore_force_ = false;
+};
 
 }  // namespace iisc

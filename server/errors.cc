@@ -20,7 +20,6 @@ http::status HttpStatusFor(StatusCode code) {
     case StatusCode::kAborted: return http::status::conflict;
     case StatusCode::kUnauthenticated: return http::status::unauthorized;
     case StatusCode::kPermissionDenied: return http::status::forbidden;
-    case StatusCode::kResourceExhausted: return http::status::too_many_requests;
     case StatusCode::kUnavailable: return http::status::service_unavailable;
     case StatusCode::kCorruption:
     case StatusCode::kIOError:
@@ -74,8 +73,6 @@ HttpResponse ErrorResponse(const Status& status) {
       Make(http_status, StatusCodeName(status.code()), status.message(), status.field());
   if (http_status == http::status::unauthorized) {
     res.set(http::field::www_authenticate, "Bearer");
-  } else if (http_status == http::status::too_many_requests) {
-    res.set(http::field::retry_after, "1");
   }
   return res;
 }

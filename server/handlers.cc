@@ -5,7 +5,7 @@
 #include <sstream>
 #include <boost/beast/http/field.hpp>
 
-#include "engine/tokens.h"
+#include "engine/secrets.h"
 #include "models/json_writer.h"
 #include "server/auth.h"
 #include "server/backups.h"

@@ -4,16 +4,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "engine/recommender.h"
 #include "engine/scoring_config.h"
 #include "engine/store.h"
+#include "models/command_line.h"
 #include "models/taxonomy.h"
 #include "server/commands.h"
 #include "server/log.h"
@@ -24,42 +23,32 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: iisc-server [--listen HOST:PORT] [--data-dir DIR] [--config FILE]\n"
-    "       iisc-server backup --data-dir DIR --to DIR\n"
-    "       iisc-server restore --from DIR --data-dir DIR [--force]\n"
-    "\n"
-    "Serves IISC Match: the recommendation API and the web form. The backup and restore\n"
-    "commands work on a stopped server's data directory (see `iisc-server backup --help`).\n"
-    "\n"
-    "  --listen HOST:PORT  address to listen on (default 127.0.0.1:8080; port 0 picks a free\n"
-    "                      port, printed at start)\n"
-    "  --data-dir DIR      RocksDB data directory (created if missing; an empty one is\n"
-    "                      seeded with the demo catalog)\n"
-    "  --config FILE       server config (default: configs/server.toml of the source tree\n"
-    "                      or of the working directory)\n"
-    "  --help              this text\n"
-    "\n"
-    "Flags override the config file. SIGHUP reloads the scoring weights; SIGINT and\n"
-    "SIGTERM finish the requests in flight and stop (a second one stops at once).\n";
-
+// The flags; each overrides the config file.
 struct Flags {
   std::optional<std::string> listen;
   std::optional<std::string> data_dir;
   std::optional<std::string> config;
-  bool help = false;
 };
 
-bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
-  std::map<std::string, std::string> args;
-  if (!iisc::ParseArgs(argc, argv, {"--listen", "--data-dir", "--config"}, {"--help", "-h"}, &args, error)) {
-    return false;
-  }
-  flags->help = args.contains("--help") || args.contains("-h");
-  if (auto it = args.find("--listen"); it != args.end()) flags->listen = it->second;
-  if (auto it = args.find("--data-dir"); it != args.end()) flags->data_dir = it->second;
-  if (auto it = args.find("--config"); it != args.end()) flags->config = it->second;
-  return true;
+void AddServeFlags(CLI::App& app, Flags* flags) {
+  app.footer(
+      "Flags override the config file. SIGHUP reloads the scoring weights; SIGINT and\n"
+      "SIGTERM finish the requests in flight and stop (a second one stops at once).");
+  app.add_option_function<std::string>(
+         "--listen", [flags](const std::string& v) { flags->listen = v; },
+         "address to listen on (default 127.0.0.1:8080; port 0 picks a free port, printed at start)")
+      ->type_name("HOST:PORT")
+      ->check(iisc::kNonEmpty);
+  app.add_option_function<std::string>(
+         "--data-dir", [flags](const std::string& v) { flags->data_dir = v; },
+         "RocksDB data directory (created if missing; an empty one is seeded with the demo catalog)")
+      ->type_name("DIR")
+      ->check(iisc::kNonEmpty);
+  app.add_option_function<std::string>(
+         "--config", [flags](const std::string& v) { flags->config = v; },
+         "server config (default: configs/server.toml of the source tree or of the working directory)")
+      ->type_name("FILE")
+      ->check(iisc::kNonEmpty);
 }
 
 fs::path ExecutableDir() {
@@ -138,22 +127,16 @@ std::string HostForUrl(const boost::asio::ip::address& address) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::string_view(argv[1]) == "backup") {
-    return iisc::RunBackupCommand(argc - 1, argv + 1);
-  }
-  if (argc > 1 && std::string_view(argv[1]) == "restore") {
-    return iisc::RunRestoreCommand(argc - 1, argv + 1);
-  }
+  iisc::CommandLine app(
+      "iisc-server",
+      "Serves IISC Match: the recommendation API and the web form. The backup and restore\n"
+      "commands work on a stopped server's data directory (see `iisc-server backup --help`).");
+  const iisc::MaintenanceCommands commands(app);
+  app.require_subcommand(0, 1);
   Flags flags;
-  std::string error;
-  if (!ParseFlags(argc, argv, &flags, &error)) {
-    std::fprintf(stderr, "iisc-server: %s\n\n%s", error.c_str(), kUsage);
-    return 2;
-  }
-  if (flags.help) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
+  AddServeFlags(app, &flags);  // after the subcommands, which do not share its footer
+  if (auto exit_code = app.Parse(argc, argv)) return *exit_code;
+  if (auto exit_code = commands.Run()) return *exit_code;
 
   std::optional<std::string> config_path = flags.config;
   if (!config_path) config_path = FindDefaultConfig();

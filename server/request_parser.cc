@@ -5,6 +5,7 @@
 #include <functional>
 #include <unordered_set>
 
+#include <boost/url/parse_query.hpp>
 #include <simdjson.h>
 
 #include "models/json_validate.h"
@@ -611,39 +612,41 @@ Result<WhyNotBody> ParseWhyNotBody(std::string& body, const Taxonomy& taxonomy, 
   return out;
 }
 
-std::optional<std::string> QueryParameter(std::string_view target, std::string_view name) {
+namespace {
+
+// The query string of a request target (what follows the first '?') as
+// Boost.URL reads it: a std::string, since 1.81's parse_query reads its
+// argument up to a NUL whatever the view's length (boostorg/url#757), and
+// a request target is a view into the request.
+using ParsedQuery = boost::urls::result<boost::urls::params_encoded_view>;
+std::optional<ParsedQuery> ParseQueryOf(std::string_view target, std::string* copy) {
   const size_t question = target.find('?');
   if (question == std::string_view::npos) return std::nullopt;
-  std::string_view query = target.substr(question + 1);
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) != name) continue;
-    const std::string_view raw = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
-    std::string value;
-    for (size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '+') {
-        value.push_back(' ');
-      } else if (raw[i] != '%') {
-        value.push_back(raw[i]);
-      } else {
-        if (i + 2 >= raw.size()) return std::nullopt;
-        const auto hex = [](char c) {
-          if (c >= '0' && c <= '9') return c - '0';
-          if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-          if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-          return -1;
-        };
-        const int hi = hex(raw[i + 1]);
-        const int lo = hex(raw[i + 2]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        value.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-      }
-    }
-    return value;
+  copy->assign(target.substr(question + 1));
+  if (copy->find('\0') != std::string::npos) return ParsedQuery(boost::urls::error::illegal_null);
+  return boost::urls::parse_query(*copy);
+}
+
+}  // namespace
+
+Status CheckQueryString(std::string_view target) {
+  std::string query;
+  const std::optional<ParsedQuery> params = ParseQueryOf(target, &query);
+  if (!params || *params) return Status::Ok();
+  return Status::InvalidArgument("the query string is not valid (" + params->error().message() +
+                                     "): percent-encode it as RFC 3986 says",
+                                 "query");
+}
+
+std::optional<std::string> QueryParameter(std::string_view target, std::string_view name) {
+  std::string query;
+  const std::optional<ParsedQuery> params = ParseQueryOf(target, &query);
+  if (!params || !*params) return std::nullopt;
+  // Forms write a space as '+'.
+  const boost::urls::encoding_opts form{/*space_as_plus=*/true, false, false};
+  for (const boost::urls::param_pct_view& param : **params) {
+    if (param.key.decode(form) != name) continue;
+    return param.has_value ? param.value.decode(form) : std::string();
   }
   return std::nullopt;
 }

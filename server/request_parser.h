@@ -112,8 +112,14 @@ struct WhyNotBody {
 };
 Result<WhyNotBody> ParseWhyNotBody(std::string& body, const Taxonomy& taxonomy, const RequestLimits& limits);
 
-// The value of `name` in the target's query string ("/x?mode=replace"),
-// percent-decoded; nullopt when absent or badly escaped.
+// Query strings are read with Boost.URL, by RFC 3986's rules.
+// InvalidArgument (field "query") when the target's query string is not one:
+// a broken percent escape, or a character a query may not hold unescaped
+// (a space, a quote, a byte beyond ASCII...). The router answers it 400.
+Status CheckQueryString(std::string_view target);
+// The value of the first `name` parameter in the target's query string
+// ("/x?mode=replace"), name and value percent-decoded, '+' as a space; "" when
+// it has no '='; nullopt when absent or when the query string is not valid.
 std::optional<std::string> QueryParameter(std::string_view target, std::string_view name);
 
 }  // namespace iisc

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include <boost/beast/http/field.hpp>
+#include <boost/url/pct_string_view.hpp>
 
 #include "server/errors.h"
 #include "server/log.h"
@@ -30,31 +31,13 @@ std::vector<std::string> SplitPath(std::string_view path) {
   return segments;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// False on a broken escape or a decoded '/' or NUL, which no id may hold.
+// A path segment, percent-decoded (Boost.URL). False on a broken escape or
+// a decoded '/' or NUL, which no id may hold.
 bool PercentDecode(std::string_view in, std::string* out) {
-  out->clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out->push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size()) return false;
-    const int hi = HexValue(in[i + 1]);
-    const int lo = HexValue(in[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    const char c = static_cast<char>(hi * 16 + lo);
-    if (c == '/' || c == '\0') return false;
-    out->push_back(c);
-    i += 2;
-  }
-  return true;
+  const auto encoded = boost::urls::make_pct_string_view(in);
+  if (!encoded) return false;
+  *out = encoded->decode();
+  return out->find_first_of(std::string_view("/\0", 2)) == std::string::npos;
 }
 
 // One request from dispatch to reply. Shared, because the reply may come
@@ -220,6 +203,7 @@ std::optional<HttpResponse> Router::Precheck(const HttpRequest& request, const L
   if (route.options.guard) {
     if (Status s = route.options.guard(request); !s.ok()) return ErrorResponse(s);
   }
+  if (Status s = CheckQueryString(request.target()); !s.ok()) return ErrorResponse(s);
   return CheckMediaType(route.options, request);
 }
 

@@ -6,16 +6,13 @@
 #include <utility>
 
 #include "engine/toml_reader.h"
+#include "models/hash.h"
 
 namespace iisc {
 namespace {
 
 bool IsAsciiAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-bool IsHexDigit(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 // Host names and IPv4 literals: letters, digits, dots and hyphens.
@@ -32,7 +29,7 @@ bool IsIpv6Literal(std::string_view host) {
   std::string_view address = host.substr(0, percent);
   if (address.size() < 2 || address.find(':') == std::string_view::npos) return false;
   bool address_ok = std::all_of(address.begin(), address.end(),
-                                [](char c) { return IsHexDigit(c) || c == ':' || c == '.'; });
+                                [](char c) { return HexDigitValue(c) >= 0 || c == ':' || c == '.'; });
   if (!address_ok) return false;
   if (percent == std::string_view::npos) return true;
   std::string_view zone = host.substr(percent + 1);

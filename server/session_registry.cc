@@ -37,11 +37,6 @@ size_t SessionRegistry::connections_from(const std::string& client) const {
   return it == per_client_.end() ? 0 : it->second;
 }
 
-bool SessionRegistry::draining() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return draining_;
-}
-
 void SessionRegistry::DrainAll() {
   std::vector<std::shared_ptr<Session>> live;
   {

@@ -24,7 +24,6 @@ class SessionRegistry {
   // Asks every live session to finish its current request and close;
   // sessions added afterwards are drained as they start.
   void DrainAll();
-  bool draining() const;
 
  private:
   struct Entry {

@@ -5,7 +5,7 @@
 // durable.
 #include <boost/beast/http/field.hpp>
 
-#include "engine/tokens.h"
+#include "engine/secrets.h"
 #include "models/json_writer.h"
 #include "models/text.h"
 #include "server/auth.h"

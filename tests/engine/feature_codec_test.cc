@@ -121,6 +121,25 @@ TEST(FeatureCodecTest, TermsRoundTrip) {
   EXPECT_EQ(0, std::memcmp(decoded->term_weights.data(), original.term_weights.data(), 3 * sizeof(float)));
 }
 
+// The stored bytes of a record with terms, written out: a database written
+// before must read back the same.
+TEST(FeatureCodecTest, LayoutWithTermsIsLittleEndian) {
+  FeatureVector v{"m", {-2.0f}};
+  v.term_ids = {1, 258};
+  v.term_weights = {0.5f, 1.0f};
+  // "IVT", 0, length 1, "m", dimension 1, -2.0f = 0xc0000000, 2 terms,
+  // (1, 0.5f = 0x3f000000), (258 = 0x102, 1.0f = 0x3f800000).
+  const std::string expected(
+      "IVT\0\x01\0\0\0m\x01\0\0\0\0\0\0\xc0\x02\0\0\0"
+      "\x01\0\0\0\0\0\0\x3f\x02\x01\0\0\0\0\x80\x3f",
+      37);
+  EXPECT_EQ(EncodeFeatureVector(v), expected);
+  Result<FeatureVector> decoded = DecodeFeatureVector(expected);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->term_ids, v.term_ids);
+  EXPECT_EQ(decoded->term_weights, v.term_weights);
+}
+
 TEST(FeatureCodecTest, WithoutTermsTheLayoutStaysIV1) {
   EXPECT_EQ(EncodeFeatureVector(SampleVector()).substr(0, 3), "IV1");
   Result<FeatureVector> decoded = DecodeFeatureVector(EncodeFeatureVector(SampleVector()));

@@ -352,30 +352,6 @@ TEST_P(KernelTest, WarmScratchMakesQueriesAllocationFree) {
   EXPECT_EQ(g_allocations.load(), before);
 }
 
-TEST_P(KernelTest, BatchDotEqualsDotAll) {
-  std::mt19937_64 rng(21);
-  for (size_t dim : {1u, 17u, 256u}) {
-    for (size_t rows : {0u, 1u, 37u, 500u}) {
-      VectorMatrix m = RandomMatrix(rows, dim, rng);
-      for (size_t nq : {1u, 3u, 32u}) {
-        std::vector<float> queries(nq * dim);
-        for (float& v : queries) v = std::normal_distribution<float>()(rng);
-        std::vector<float> batch(nq * rows, -1.0f), single(rows);
-        BatchDot(m, queries.data(), nq, batch.data());
-        for (size_t i = 0; i < nq; ++i) {
-          DotAll(m, queries.data() + i * dim, single.data());
-          for (size_t r = 0; r < rows; ++r) {
-            // GEMM sums in another order: equal up to float rounding.
-            double mag = 0.0;
-            for (size_t j = 0; j < dim; ++j) mag += std::fabs(m.row(r)[j] * queries[i * dim + j]);
-            EXPECT_NEAR(batch[i * rows + r], single[r], 2e-6 * mag + 1e-30);
-          }
-        }
-      }
-    }
-  }
-}
-
 INSTANTIATE_TEST_SUITE_P(Variants, KernelTest, ::testing::ValuesIn(SupportedVariants()),
                          [](const auto& info) {
                            std::string name = info.param;

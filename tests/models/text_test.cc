@@ -9,8 +9,8 @@
 namespace iisc {
 namespace {
 
-std::unique_ptr<Analyzer> MakeAnalyzer(const AnalyzerOptions& options = {}) {
-  auto analyzer = Analyzer::Create(options);
+std::unique_ptr<Analyzer> MakeAnalyzer() {
+  auto analyzer = Analyzer::Create();
   EXPECT_TRUE(analyzer.ok()) << analyzer.status().ToString();
   return std::move(analyzer).value();
 }
@@ -136,13 +136,6 @@ TEST(AnalyzerTest, SingleHanCharacterIsAWord) {
   EXPECT_EQ(Describe(MakeAnalyzer()->Analyze("我们做鞋的")), (std::vector<std::string>{"鞋/w"}));
 }
 
-TEST(AnalyzerTest, BigramsCanBeTurnedOff) {
-  AnalyzerOptions options;
-  options.chinese_bigrams = false;
-  EXPECT_EQ(Describe(MakeAnalyzer(options)->Analyze("鞋底防滑检测")),
-            (std::vector<std::string>{"鞋底/w", "防滑/w", "检测/w"}));
-}
-
 TEST(AnalyzerTest, ChineseStopWordsAreDroppedAndCutBigrams) {
   const auto tokens = MakeAnalyzer()->Analyze("我们是乐清的小型断路器厂，产品要出口欧盟，需要做CE认证检测");
   for (std::string_view stop : {"我们", "是", "的", "要", "需要", "做"}) {
@@ -160,27 +153,11 @@ TEST(AnalyzerTest, ChineseStopWordsAreDroppedAndCutBigrams) {
   EXPECT_FALSE(HasText(tokens, ","));
 }
 
-TEST(AnalyzerTest, StopWordsCanBeKept) {
-  AnalyzerOptions options;
-  options.drop_stop_words = false;
-  const auto tokens = MakeAnalyzer(options)->Analyze("我们需要 the testing");
-  EXPECT_TRUE(Has(tokens, "我们", TokenKind::kWord));
-  EXPECT_TRUE(Has(tokens, "们需", TokenKind::kBigram));
-  EXPECT_TRUE(Has(tokens, "the", TokenKind::kWord));
-}
-
 TEST(AnalyzerTest, EnglishIsLowercasedStemmedAndFiltered) {
   const auto tokens =
       MakeAnalyzer()->Analyze("We need UL Certifications and EMC Testing for our company's LED drivers");
   EXPECT_EQ(Describe(tokens), (std::vector<std::string>{"ul/w", "certif/w", "emc/w", "test/w",
                                                         "company/w", "led/w", "driver/w"}));
-}
-
-TEST(AnalyzerTest, StemmingCanBeTurnedOff) {
-  AnalyzerOptions options;
-  options.stem_english = false;
-  EXPECT_EQ(Describe(MakeAnalyzer(options)->Analyze("Testing Batteries")),
-            (std::vector<std::string>{"testing/w", "batteries/w"}));
 }
 
 TEST(AnalyzerTest, KeepsNumbersAndStandardCodes) {

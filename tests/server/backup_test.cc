@@ -154,6 +154,21 @@ TEST_F(BackupTest, BackupNamesCannotLeaveTheBackupDirectory) {
   EXPECT_EQ(entries, 2u);
 }
 
+TEST(ServerCommandLine, HelpAndUsageErrors) {
+  std::string output;
+  EXPECT_EQ(RunServerCommand({"--help"}, &output), 0);
+  for (const char* flag : {"--listen", "--data-dir", "--config", "backup", "restore"}) {
+    EXPECT_NE(output.find(flag), std::string::npos) << flag << "\n" << output;
+  }
+  EXPECT_EQ(RunServerCommand({"restore", "--help"}, &output), 0);
+  EXPECT_NE(output.find("--force"), std::string::npos) << output;
+  EXPECT_EQ(RunServerCommand({"--no-such-flag"}, &output), 2);
+  EXPECT_NE(output.find("--no-such-flag"), std::string::npos) << output;
+  EXPECT_EQ(RunServerCommand({"--listen"}, &output), 2);
+  EXPECT_EQ(RunServerCommand({"--data-dir="}, &output), 2);
+  EXPECT_EQ(RunServerCommand({"backup", "--data-dir", "x", "--to", "y", "--force"}, &output), 2);
+}
+
 TEST_F(BackupTest, CliBackupAndRestoreOffline) {
   const std::string db = root_.path() + "/db";
   auto server = StartOn(db);

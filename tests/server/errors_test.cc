@@ -15,7 +15,6 @@ TEST(ErrorMapping, EveryStatusCodeHasItsHttpStatus) {
   EXPECT_EQ(HttpStatusFor(StatusCode::kAlreadyExists), http::status::conflict);
   EXPECT_EQ(HttpStatusFor(StatusCode::kUnauthenticated), http::status::unauthorized);
   EXPECT_EQ(HttpStatusFor(StatusCode::kPermissionDenied), http::status::forbidden);
-  EXPECT_EQ(HttpStatusFor(StatusCode::kResourceExhausted), http::status::too_many_requests);
   EXPECT_EQ(HttpStatusFor(StatusCode::kUnavailable), http::status::service_unavailable);
   EXPECT_EQ(HttpStatusFor(StatusCode::kCorruption), http::status::internal_server_error);
   EXPECT_EQ(HttpStatusFor(StatusCode::kIOError), http::status::internal_server_error);
@@ -46,11 +45,9 @@ TEST(ErrorMapping, InternalDetailsDoNotLeak) {
   EXPECT_EQ(res.body().find("sst"), std::string::npos);
 }
 
-TEST(ErrorMapping, CredentialsAndRateLimitHeaders) {
+TEST(ErrorMapping, CredentialsHeader) {
   EXPECT_EQ(ErrorResponse(Status::Unauthenticated("token needed"))[http::field::www_authenticate],
             "Bearer");
-  EXPECT_FALSE(ErrorResponse(Status::ResourceExhausted("slow down"))[http::field::retry_after]
-                   .empty());
 }
 
 TEST(ErrorMapping, ProtocolRefusals) {

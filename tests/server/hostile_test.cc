@@ -203,6 +203,13 @@ class HostileTest : public ::testing::Test {
         {"encoded NUL", Raw("GET", "/v1/complexes/%00", "", ""), status::not_found, "", ""},
         {"double encoding", Raw("GET", "/v1/complexes/%252e%252e", "", ""), status::not_found, "", ""},
         {"broken escape", Raw("GET", "/v1/complexes/%zz", "", ""), status::not_found, "", ""},
+        // --- query string tricks (read by RFC 3986's rules) ---
+        {"broken query escape", Raw("GET", "/v1/complexes?x=%zz", "", ""), status::bad_request,
+         "invalid_argument", "query"},
+        {"truncated query escape", Raw("GET", "/v1/events?after=1%4", "", "", bureau), status::bad_request,
+         "invalid_argument", "query"},
+        {"raw UTF-8 in the query", Raw("GET", "/v1/admin/map?service_type=\xe6\xa3\x80", "", "", bureau),
+         status::bad_request, "invalid_argument", "query"},
         {"empty segment", Raw("GET", "/v1//complexes", "", ""), status::not_found, "", ""},
         {"upper-case path", Raw("GET", "/V1/TAXONOMY", "", ""), status::not_found, "", ""},
         {"asset traversal", Raw("GET", "/index.html/../../etc/passwd", "", ""), status::not_found, "", ""},

@@ -64,6 +64,23 @@ TEST_F(RouterTest, MatchesPatternsAndDecodesParams) {
   EXPECT_EQ(res.body(), "complex iisc-a-b");
 }
 
+TEST_F(RouterTest, PathParamsKeepPlusAndRawBytes) {
+  EXPECT_EQ(Call(http::verb::get, "/v1/complexes/a+b").body(), "complex a+b");
+  EXPECT_EQ(Call(http::verb::get, "/v1/complexes/%E4%B8%AD").body(), "complex \xe4\xb8\xad");
+  EXPECT_EQ(Call(http::verb::get, "/v1/complexes/\xe4\xb8\xad").body(), "complex \xe4\xb8\xad");
+}
+
+TEST_F(RouterTest, BrokenQueryStringsAre400InTheErrorShape) {
+  for (const char* target : {"/v1/complexes/a?x=%zz", "/v1/complexes/a?x=%4", "/v1/complexes/a?x=\xe4"}) {
+    HttpResponse res = Call(http::verb::get, target);
+    EXPECT_EQ(res.result(), http::status::bad_request) << target;
+    EXPECT_NE(res.body().find(R"("code":"invalid_argument")"), std::string::npos) << res.body();
+    EXPECT_NE(res.body().find(R"("field":"query")"), std::string::npos) << res.body();
+  }
+  // Unknown paths stay 404 whatever their query.
+  EXPECT_EQ(Call(http::verb::get, "/nope?x=%zz").result(), http::status::not_found);
+}
+
 TEST_F(RouterTest, UnknownPathsAre404) {
   EXPECT_EQ(Call(http::verb::get, "/nope").result(), http::status::not_found);
   EXPECT_EQ(Call(http::verb::get, "/v1/complexes/").result(), http::status::not_found);

@@ -1,14 +1,14 @@
 // BatchDot through Eigen's GEMM generated for AVX-512. Eigen chooses its SIMD
 // width from compile-time macros only, so this one file is compiled with
-// -mavx512f (engine/CMakeLists.txt) and is entered only after the run-time
-// check in vector_kernels.cc has picked the AVX-512 variant.
+// -mavx512f (bench/CMakeLists.txt) and is entered only after the run-time
+// check in batch_dot.cc has found the AVX-512 variant active.
 //
 // Keeping AVX-512 code out of the rest of the program: template code
 // instantiated here must not be merged with the baseline copies of other
 // files, or the linker could hand a baseline caller an AVX-512 body. So this
 // file uses its own index type (long long; everywhere else Eigen::Index is
 // long) and its own map types (Aligned64 + OuterStride, unlike
-// vector_kernels.cc), which gives every Eigen instantiation here a distinct
+// batch_dot.cc), which gives every Eigen instantiation here a distinct
 // symbol. It includes nothing but Eigen/Core.
 #define EIGEN_DEFAULT_DENSE_INDEX_TYPE long long
 // GCC 12 reports the deliberately undefined registers inside its own AVX-512
@@ -20,13 +20,11 @@
 #endif
 #include <Eigen/Core>
 
-#include "engine/vector_kernels_internal.h"
-
 #if !defined(__AVX512F__)
-#error "vector_kernels_gemm_avx512.cc must be compiled with AVX-512 code generation"
+#error "batch_dot_gemm_avx512.cc must be compiled with AVX-512 code generation"
 #endif
 
-namespace iisc::kernels {
+namespace iisc {
 
 void BatchDotAvx512(const float* matrix, size_t rows, size_t dim, size_t stride,
                     const float* queries, size_t num_queries, float* out) {
@@ -45,4 +43,4 @@ void BatchDotAvx512(const float* matrix, size_t rows, size_t dim, size_t stride,
   result.noalias() = q * m.transpose();
 }
 
-}  // namespace iisc::kernels
+}  // namespace iisc

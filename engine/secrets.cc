@@ -1,27 +1,17 @@
-#include "engine/tokens.h"
+#include "engine/secrets.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <sys/random.h>
 
 #include <cerrno>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
+#include "models/hash.h"
+
 namespace iisc {
-namespace {
-
-std::string Hex(const unsigned char* data, size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 15];
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string RandomHex(size_t bytes) {
   std::vector<unsigned char> buf(bytes);
@@ -35,14 +25,14 @@ std::string RandomHex(size_t bytes) {
     }
     filled += static_cast<size_t>(got);
   }
-  return Hex(buf.data(), bytes);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(buf.data()), bytes));
 }
 
 std::string Sha256Hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  return Hex(digest, len);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
@@ -62,31 +52,19 @@ std::string Pad(std::string_view key, std::string_view context) {
 
 std::string SealSecret(std::string_view secret, std::string_view key, std::string_view context) {
   const std::string pad = Pad(key, context);
-  static const char* kHex = "0123456789abcdef";
   std::string out;
   for (size_t i = 0; i < secret.size() && i < pad.size(); ++i) {
-    const unsigned char b = static_cast<unsigned char>(secret[i]) ^ static_cast<unsigned char>(pad[i]);
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
+    AppendHexByte(&out, static_cast<unsigned char>(secret[i] ^ pad[i]));
   }
   return out;
 }
 
 std::string UnsealSecret(std::string_view sealed, std::string_view key, std::string_view context) {
   const std::string pad = Pad(key, context);
-  if (sealed.size() % 2 != 0 || sealed.size() / 2 > pad.size()) return {};
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  std::string out;
-  for (size_t i = 0; i < sealed.size(); i += 2) {
-    const int hi = nibble(sealed[i]), lo = nibble(sealed[i + 1]);
-    if (hi < 0 || lo < 0) return {};
-    out.push_back(static_cast<char>((hi << 4 | lo) ^ static_cast<unsigned char>(pad[i / 2])));
-  }
-  return out;
+  std::optional<std::string> bytes = HexDecode(sealed);
+  if (!bytes || bytes->size() > pad.size()) return {};
+  for (size_t i = 0; i < bytes->size(); ++i) (*bytes)[i] ^= pad[i];
+  return std::move(*bytes);
 }
 
 }  // namespace iisc
