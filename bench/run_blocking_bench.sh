@@ -11,12 +11,13 @@
 #        connections);
 #     b. the same while the bureau replays a draft over every stored need
 #        (POST /v1/admin/what-if, region weight 0.5 -> 1.5), one replay after
-#        another, for the whole run.
+#        another, for the whole run (REPLAYS such loops at once, default 1).
 # Prints every run, then the medians over the rounds: p50/p99/max and req/s,
 # and the replays' count and mean time.
 #   bench/run_blocking_bench.sh [OUT.json]
 # BUILD_DIR (default build-bench, Release); NEEDS (default 10000); DURATION
-# (default 10); CONNS (default 8); IO (default "1 2"); ROUNDS (default 3).
+# (default 10); CONNS (default 8); IO (default "1 2"); ROUNDS (default 3);
+# REPLAYS (default 1).
 # Needs wrk, python3, curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,7 @@ DURATION="${DURATION:-10}"
 CONNS="${CONNS:-8}"
 IO="${IO:-1 2}"
 ROUNDS="${ROUNDS:-3}"
+REPLAYS="${REPLAYS:-1}"
 TOKEN="blocking-bench-token-0123456789abcdef"
 
 for tool in wrk python3 curl; do
@@ -97,7 +99,7 @@ EOF
   IISC_BUREAU_TOKEN="$TOKEN" "$SERVER" --config "$dir/server.toml" >"$dir/stdout" 2>"$dir/stderr" &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 1200); do  # up to 2 minutes on a busy machine
     if grep -q "^listening on " "$dir/stdout"; then break; fi
     sleep 0.1
   done
@@ -167,19 +169,22 @@ for io in $IO; do
     times="$TMP/replays-$round-$io-$blocking"
     : >"$times"
     rm -f "$TMP/stop"
-    replay_loop "$TMP/stop" "$times" &
-    LOOP=$!
+    LOOPS=()
+    for _ in $(seq 1 "$REPLAYS"); do
+      replay_loop "$TMP/stop" "$times" &
+      LOOPS+=($!)
+    done
     sleep 0.3  # the first replay is under way before the measurement starts
     under="$(run_wrk "$CONNS" "$RECO" "$TMP/recommend.bodies")"
     touch "$TMP/stop"
-    wait "$LOOP"
+    wait "${LOOPS[@]}"
     echo "round $round  io_threads=$io  $mode  under what-if:  $under"
-    python3 - "$RESULTS" "$io" "$blocking" "$alone" "$under" "$times" "$stored" "$round" <<'PY'
+    python3 - "$RESULTS" "$io" "$blocking" "$alone" "$under" "$times" "$stored" "$round" "$REPLAYS" <<'PY'
 import json, sys
-out, io, blocking, alone, under, times, stored, rnd = sys.argv[1:9]
+out, io, blocking, alone, under, times, stored, rnd, loops = sys.argv[1:10]
 replays = [l.split() for l in open(times) if l.strip()]
 ok = [float(t) for code, t in replays if code == "200"]
-row = {"round": int(rnd), "io_threads": int(io), "blocking_threads": int(blocking), "stored_needs": int(stored),
+row = {"round": int(rnd), "concurrent_replays": int(loops), "io_threads": int(io), "blocking_threads": int(blocking), "stored_needs": int(stored),
        "alone": json.loads(alone),
        "under_what_if": json.loads(under), "replays": len(ok),
        "replay_codes": sorted({code for code, _ in replays}),
@@ -196,9 +201,9 @@ python3 - "$RESULTS" "$OUT" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 json.dump(rows, open(sys.argv[2], "w"), indent=1)
-print(f"\nPOST /v1/recommendations, {rows[0]['stored_needs']} stored needs, what-if replays over all of"
-      f" them; medians of {max(r['round'] for r in rows)} round(s)")
-print("| io_threads | blocking routes | alone p50 / p99 (ms) | alone req/s | under what-if p50 / p99 / max (ms) | req/s | replays per run (mean s) |")
+print(f"\nPOST /v1/recommendations, {rows[0]['stored_needs']} stored needs, {rows[0]['concurrent_replays']} what-if"
+      f" replay(s) at a time over all of them; medians of {max(r['round'] for r in rows)} round(s)")
+print("| io_threads | blocking routes | alone p50 / p99 (ms) | alone req/s | under what-if p50 / p99 / max (ms) | req/s | replays per run (mean s each) |")
 print("|---|---|---|---|---|---|---|")
 keys = sorted({(r["io_threads"], r["blocking_threads"]) for r in rows})
 for io, b in keys:
