@@ -33,8 +33,8 @@ class BlockingPool {
 
   struct Stats {
     int threads = 0;
-    size_t queued = 0;     // waiting for a thread
-    size_t running = 0;    // on a thread now
+    size_t queued = 0;      // waiting for a thread
+    size_t running = 0;     // on a thread now
     uint64_t rejected = 0;  // refused since start: queue full or stopped
   };
 
