@@ -288,8 +288,12 @@ void RegisterDeskRoutes(const ServiceContext& ctx, Router& router, const Guard& 
       fn(ctx, req, params, std::move(reply));
     };
   };
-  const RouteOptions bureau_json{.json_body = true, .guard = bureau};
-  const RouteOptions bureau_optional_json{.json_body = true, .body_optional = true, .guard = bureau};
+  // The history and the audit log are read from memory; applying a version
+  // writes the file and the database, and replays, learning and why-not rank
+  // many needs (or read a stored one): those are blocking.
+  const RouteOptions bureau_json{.json_body = true, .guard = bureau, .blocking = true};
+  const RouteOptions bureau_optional_json{.json_body = true, .body_optional = true, .guard = bureau,
+                                          .blocking = true};
   router.Add(http::verb::get, "/v1/admin/config-versions", bind(ListConfigVersions), {.guard = bureau});
   router.Add(http::verb::post, "/v1/admin/config-versions", bind(ApplyConfigVersion), bureau_json);
   router.Add(http::verb::get, "/v1/admin/config-versions/{seq}", bind(GetConfigVersion), {.guard = bureau});
@@ -298,7 +302,8 @@ void RegisterDeskRoutes(const ServiceContext& ctx, Router& router, const Guard& 
   router.Add(http::verb::post, "/v1/admin/what-if", bind(WhatIf), bureau_json);
   router.Add(http::verb::post, "/v1/admin/learned-weights", bind(LearnedWeightsDraft), bureau_optional_json);
   router.Add(http::verb::post, "/v1/admin/why-not", bind(BureauWhyNot), bureau_json);
-  router.Add(http::verb::post, "/v1/complexes/{id}/why-not", bind(ComplexWhyNot), {.json_body = true});
+  router.Add(http::verb::post, "/v1/complexes/{id}/why-not", bind(ComplexWhyNot),
+             {.json_body = true, .blocking = true});
 }
 
 }  // namespace iisc

@@ -339,10 +339,14 @@ void RegisterRoutes(const ServiceContext& ctx, Router& router) {
       fn(ctx, req, params, std::move(reply));
     };
   };
+  // Routes that read or write the database, or compute for long, say
+  // .blocking = true and run on the blocking pool; the I/O threads keep
+  // parsing, scoring in memory and writing answers. (Storing a need scores
+  // in memory and hands the write to the engine's group commit.)
   const RouteOptions json{.json_body = true};
   router.Add(http::verb::post, "/v1/recommendations", bind(Recommend), json);
   router.Add(http::verb::post, "/v1/needs", bind(SubmitNeed), json);
-  router.Add(http::verb::get, "/v1/needs/{id}", bind(GetNeed));
+  router.Add(http::verb::get, "/v1/needs/{id}", bind(GetNeed), {.blocking = true});
   router.Add(http::verb::get, "/v1/taxonomy", bind(GetTaxonomy));
   router.Add(http::verb::get, "/v1/complexes", bind(ListComplexes));
   router.Add(http::verb::get, "/v1/complexes/{id}", bind(GetComplex));
@@ -350,17 +354,18 @@ void RegisterRoutes(const ServiceContext& ctx, Router& router) {
   // The bureau's routes: the token is checked on the header, so a stranger
   // can send no body, however small.
   const Guard bureau = [&ctx](const HttpRequest& req) { return CheckBureau(ctx, req); };
+  const RouteOptions bureau_blocking{.guard = bureau, .blocking = true};
   router.Add(http::verb::put, "/v1/complexes/{id}", bind(PutComplex),
-             {.json_body = true, .guard = bureau});
-  router.Add(http::verb::delete_, "/v1/complexes/{id}", bind(DeleteComplex), {.guard = bureau});
+             {.json_body = true, .guard = bureau, .blocking = true});
+  router.Add(http::verb::delete_, "/v1/complexes/{id}", bind(DeleteComplex), bureau_blocking);
   router.Add(http::verb::post, "/v1/admin/catalog", bind(ImportCatalog),
-             {.jsonl_body = true, .max_body_bytes = ctx.max_import_bytes, .guard = bureau});
-  router.Add(http::verb::post, "/v1/admin/reload-config", bind(ReloadConfig), {.guard = bureau});
+             {.jsonl_body = true, .max_body_bytes = ctx.max_import_bytes, .guard = bureau, .blocking = true});
+  router.Add(http::verb::post, "/v1/admin/reload-config", bind(ReloadConfig), bureau_blocking);
   router.Add(http::verb::get, "/v1/admin/intent-model", bind(GetIntentModel), {.guard = bureau});
-  router.Add(http::verb::post, "/v1/admin/intent-model/retrain", bind(RetrainIntentModel), {.guard = bureau});
-  router.Add(http::verb::post, "/v1/admin/text-model/refit", bind(RefitTextModel), {.guard = bureau});
+  router.Add(http::verb::post, "/v1/admin/intent-model/retrain", bind(RetrainIntentModel), bureau_blocking);
+  router.Add(http::verb::post, "/v1/admin/text-model/refit", bind(RefitTextModel), bureau_blocking);
   router.Add(http::verb::post, "/v1/admin/backup", bind(Backup),
-             {.json_body = true, .body_optional = true, .guard = bureau});
+             {.json_body = true, .body_optional = true, .guard = bureau, .blocking = true});
   router.Add(http::verb::get, "/v1/admin/demand", bind(Demand), {.guard = bureau});
   RegisterWorkflowRoutes(ctx, router, bureau);
   RegisterMapRoutes(ctx, router, bureau);

@@ -78,8 +78,10 @@ void RegisterMapRoutes(const ServiceContext& ctx, Router& router, const Guard& b
       fn(ctx, req, params, std::move(reply));
     };
   };
-  router.Add(http::verb::get, "/v1/admin/map", bind(MapJson), {.guard = bureau});
-  router.Add(http::verb::get, "/v1/admin/map.csv", bind(MapCsv), {.guard = bureau});
+  // Computed over every stored need and request: long, so blocking.
+  const RouteOptions bureau_blocking{.guard = bureau, .blocking = true};
+  router.Add(http::verb::get, "/v1/admin/map", bind(MapJson), bureau_blocking);
+  router.Add(http::verb::get, "/v1/admin/map.csv", bind(MapCsv), bureau_blocking);
 }
 
 }  // namespace iisc

@@ -27,6 +27,11 @@ void Metrics::Record(int route, unsigned http_status, double seconds) {
   r.sum_micros.fetch_add(static_cast<uint64_t>(std::llround(micros)), std::memory_order_relaxed);
 }
 
+void Metrics::AddSampled(std::string name, std::string type, std::string help,
+                         std::function<double()> read) {
+  sampled_.push_back({std::move(name), std::move(type), std::move(help), std::move(read)});
+}
+
 namespace {
 
 std::string Labels(const std::string& method, const std::string& path) {
@@ -73,6 +78,12 @@ std::string Metrics::Render() const {
            "\n";
     out += "iisc_http_request_duration_seconds_count{" + labels + "} " +
            std::to_string(cumulative) + "\n";  // equals +Inf, as Prometheus expects
+  }
+  for (const Sampled& m : sampled_) {
+    out += "# HELP " + m.name + " " + m.help + "\n# TYPE " + m.name + " " + m.type + "\n";
+    const double v = m.read();
+    const bool whole = v == std::floor(v) && std::fabs(v) < 1e15;
+    out += m.name + " " + (whole ? std::to_string(std::llround(v)) : FormatDouble(v)) + "\n";
   }
   return out;
 }

@@ -1,15 +1,18 @@
 // Request metrics in the Prometheus text format: per route, a request count
-// by status class and a latency histogram.
+// by status class and a latency histogram; then sampled values (gauges).
 //
-// Thread safety: routes are added before serving starts (not thread-safe);
-// Record and Render are lock-free and may run concurrently.
+// Thread safety: routes and sampled values are added before serving starts
+// (not thread-safe); Record and Render may then run concurrently (Record is
+// lock-free; Render calls the sampled values' readers).
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace iisc {
 
@@ -25,6 +28,11 @@ class Metrics {
 
   void Record(int route, unsigned http_status, double seconds);
 
+  // A value read each time the metrics are rendered (e.g. the blocking
+  // pool's queue); `type` is "gauge" or "counter". Added before serving.
+  void AddSampled(std::string name, std::string type, std::string help,
+                  std::function<double()> read);
+
   std::string Render() const;
 
  private:
@@ -35,8 +43,13 @@ class Metrics {
     std::array<std::atomic<uint64_t>, kBuckets.size() + 1> buckets{};  // last is +Inf
     std::atomic<uint64_t> sum_micros{0};
   };
+  struct Sampled {
+    std::string name, type, help;
+    std::function<double()> read;
+  };
   // A deque never moves its elements, and atomics cannot move.
   std::deque<Route> routes_;
+  std::vector<Sampled> sampled_;
 };
 
 }  // namespace iisc

@@ -84,6 +84,22 @@ class Completion {
   std::atomic<bool> done_{false};
 };
 
+// Runs a route's handler; one that throws is answered 500 (a bug or resource
+// exhaustion in one request must not take the process down).
+void Invoke(const Handler& handler, http::verb method, const std::string& pattern,
+            HttpRequest& request, const PathParams& params, int metric,
+            const std::shared_ptr<Completion>& done) {
+  try {
+    handler(request, params, [done, metric](HttpResponse&& res) {
+      done->Finish(metric, std::move(res));
+    });
+  } catch (const std::exception& e) {
+    LogError("handler for %s %s threw: %s", std::string(http::to_string(method)).c_str(),
+             pattern.c_str(), e.what());
+    done->Finish(metric, ErrorResponse(Status::Internal(e.what())));
+  }
+}
+
 // True when the request carries no body (as far as its header tells).
 bool WithoutBody(const HttpRequest& req) {
   if (!req.body().empty() || req.chunked()) return false;
@@ -281,16 +297,20 @@ void Router::Dispatch(HttpRequest&& request, Reply reply) const {
     done->Hold(inflight_);
   }
 
-  try {
-    route->handler(request, params, [done, metric](HttpResponse&& res) {
-      done->Finish(metric, std::move(res));
-    });
-  } catch (const std::exception& e) {
-    // A bug or resource exhaustion in one request must not take the process down.
-    LogError("handler for %s %s threw: %s", std::string(http::to_string(route->method)).c_str(),
-             route->pattern.c_str(), e.what());
-    done->Finish(metric, ErrorResponse(Status::Internal(e.what())));
+  if (route->options.blocking && options_.blocking_pool != nullptr) {
+    // The job owns the request; the reply (and through it the session) is
+    // kept alive by `done` until the handler answers on the pool thread.
+    auto owned = std::make_shared<HttpRequest>(std::move(request));
+    const bool queued = options_.blocking_pool->TrySubmit(
+        [route, metric, done, owned, params = std::move(params)] {
+          Invoke(route->handler, route->method, route->pattern, *owned, params, metric, done);
+        });
+    if (!queued) {
+      done->Finish(metric, Overloaded("the service is busy with slow work; retry shortly"));
+    }
+    return;
   }
+  Invoke(route->handler, route->method, route->pattern, request, params, metric, done);
 }
 
 }  // namespace iisc

@@ -9,6 +9,10 @@
 // the handler on the complete request (and repeats the checks that do not
 // need the client's address, so it is safe on its own).
 //
+// Blocking routes (RouteOptions::blocking: RocksDB reads and writes, long
+// computations) run on the blocking pool instead of the calling I/O thread;
+// when the pool's queue is full they are answered 503 with Retry-After.
+//
 // Thread safety: routes are added before serving starts; Screen and Dispatch
 // may then run concurrently on any number of threads.
 #pragma once
@@ -25,6 +29,7 @@
 #include <boost/beast/http/verb.hpp>
 
 #include "models/status.h"
+#include "server/blocking_pool.h"
 #include "server/cors.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
@@ -58,6 +63,10 @@ struct RouteOptions {
   size_t max_body_bytes = 0;
   // Checked before the body is read, and again before the handler runs.
   Guard guard = nullptr;
+  // The handler reads or writes the database or computes for long: it runs
+  // on the blocking pool (RouterOptions::blocking_pool), never on an I/O
+  // thread. Pure in-memory work (scoring, static answers) leaves it false.
+  bool blocking = false;
 };
 
 struct RouterOptions {
@@ -68,6 +77,9 @@ struct RouterOptions {
   size_t max_body_bytes = 1 << 20;
   RateLimiter* rate_limiter = nullptr;  // not owned; null = no rate limit
   const CorsPolicy* cors = nullptr;     // not owned; null = no CORS grants
+  // Where blocking routes run; not owned. Null: they run on the calling
+  // thread like the others (unit tests, and blocking_threads = 0).
+  BlockingPool* blocking_pool = nullptr;
 };
 
 class Router {

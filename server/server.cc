@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <csignal>
+#include <functional>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -9,6 +11,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "server/blocking_pool.h"
 #include "server/handlers.h"
 #include "server/listener.h"
 #include "server/log.h"
@@ -26,13 +29,21 @@ namespace {
 constexpr std::chrono::milliseconds kDrainPoll{20};
 
 RouterOptions MakeRouterOptions(const ServerOptions& o, RateLimiter* limiter,
-                                const CorsPolicy* cors) {
+                                const CorsPolicy* cors, BlockingPool* blocking) {
   RouterOptions r;
   r.max_inflight = o.max_inflight_requests;
   r.max_body_bytes = o.max_body_bytes;
   r.rate_limiter = limiter;
   r.cors = cors;
+  r.blocking_pool = blocking;
   return r;
+}
+
+// No pool when blocking_threads is 0: the blocking routes run on the I/O threads.
+std::unique_ptr<BlockingPool> MakeBlockingPool(const ServerOptions& o, const ServerTestHooks& hooks) {
+  if (o.blocking_threads <= 0) return nullptr;
+  return std::make_unique<BlockingPool>(o.blocking_threads, static_cast<size_t>(o.blocking_queue),
+                                        hooks.before_blocking_job);
 }
 
 int ThreadCount(int configured) {
@@ -45,9 +56,11 @@ class ServerImpl final : public Server {
  public:
   explicit ServerImpl(ServerSetup setup)
       : options_(std::move(setup.options)),
+        hooks_(std::move(setup.test_hooks)),
         rate_limiter_(options_.rate_limit_per_second, options_.rate_limit_burst),
         cors_(options_.cors_allowed_origins),
-        router_(&metrics_, MakeRouterOptions(options_, &rate_limiter_, &cors_)),
+        blocking_(MakeBlockingPool(options_, hooks_)),
+        router_(&metrics_, MakeRouterOptions(options_, &rate_limiter_, &cors_, blocking_.get())),
         threads_(ThreadCount(options_.io_threads)),
         ioc_(threads_),
         signals_(ioc_, SIGINT, SIGTERM, SIGHUP),
@@ -69,6 +82,7 @@ class ServerImpl final : public Server {
     limits_.read_timeout = std::chrono::milliseconds(options_.read_timeout_ms);
     limits_.idle_timeout = std::chrono::milliseconds(options_.idle_timeout_ms);
     RegisterRoutes(context_, router_);
+    if (blocking_) AddBlockingMetrics();
   }
 
   Status Listen() {
@@ -94,16 +108,31 @@ class ServerImpl final : public Server {
     WaitForSignal();
     ScheduleExpiry();
     listener_->Run();
-    std::vector<std::thread> pool;
-    pool.reserve(static_cast<size_t>(threads_ - 1));
-    for (int i = 1; i < threads_; ++i) pool.emplace_back([this] { ioc_.run(); });
+    std::vector<std::thread> io_threads;
+    io_threads.reserve(static_cast<size_t>(threads_ - 1));
+    for (int i = 1; i < threads_; ++i) io_threads.emplace_back([this] { ioc_.run(); });
     ioc_.run();
-    for (auto& t : pool) t.join();
+    for (auto& t : io_threads) t.join();
+    if (hooks_.io_stopped) hooks_.io_stopped();
+    // No I/O thread runs now, so no blocking job can be submitted. Jobs still
+    // waiting are dropped unrun: their connections close unanswered, like
+    // every connection still open. Jobs running finish (a catalog write is
+    // not cut in half); their answers are posted to the stopped io_context and
+    // never sent. The sessions they answer stay alive through their replies
+    // until the io_context is destroyed, after this Server's Run.
+    if (blocking_) {
+      const BlockingPool::Stats left = blocking_->stats();
+      if (left.running > 0) LogInfo("waiting for %zu blocking job(s) to finish", left.running);
+      if (const size_t dropped = blocking_->Stop(); dropped > 0) {
+        LogError("%zu queued blocking job(s) dropped unanswered", dropped);
+      }
+    }
     // Stopped without waiting (no grace left, or a second signal), needs
-    // handed to the engine may still be queued; their completions answer
-    // through the sessions, the metrics and the io_context, so they must run
-    // before any of those is destroyed. Their answers are never sent (the
-    // io_context has stopped), but the needs are stored.
+    // handed to the engine (by an I/O thread or a blocking job) may still be
+    // queued; their completions answer through the sessions, the metrics and
+    // the io_context, so they must run before any of those is destroyed.
+    // Their answers are never sent (the io_context has stopped), but the
+    // needs are stored.
     context_.recommender->Flush();
     LogInfo("stopped serving; needs flushed");
   }
@@ -113,7 +142,8 @@ class ServerImpl final : public Server {
     signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
       if (ec) return;  // cancelled at the end of a drain
       if (signo == SIGHUP) {
-        ReloadScoringConfig(context_, "signal");
+        // Reads a file and writes the config history: blocking work.
+        RunBlocking("the scoring config reload", [this] { ReloadScoringConfig(context_, "signal"); });
         return WaitForSignal();
       }
       if (draining_) {
@@ -130,6 +160,31 @@ class ServerImpl final : public Server {
       PollDrain();
       WaitForSignal();
     });
+  }
+
+  // On the blocking pool (inline without one); `what` names it in the log
+  // when the pool is full.
+  void RunBlocking(const char* what, std::function<void()> job) {
+    if (!blocking_) return job();
+    if (!blocking_->TrySubmit(std::move(job))) {
+      LogError("%s was not run: the blocking pool is full; retry", what);
+    }
+  }
+
+  void AddBlockingMetrics() {
+    BlockingPool* pool = blocking_.get();
+    metrics_.AddSampled("iisc_blocking_threads", "gauge",
+                        "Threads of the pool the blocking routes run on.",
+                        [pool] { return static_cast<double>(pool->stats().threads); });
+    metrics_.AddSampled("iisc_blocking_jobs_running", "gauge",
+                        "Blocking jobs (database work, long computations) running now.",
+                        [pool] { return static_cast<double>(pool->stats().running); });
+    metrics_.AddSampled("iisc_blocking_jobs_queued", "gauge",
+                        "Blocking jobs waiting for a thread.",
+                        [pool] { return static_cast<double>(pool->stats().queued); });
+    metrics_.AddSampled("iisc_blocking_jobs_rejected_total", "counter",
+                        "Blocking jobs refused because the queue was full (answered 503).",
+                        [pool] { return static_cast<double>(pool->stats().rejected); });
   }
 
   // Requests nobody answered in time expire; the sweep's write goes through
@@ -168,10 +223,15 @@ class ServerImpl final : public Server {
   // Declared before ioc_ so they outlive the handlers the io_context still
   // holds when it is destroyed (sessions unregister themselves then).
   ServerOptions options_;
+  ServerTestHooks hooks_;
   Metrics metrics_;
   RateLimiter rate_limiter_;
   CorsPolicy cors_;
   ServiceContext context_;
+  // Null when blocking_threads is 0. Stopped (threads joined, queue emptied)
+  // in Run before the engine is flushed, so that destroying it later touches
+  // nothing.
+  std::unique_ptr<BlockingPool> blocking_;
   Router router_;
   SessionLimits limits_;
   SessionRegistry registry_;

@@ -95,6 +95,8 @@ void ReadServer(TomlSection server, ServerOptions* o) {
   }
   // More I/O threads than this only adds contention; 0 means one per core.
   server.IntegerAs("io_threads", 0, 256, &o->io_threads);
+  server.IntegerAs("blocking_threads", 0, 256, &o->blocking_threads);
+  server.IntegerAs("blocking_queue", 0, 1000000, &o->blocking_queue);
 }
 
 void ReadPaths(TomlSection paths, ServerOptions* o) {

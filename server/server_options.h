@@ -32,6 +32,13 @@ struct ServerOptions {
 
   // --- performance ---
   int io_threads = 0;  // 0 = one per core
+  // Threads of the blocking pool, where the routes that touch the database
+  // or compute for long run (catalog writes, lifecycle reads, backups,
+  // replays, the map), so the I/O threads only parse, score and write.
+  // 0 = run them on the I/O threads (only to measure what the pool brings).
+  int blocking_threads = 4;
+  // Jobs that may wait for a blocking thread; beyond, 503 with Retry-After.
+  int blocking_queue = 64;
 
   // --- limits (each answered with a clear error) ---
   size_t max_body_bytes = 1 << 20;         // 413 beyond

@@ -4,8 +4,9 @@
 // Every step runs on the connection's strand (the socket's executor). The
 // chain is Run → DoRead → ReadHeader → OnReadHeader → (router screens the
 // header) → ReadBody → OnRead → (router dispatches) → Send → OnWrite → DoRead.
-// A response produced on another thread (a need's durable write) is posted
-// back onto the strand before it is written.
+// A response produced on another thread (a need's durable write, a blocking
+// route's handler on the blocking pool) is posted back onto the strand before
+// it is written; the reply holds the session alive until then.
 //
 // Timeouts: a new connection must deliver its first request within
 // read_timeout; a kept-alive one may stay silent for idle_timeout, but once a

@@ -487,25 +487,29 @@ void RegisterWorkflowRoutes(const ServiceContext& ctx, Router& router, const Gua
       fn(ctx, req, params, std::move(reply));
     };
   };
-  const RouteOptions json{.json_body = true};
-  const RouteOptions optional_json{.json_body = true, .body_optional = true};
+  // Every route that reads a stored need, the events or the outcomes from the
+  // database, or plans, is blocking (server/blocking_pool.h); the complex
+  // tokens live in memory and their writes go through the group commit.
+  const RouteOptions blocking{.blocking = true};
+  const RouteOptions json{.json_body = true, .blocking = true};
+  const RouteOptions optional_json{.json_body = true, .body_optional = true, .blocking = true};
   router.Add(http::verb::post, "/v1/needs/{id}/requests", bind(RequestServices), json);
-  router.Add(http::verb::get, "/v1/needs/{id}/requests", bind(ListNeedRequests));
+  router.Add(http::verb::get, "/v1/needs/{id}/requests", bind(ListNeedRequests), blocking);
   router.Add(http::verb::post, "/v1/needs/{id}/withdraw", bind(WithdrawNeed), optional_json);
-  router.Add(http::verb::delete_, "/v1/needs/{id}", bind(DeleteNeed));
-  router.Add(http::verb::get, "/v1/requests/{id}", bind(GetRequest));
+  router.Add(http::verb::delete_, "/v1/needs/{id}", bind(DeleteNeed), blocking);
+  router.Add(http::verb::get, "/v1/requests/{id}", bind(GetRequest), blocking);
   router.Add(http::verb::post, "/v1/requests/{id}/{action}", bind(ActOnRequest), optional_json);
-  router.Add(http::verb::get, "/v1/complexes/{id}/requests", bind(ListComplexRequests));
-  router.Add(http::verb::get, "/v1/complexes/{id}/needs", bind(ComplexFeed));
+  router.Add(http::verb::get, "/v1/complexes/{id}/requests", bind(ListComplexRequests), blocking);
+  router.Add(http::verb::get, "/v1/complexes/{id}/needs", bind(ComplexFeed), blocking);
   router.Add(http::verb::post, "/v1/admin/complex-tokens", bind(IssueComplexToken),
              {.json_body = true, .guard = bureau});
   router.Add(http::verb::get, "/v1/admin/complex-tokens", bind(ListComplexTokens), {.guard = bureau});
   router.Add(http::verb::delete_, "/v1/admin/complex-tokens/{id}", bind(RevokeComplexToken),
              {.guard = bureau});
-  router.Add(http::verb::get, "/v1/events", bind(Events), {.guard = bureau});
-  router.Add(http::verb::get, "/v1/admin/outcomes", bind(Outcomes), {.guard = bureau});
+  router.Add(http::verb::get, "/v1/events", bind(Events), {.guard = bureau, .blocking = true});
+  router.Add(http::verb::get, "/v1/admin/outcomes", bind(Outcomes), {.guard = bureau, .blocking = true});
   router.Add(http::verb::post, "/v1/admin/assignment", bind(PlanAssignment),
-             {.json_body = true, .body_optional = true, .guard = bureau});
+             {.json_body = true, .body_optional = true, .guard = bureau, .blocking = true});
 }
 
 }  // namespace iisc

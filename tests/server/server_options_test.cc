@@ -33,6 +33,8 @@ TEST(ServerOptionsTest, ShippedConfigDocumentsTheDefaults) {
   EXPECT_EQ(o.taxonomy_file, d.taxonomy_file);
   EXPECT_EQ(o.seed_catalog, d.seed_catalog);
   EXPECT_EQ(o.io_threads, d.io_threads);
+  EXPECT_EQ(o.blocking_threads, d.blocking_threads);
+  EXPECT_EQ(o.blocking_queue, d.blocking_queue);
   EXPECT_EQ(o.max_body_bytes, d.max_body_bytes);
   EXPECT_EQ(o.max_import_bytes, d.max_import_bytes);
   EXPECT_EQ(o.max_header_bytes, d.max_header_bytes);
@@ -70,6 +72,8 @@ TEST(ServerOptionsTest, ReadsEverySection) {
       "listen = \"[::1]:9090\"\n"
       "data_dir = \"/srv/iisc\"\n"
       "io_threads = 4\n"
+      "blocking_threads = 2\n"
+      "blocking_queue = 8\n"
       "[paths]\n"
       "scoring_config = \"/etc/iisc/scoring.toml\"\n"
       "[limits]\n"
@@ -90,6 +94,8 @@ TEST(ServerOptionsTest, ReadsEverySection) {
   EXPECT_EQ(options->listen_port, 9090);
   EXPECT_EQ(options->data_dir, "/srv/iisc");
   EXPECT_EQ(options->io_threads, 4);
+  EXPECT_EQ(options->blocking_threads, 2);
+  EXPECT_EQ(options->blocking_queue, 8);
   EXPECT_EQ(options->max_body_bytes, 2048u);
   EXPECT_EQ(options->max_k, 50);
   EXPECT_EQ(options->max_header_bytes, ServerOptions().max_header_bytes);
@@ -135,6 +141,8 @@ TEST(ServerOptionsTest, ErrorsNameKeyAndLine) {
   EXPECT_CONTAINS(ErrorOf("[access]\nrate_limit_burst = 0.5\n"),
                   "access.rate_limit_burst at line 2");
   EXPECT_CONTAINS(ErrorOf("[server]\nlisten = 8080\n"), "server.listen at line 2: must be text");
+  EXPECT_CONTAINS(ErrorOf("[server]\nblocking_queue = -1\n"),
+                  "server.blocking_queue at line 2: must be between 0 and 1000000, got -1");
   EXPECT_CONTAINS(ErrorOf("[paths]\ntaxonomy_file = \"\"\n"),
                   "paths.taxonomy_file at line 2: must not be empty");
 }

@@ -1,0 +1,82 @@
+#include "server/blocking_pool.h"
+
+#include <exception>
+#include <utility>
+
+#include "server/log.h"
+
+namespace iisc {
+
+BlockingPool::BlockingPool(int threads, size_t max_queued, Job before_job)
+    : max_queued_(max_queued), before_job_(std::move(before_job)) {
+  const int n = threads < 1 ? 1 : threads;
+  threads_.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { Work(); });
+}
+
+BlockingPool::~BlockingPool() { Stop(); }
+
+bool BlockingPool::TrySubmit(Job job) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || queue_.size() >= max_queued_ + IdleThreadsLocked()) {
+      ++rejected_;
+      return false;
+    }
+    queue_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+size_t BlockingPool::Stop() {
+  std::deque<Job> dropped;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    dropped.swap(queue_);
+  }
+  wake_.notify_all();
+  const size_t count = dropped.size();
+  // Destroyed here, unrun: their captures (a session and its reply) are
+  // released on this thread, before anything they refer to is torn down.
+  dropped.clear();
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  return count;
+}
+
+BlockingPool::Stats BlockingPool::stats() const {
+  std::lock_guard lock(mu_);
+  return Stats{static_cast<int>(threads_.size()), queue_.size(), running_, rejected_};
+}
+
+size_t BlockingPool::IdleThreadsLocked() const { return threads_.size() - running_; }
+
+void BlockingPool::Work() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, nothing left to run
+      job = std::move(queue_.front());
+      queue_.pop_front();
+      ++running_;
+    }
+    try {
+      if (before_job_) before_job_();
+      job();
+    } catch (const std::exception& e) {
+      LogError("a blocking job threw: %s", e.what());
+    } catch (...) {
+      LogError("a blocking job threw a non-standard exception");
+    }
+    job = nullptr;  // its captures go before the job counts as finished
+    std::lock_guard lock(mu_);
+    --running_;
+  }
+}
+
+}  // namespace iisc

@@ -1,0 +1,75 @@
+// A bounded pool of threads for the routes that block: RocksDB reads and
+// writes, catalog writes, checkpoints, model retraining, what-if replays,
+// assignment planning, the supply-demand map. The I/O threads only parse,
+// score and write; a route declares itself blocking (RouteOptions::blocking)
+// and the router hands its handler to this pool.
+//
+// Bounded: at most `threads` jobs run and at most `max_queued` wait. A job
+// beyond that is refused at once (the router answers 503 with Retry-After),
+// never queued.
+//
+// Shutdown (Server::Run): once the I/O threads have stopped, Stop() refuses
+// new jobs, destroys the queued ones without running them (on the caller's
+// thread, while the io_context their replies would post to is still alive)
+// and waits for the running ones to finish.
+//
+// Thread safety: every method may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace iisc {
+
+class BlockingPool {
+ public:
+  using Job = std::function<void()>;
+
+  struct Stats {
+    int threads = 0;
+    size_t queued = 0;      // waiting for a thread
+    size_t running = 0;     // on a thread now
+    uint64_t rejected = 0;  // refused since start: queue full or stopped
+  };
+
+  // `threads` >= 1. `before_job`, when set, runs on the pool thread before
+  // each job (tests hold a job in progress with it).
+  BlockingPool(int threads, size_t max_queued, Job before_job = nullptr);
+  ~BlockingPool();  // Stop()
+
+  BlockingPool(const BlockingPool&) = delete;
+  BlockingPool& operator=(const BlockingPool&) = delete;
+
+  // Queues `job`; false (and `job` is not run) when `max_queued` jobs already
+  // wait or the pool is stopped. A job that throws is logged, not propagated.
+  bool TrySubmit(Job job);
+
+  // Refuses new jobs, destroys the queued ones unrun, waits for the running
+  // ones and joins the threads. Returns how many queued jobs were dropped.
+  // Idempotent; must not be called from a pool thread.
+  size_t Stop();
+
+  Stats stats() const;
+
+ private:
+  void Work();
+  size_t IdleThreadsLocked() const;  // REQUIRES: mu_ held
+
+  const size_t max_queued_;
+  const Job before_job_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<Job> queue_;  // GUARDED_BY(mu_)
+  size_t running_ = 0;     // GUARDED_BY(mu_)
+  uint64_t rejected_ = 0;  // GUARDED_BY(mu_)
+  bool stopping_ = false;  // GUARDED_BY(mu_)
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace iisc

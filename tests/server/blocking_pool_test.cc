@@ -1,0 +1,215 @@
+// The blocking pool on its own, and the router handing blocking routes to
+// it. Every wait is on a promise the test fulfils: nothing depends on timing.
+#include "server/blocking_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <boost/beast/http/field.hpp>
+
+#include "server/router.h"
+
+namespace iisc {
+namespace {
+
+namespace http = boost::beast::http;
+
+// Holds every job at its start until Release; tells when `n` jobs have started.
+class Gate {
+ public:
+  void Enter() {
+    {
+      std::lock_guard lock(mu_);
+      ++entered_;
+    }
+    cv_.notify_all();
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return open_; });
+  }
+  void WaitEntered(int n) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return entered_ >= n; });
+  }
+  void Release() {
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int entered_ = 0;
+  bool open_ = false;
+};
+
+TEST(BlockingPoolTest, RunsJobsOffTheCallingThread) {
+  BlockingPool pool(2, 4);
+  std::promise<std::thread::id> ran;
+  ASSERT_TRUE(pool.TrySubmit([&ran] { ran.set_value(std::this_thread::get_id()); }));
+  EXPECT_NE(ran.get_future().get(), std::this_thread::get_id());
+  EXPECT_EQ(pool.Stop(), 0u);
+}
+
+TEST(BlockingPoolTest, RefusesBeyondItsQueueAndCountsTheRefusals) {
+  Gate gate;
+  BlockingPool pool(1, 2, [&gate] { gate.Enter(); });
+  std::latch finished(3);
+  auto job = [&finished] { finished.count_down(); };
+  ASSERT_TRUE(pool.TrySubmit(job));  // runs, held at the gate
+  gate.WaitEntered(1);
+  EXPECT_TRUE(pool.TrySubmit(job));  // waits
+  EXPECT_TRUE(pool.TrySubmit(job));  // waits
+  EXPECT_FALSE(pool.TrySubmit(job));  // the queue is full
+  BlockingPool::Stats stats = pool.stats();
+  EXPECT_EQ(stats.threads, 1);
+  EXPECT_EQ(stats.running, 1u);
+  EXPECT_EQ(stats.queued, 2u);
+  EXPECT_EQ(stats.rejected, 1u);
+  gate.Release();
+  finished.wait();  // the three accepted jobs ran
+  EXPECT_EQ(pool.Stop(), 0u);
+}
+
+TEST(BlockingPoolTest, ZeroQueueTakesOnlyWhatTheThreadsCanRun) {
+  Gate gate;
+  BlockingPool pool(2, 0, [&gate] { gate.Enter(); });
+  EXPECT_TRUE(pool.TrySubmit([] {}));
+  EXPECT_TRUE(pool.TrySubmit([] {}));
+  gate.WaitEntered(2);
+  EXPECT_FALSE(pool.TrySubmit([] {}));
+  gate.Release();
+  EXPECT_EQ(pool.Stop(), 0u);
+}
+
+TEST(BlockingPoolTest, StopWaitsForRunningJobsAndDropsQueuedOnes) {
+  Gate gate;
+  auto pool = std::make_unique<BlockingPool>(1, 4, [&gate] { gate.Enter(); });
+  std::atomic<bool> first_finished{false};
+  std::atomic<bool> second_ran{false};
+  // What a dropped job holds is released by Stop, on the caller's thread.
+  auto held = std::make_shared<int>(7);
+  std::weak_ptr<int> watch = held;
+  ASSERT_TRUE(pool->TrySubmit([&first_finished] { first_finished = true; }));
+  gate.WaitEntered(1);
+  ASSERT_TRUE(pool->TrySubmit([&second_ran, held] { second_ran = true; }));
+  held.reset();
+  EXPECT_FALSE(watch.expired());
+  std::promise<size_t> dropped;
+  std::thread stopper([&] { dropped.set_value(pool->Stop()); });
+  auto result = dropped.get_future();
+  // The one thread is held, so the queue empties only by Stop dropping it.
+  while (pool->stats().queued > 0) std::this_thread::yield();
+  EXPECT_EQ(result.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+      << "Stop returned with a job still running";
+  gate.Release();
+  EXPECT_EQ(result.get(), 1u);
+  stopper.join();
+  EXPECT_TRUE(first_finished);
+  EXPECT_FALSE(second_ran);
+  EXPECT_TRUE(watch.expired());
+  EXPECT_FALSE(pool->TrySubmit([] {}));  // stopped
+  EXPECT_EQ(pool->Stop(), 0u);           // idempotent
+}
+
+TEST(BlockingPoolTest, AJobThatThrowsDoesNotTakeThePoolDown) {
+  BlockingPool pool(1, 4);
+  ASSERT_TRUE(pool.TrySubmit([] { throw std::runtime_error("bug"); }));
+  std::promise<void> after;
+  ASSERT_TRUE(pool.TrySubmit([&after] { after.set_value(); }));
+  after.get_future().get();
+  pool.Stop();
+}
+
+class BlockingRouteTest : public ::testing::Test {
+ protected:
+  BlockingRouteTest()
+      : pool_(1, 1, [this] { gate_.Enter(); }),
+        router_(&metrics_, RouterOptions{.blocking_pool = &pool_}) {
+    auto where = [](HttpRequest& req, const PathParams&, Reply reply) {
+      HttpResponse res{http::status::ok, 11};
+      std::ostringstream id;
+      id << std::this_thread::get_id();
+      res.body() = id.str() + " " + req.body();
+      reply(std::move(res));
+    };
+    router_.Add(http::verb::get, "/fast", where);
+    router_.Add(http::verb::post, "/slow", where, RouteOptions{.blocking = true});
+  }
+  ~BlockingRouteTest() override {
+    gate_.Release();
+    pool_.Stop();
+  }
+
+  // Dispatches; the answer arrives through the returned future.
+  std::future<HttpResponse> Call(http::verb method, std::string target, std::string body = "") {
+    HttpRequest req{method, target, 11};
+    req.body() = std::move(body);
+    req.prepare_payload();
+    auto answer = std::make_shared<std::promise<HttpResponse>>();
+    router_.Dispatch(std::move(req), [answer](HttpResponse&& res) { answer->set_value(std::move(res)); });
+    return answer->get_future();
+  }
+
+  static std::string Me() {
+    std::ostringstream id;
+    id << std::this_thread::get_id();
+    return id.str();
+  }
+
+  Gate gate_;
+  Metrics metrics_;
+  BlockingPool pool_;
+  Router router_;
+};
+
+TEST_F(BlockingRouteTest, AFastRouteAnswersOnTheCallingThread) {
+  auto answer = Call(http::verb::get, "/fast");
+  ASSERT_EQ(answer.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  EXPECT_EQ(answer.get().body(), Me() + " ");
+}
+
+TEST_F(BlockingRouteTest, ABlockingRouteRunsOnThePoolWithItsRequest) {
+  auto slow = Call(http::verb::post, "/slow", "the body");
+  gate_.WaitEntered(1);
+  // Held on the pool: the calling thread is free, and a fast route answers.
+  EXPECT_EQ(Call(http::verb::get, "/fast").get().result(), http::status::ok);
+  gate_.Release();
+  HttpResponse res = slow.get();
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_NE(res.body(), Me() + " the body");
+  EXPECT_TRUE(res.body().ends_with(" the body")) << res.body();
+}
+
+TEST_F(BlockingRouteTest, AFullQueueIsAnswered503WithRetryAfter) {
+  auto running = Call(http::verb::post, "/slow");
+  gate_.WaitEntered(1);
+  auto queued = Call(http::verb::post, "/slow");
+  auto refused = Call(http::verb::post, "/slow");
+  ASSERT_EQ(refused.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  HttpResponse res = refused.get();
+  EXPECT_EQ(res.result(), http::status::service_unavailable);
+  EXPECT_EQ(res[http::field::retry_after], "1");
+  EXPECT_EQ(res[http::field::content_type], "application/json");
+  EXPECT_NE(res.body().find(R"("code":"unavailable")"), std::string::npos) << res.body();
+  gate_.Release();
+  EXPECT_EQ(running.get().result(), http::status::ok);
+  EXPECT_EQ(queued.get().result(), http::status::ok);
+}
+
+}  // namespace
+}  // namespace iisc
