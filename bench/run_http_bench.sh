@@ -127,6 +127,7 @@ sync_need_writes = $sync
 EOF
   "$SERVER" --config "$dir/server.toml" >"$dir/stdout" 2>"$dir/stderr" &
   SERVER_PID=$!
+  CPU_PID=$SERVER_PID
   PIDS+=("$SERVER_PID")
   for _ in $(seq 1 300); do
     if grep -q "^listening on " "$dir/stdout"; then break; fi
@@ -141,16 +142,37 @@ stop() {
   wait "$1" 2>/dev/null || true
 }
 
-# Runs wrk; prints its WRK_RESULT JSON; fails on any error or non-2xx answer.
-#   run_wrk CONNECTIONS URL SCRIPT [SCRIPT ARGS...]
+# CPU time (utime + stime, in clock ticks, all threads) of the processes
+# with the given ids and of their children (nginx's workers).
+cpu_ticks() {
+  local total=0 pid child
+  for pid in "$@"; do
+    for child in "$pid" $(pgrep -P "$pid" || true); do
+      [ -r "/proc/$child/stat" ] || continue
+      total=$((total + $(sed 's/^.*) //' "/proc/$child/stat" | awk '{print $12 + $13}')))
+    done
+  done
+  echo "$total"
+}
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+# Runs wrk; prints its WRK_RESULT JSON with "cpu_us_per_request": the CPU
+# time the process CPU_PID (and its children) spent per answered request,
+# a cost that does not depend on what else shares the cores; fails on any
+# error or non-2xx answer.
+#   CPU_PID=pid run_wrk CONNECTIONS URL SCRIPT [SCRIPT ARGS...]
 run_wrk() {
   local conns="$1" url="$2" script="$3"
   shift 3
-  local out
+  local out ticks_before ticks_after
+  ticks_before="$(cpu_ticks "$CPU_PID")"
   out="$(wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --timeout 10s -s "$script" "$url" -- "$@")"
   local json
+  ticks_after="$(cpu_ticks "$CPU_PID")"
   json="$(sed -n 's/^WRK_RESULT //p' <<<"$out")"
   [ -n "$json" ] || { echo "$out" >&2; echo "wrk gave no summary" >&2; exit 1; }
+  json="$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); r["cpu_us_per_request"]=round(int(sys.argv[2])*int(sys.argv[3])/max(r["requests"],1),1); print(json.dumps(r))' \
+    "$json" "$((ticks_after - ticks_before))" "$TICK_US")"
   python3 -c 'import json,sys; r=json.loads(sys.argv[1]); bad=r["non_2xx"]+r["connect_errors"]+r["read_errors"]+r["write_errors"]+r["timeouts"]; sys.exit(1 if bad else 0)' "$json" \
     || { echo "$out" >&2; echo "errors or non-2xx answers under load" >&2; exit 1; }
   echo "$json"
@@ -232,6 +254,7 @@ EOF
   chmod -R a+rX "$TMP"
   "$NGINX" -p "$NG" -c "$NG/nginx.conf" -g 'daemon off;' 2>"$NG/stderr" &
   NGINX_PID=$!
+  CPU_PID=$NGINX_PID
   PIDS+=("$NGINX_PID")
   for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$NPORT/response.json" -o /dev/null && break
@@ -273,8 +296,10 @@ for who in ("baseline", "iisc"):
         n = med("nginx GET static", c, "req_per_s")
         p50 = med(what, c, "p50_us")
         p99 = med(what, c, "p99_us")
+        cpu, ncpu = med(what, c, "cpu_us_per_request"), med("nginx GET static", c, "cpu_us_per_request")
         print(f"{who:8s} c={c:3d}  recommendations {i:9.0f} req/s  p50 {p50/1000:6.2f} ms  p99 {p99/1000:6.2f} ms"
-              f"   nginx {n:9.0f} req/s   ratio {i/n:.3f}")
+              f"   nginx {n:9.0f} req/s   ratio {i/n:.3f}"
+              f"   CPU/request {cpu:.1f} us (nginx {ncpu:.1f} us, ratio {ncpu/cpu:.3f})")
 if not any(r["what"].startswith("iisc POST /v1/needs") for r in rows):
     sys.exit(0)
 synced = med("iisc POST /v1/needs (WAL synced)", 64, "req_per_s")
