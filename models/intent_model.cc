@@ -390,26 +390,46 @@ std::vector<uint64_t> BuildDictionary(const std::vector<std::vector<uint64_t>>& 
   return dict;
 }
 
+// Feature hash -> dictionary index, in one flat open-addressed table
+// (linear probing, at most half full): a lookup touches one or two cache
+// lines where a node-based map chases a pointer per probe. The first
+// occurrence of a hash in `dict` wins, as with a map's emplace.
 class Lookup {
  public:
   explicit Lookup(const std::vector<uint64_t>& dict) {
-    index_.reserve(dict.size());
-    for (size_t i = 0; i < dict.size(); ++i) index_.emplace(dict[i], static_cast<uint32_t>(i));
+    size_t capacity = 16;
+    while (capacity < dict.size() * 2) capacity *= 2;
+    mask_ = capacity - 1;
+    keys_.assign(capacity, 0);
+    values_.assign(capacity, kEmpty);
+    for (size_t i = 0; i < dict.size(); ++i) {
+      size_t slot = SlotOf(dict[i]);
+      while (values_[slot] != kEmpty && keys_[slot] != dict[i]) slot = (slot + 1) & mask_;
+      if (values_[slot] != kEmpty) continue;  // a repeat: keep the first
+      keys_[slot] = dict[i];
+      values_[slot] = static_cast<uint32_t>(i);
+    }
   }
   void Encode(const std::vector<uint64_t>& hashes, std::vector<uint32_t>* out) const {
     out->clear();
     for (uint64_t h : hashes) {
-      auto it = index_.find(h);
-      if (it != index_.end()) out->push_back(it->second);
+      const int f = Find(h);
+      if (f >= 0) out->push_back(static_cast<uint32_t>(f));
     }
   }
   int Find(uint64_t h) const {
-    auto it = index_.find(h);
-    return it == index_.end() ? -1 : static_cast<int>(it->second);
+    for (size_t slot = SlotOf(h);; slot = (slot + 1) & mask_) {
+      if (values_[slot] == kEmpty) return -1;
+      if (keys_[slot] == h) return static_cast<int>(values_[slot]);
+    }
   }
 
  private:
-  std::unordered_map<uint64_t, uint32_t> index_;
+  static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
+  size_t SlotOf(uint64_t h) const { return static_cast<size_t>((h * 0x9E3779B97F4A7C15ULL) >> 32) & mask_; }
+  size_t mask_ = 0;
+  std::vector<uint64_t> keys_;
+  std::vector<uint32_t> values_;  // kEmpty: a free slot
 };
 
 float ValueOf(size_t unique_features) {

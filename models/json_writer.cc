@@ -209,4 +209,11 @@ JsonWriter& JsonWriter::Raw(std::string_view json) {
   return *this;
 }
 
+JsonWriter& JsonWriter::RawMembers(std::string_view members) {
+  if (members.empty()) return *this;
+  BeforeValue();
+  out_->append(members);
+  return *this;
+}
+
 }  // namespace iisc

@@ -25,6 +25,9 @@ class JsonWriter {
   JsonWriter& Null();
   // Inserts already-serialized JSON as one value.
   JsonWriter& Raw(std::string_view json);
+  // Inserts already-serialized members ("a":1,"b":2) into the open object;
+  // nothing when `members` is empty.
+  JsonWriter& RawMembers(std::string_view members);
 
  private:
   void BeforeValue();

@@ -1,6 +1,7 @@
 #include "models/request_parts.h"
 
 #include <algorithm>
+#include <bitset>
 
 namespace iisc {
 namespace {
@@ -58,8 +59,33 @@ bool WordAt(std::string_view text, size_t pos, std::string_view word) {
   return end == text.size() || !IsWordByte(word.back()) || !IsWordByte(text[end]);
 }
 
+// The first byte of each one-byte cue and the first two bytes of each longer
+// one: most positions of a text start no cue, and these tell which cannot.
+struct CueStarts {
+  std::bitset<256> one;
+  std::bitset<65536> two;
+  CueStarts() {
+    const auto add = [&](std::string_view text) {
+      if (text.size() == 1) {
+        one.set(static_cast<unsigned char>(text[0]));
+      } else {
+        two.set(size_t{static_cast<unsigned char>(text[0])} << 8 | static_cast<unsigned char>(text[1]));
+      }
+    };
+    for (const Cue& cue : kChineseCues) add(cue.text);
+    for (const Cue& cue : kEnglishCues) add(cue.text);
+  }
+};
+
 // The cue starting at `pos`, if any.
 const Cue* CueAt(std::string_view text, size_t pos) {
+  static const CueStarts starts;
+  const auto first = static_cast<unsigned char>(text[pos]);
+  if (!starts.one.test(first) &&
+      (pos + 1 >= text.size() ||
+       !starts.two.test(size_t{first} << 8 | static_cast<unsigned char>(text[pos + 1])))) {
+    return nullptr;
+  }
   std::string_view rest = text.substr(pos);
   for (const Cue& cue : kChineseCues) {
     if (rest.starts_with(cue.text)) return &cue;
@@ -121,11 +147,13 @@ std::vector<RequestPart> SplitRequestParts(std::string_view normalized) {
   // A part asks by its own words; an additive cue says both the part after it
   // and the one before ask ("出口欧盟做检测，还想参加展会": 还想 is "also want").
   std::vector<bool> own(raw.size());
+  bool any_request = false;
   for (size_t i = 0; i < raw.size(); ++i) {
-    own[i] = HasRequestWord(raw[i].text) || raw[i].link == Link::kAdditive ||
+    const bool request_word = HasRequestWord(raw[i].text);
+    any_request = any_request || request_word;
+    own[i] = request_word || raw[i].link == Link::kAdditive ||
              (i + 1 < raw.size() && raw[i + 1].link == Link::kAdditive);
   }
-  const bool any_request = std::any_of(raw.begin(), raw.end(), [](const Raw& r) { return HasRequestWord(r.text); });
   std::vector<RequestPart> parts;
   for (size_t i = 0; i < raw.size(); ++i) {
     bool asks = !any_request || own[i] || (raw[i].link == Link::kCoordinating && i > 0 && parts.back().asks);

@@ -2,6 +2,7 @@
 
 #include "engine/scoring_config.h"
 #include "server/clarification.h"
+#include "server/result_fragments.h"
 #include "models/json_writer.h"
 
 namespace iisc {
@@ -33,46 +34,26 @@ void WriteLabel(JsonWriter& w, const InferredLabel& label, const LocalizedText* 
   w.EndObject();
 }
 
-void WriteResult(JsonWriter& w, const Recommendation& r, const Taxonomy& taxonomy) {
+// A result: its score and explanation around the service's fragments,
+// copied from the snapshot's table (null: built here).
+void WriteResult(JsonWriter& w, const Recommendation& r, const Taxonomy& taxonomy,
+                 ResultFragmentTable* table) {
+  const ResultFragment* fragment = table != nullptr ? table->Find(r) : nullptr;
+  ResultFragment built;
+  if (fragment == nullptr) {
+    built = BuildResultFragment(r, taxonomy);
+    fragment = &built;
+  }
   w.BeginObject();
   w.Key("rank").Int(r.rank);
-  w.Key("capability_id").String(r.capability != nullptr ? r.capability->id : "");
-  w.Key("complex_id").String(r.complex != nullptr ? r.complex->id : "");
+  w.RawMembers(fragment->ids);
   w.Key("score").Number(r.score);
   w.Key("explanation").BeginObject();
   for (int c = 0; c < kNumComponents; ++c) {
     w.Key(ComponentName(static_cast<Component>(c))).Number(r.components[static_cast<size_t>(c)]);
   }
   w.EndObject();
-  if (r.capability != nullptr) {
-    const Capability& cap = *r.capability;
-    w.Key("service_type").String(cap.type);
-    if (const LocalizedText* name =
-            NameOf(taxonomy.service_types(), taxonomy.ServiceTypeIndex(cap.type))) {
-      w.Key("service_type_name");
-      WriteLocalized(w, *name);
-    }
-    w.Key("institution");
-    WriteLocalized(w, cap.institution);
-    w.Key("description");
-    WriteLocalized(w, cap.description);
-    w.Key("fields").BeginArray();
-    for (const std::string& f : cap.fields) w.String(f);
-    w.EndArray();
-    w.Key("price_level").String(cap.price_level);
-    w.Key("rating").Number(cap.rating);
-  }
-  if (r.complex != nullptr) {
-    const Complex& cx = *r.complex;
-    w.Key("complex_name");
-    WriteLocalized(w, cx.name);
-    w.Key("county").String(cx.county);
-    if (const LocalizedText* name =
-            NameOf(taxonomy.counties(), taxonomy.CountyIndex(cx.county))) {
-      w.Key("county_name");
-      WriteLocalized(w, *name);
-    }
-  }
+  w.RawMembers(fragment->details);
   w.EndObject();
 }
 
@@ -116,12 +97,13 @@ void WriteUnderstanding(JsonWriter& w, const NeedUnderstanding& u, const Taxonom
 
 void WriteRecommendationMembers(JsonWriter& w, const RecommendResponse& response,
                                 const Taxonomy& taxonomy, const char* results_key) {
+  const std::shared_ptr<ResultFragmentTable> table = FragmentTableFor(response.snapshot, taxonomy);
   w.Key(results_key).BeginArray();
-  for (const Recommendation& r : response.results) WriteResult(w, r, taxonomy);
+  for (const Recommendation& r : response.results) WriteResult(w, r, taxonomy, table.get());
   w.EndArray();
   if (!response.bundle.empty()) {
     w.Key("bundle").BeginArray();
-    for (const Recommendation& r : response.bundle) WriteResult(w, r, taxonomy);
+    for (const Recommendation& r : response.bundle) WriteResult(w, r, taxonomy, table.get());
     w.EndArray();
   }
   w.Key("understanding");

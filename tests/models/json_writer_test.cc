@@ -20,6 +20,18 @@ std::string Quoted(std::string_view value) {
   return out;
 }
 
+TEST(JsonWriterTest, RawMembersJoinTheOpenObject) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().RawMembers("\"a\":1,\"b\":[2]");
+  w.Key("c").Int(3).RawMembers("").RawMembers("\"d\":{}").EndObject();
+  EXPECT_EQ(out, "{\"a\":1,\"b\":[2],\"c\":3,\"d\":{}}");
+  std::string empty;
+  JsonWriter e(&empty);
+  e.BeginObject().RawMembers("").Key("x").Null().EndObject();
+  EXPECT_EQ(empty, "{\"x\":null}");
+}
+
 TEST(AppendJsonStringTest, EscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(Quoted("plain"), "\"plain\"");
   EXPECT_EQ(Quoted("a\"b\\c"), "\"a\\\"b\\\\c\"");
