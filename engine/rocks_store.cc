@@ -10,6 +10,8 @@
 // rocksdb::Status never leaves this file: it is converted by FromRocks.
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/snapshot.h>
@@ -29,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/rocks_store_testing.h"
 #include "engine/store.h"
 #include "engine/store_keys.h"
 #include "models/json_writer.h"
@@ -207,10 +210,13 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>
 class RocksStore final : public Store {
  public:
   // Takes ownership of `db` and of `handles` (one per entry of kOwnFamilies,
-  // in that order) and of `other_handles` (default and unknown families).
-  RocksStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+  // in that order) and of `other_handles` (default and unknown families), and
+  // of `env` when the database was opened on one of its own (else null).
+  RocksStore(std::unique_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> db,
+             std::vector<rocksdb::ColumnFamilyHandle*> handles,
              std::vector<rocksdb::ColumnFamilyHandle*> other_handles, const StoreOptions& options)
-      : db_(std::move(db)),
+      : env_(std::move(env)),
+        db_(std::move(db)),
         handles_(std::move(handles)),
         other_handles_(std::move(other_handles)),
         complexes_(handles_[0]),
@@ -577,6 +583,8 @@ class RocksStore final : public Store {
     return Status::Ok();
   }
 
+  // Declared before db_, so that the database is gone before its Env.
+  const std::unique_ptr<rocksdb::Env> env_;
   const std::unique_ptr<rocksdb::DB> db_;
   const std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   const std::vector<rocksdb::ColumnFamilyHandle*> other_handles_;
@@ -590,10 +598,12 @@ class RocksStore final : public Store {
   std::mutex catalog_write_mutex_;
 };
 
-}  // namespace
-
-Result<std::unique_ptr<Store>> OpenRocksStore(const std::string& dir, const StoreOptions& options) {
+// `env` null: RocksDB's default Env (the real file system).
+Result<std::unique_ptr<Store>> OpenRocksStoreIn(std::unique_ptr<rocksdb::Env> env,
+                                                const std::string& dir,
+                                                const StoreOptions& options) {
   rocksdb::DBOptions db_options;
+  if (env != nullptr) db_options.env = env.get();
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   const rocksdb::ColumnFamilyOptions family_options =
@@ -621,10 +631,24 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const std::string& dir, const Stor
                                                         handles.begin() + kOwnFamilies.size());
   std::vector<rocksdb::ColumnFamilyHandle*> other_handles(handles.begin() + kOwnFamilies.size(),
                                                           handles.end());
-  auto store = std::make_unique<RocksStore>(
-      std::unique_ptr<rocksdb::DB>(db), std::move(own_handles), std::move(other_handles), options);
+  auto store = std::make_unique<RocksStore>(std::move(env), std::unique_ptr<rocksdb::DB>(db),
+                                            std::move(own_handles), std::move(other_handles),
+                                            options);
   IISC_RETURN_IF_ERROR(store->CheckSchemaVersion(dir));
   return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenRocksStore(const std::string& dir, const StoreOptions& options) {
+  return OpenRocksStoreIn(nullptr, dir, options);
+}
+
+Result<std::unique_ptr<Store>> OpenRocksStoreOnFileSystem(
+    std::shared_ptr<rocksdb::FileSystem> file_system, const std::string& dir,
+    const StoreOptions& options) {
+  if (file_system == nullptr) return Status::InvalidArgument("no file system given");
+  return OpenRocksStoreIn(rocksdb::NewCompositeEnv(file_system), dir, options);
 }
 
 }  // namespace iisc

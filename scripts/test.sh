@@ -7,7 +7,7 @@
 #   fuzz   build-fuzz/ (clang, libFuzzer + ASan + UBSan): each target for
 #          IISC_FUZZ_SECONDS (default 45), from its seed corpus in tests/fuzz/
 #   asan   build-asan/ (clang, ASan + UBSan, asserts on): the whole suite
-#   tsan   build-tsan/ (clang, TSan): integration tests and the concurrency tests
+#   tsan   build-tsan/ (clang, TSan): integration, concurrency and power-loss tests
 #
 # Usage: scripts/test.sh [--quick | --stages s1,s2,...] [ctest args for the suite stage]
 #   --quick          only the suite stage, for developers between commits
@@ -107,7 +107,7 @@ stage_tsan() {
   # TSan cannot see its internal synchronization (see CMakeLists.txt).
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1:log_path=$logs/tsan"
   "${CTEST[@]}" --test-dir build-tsan -L integration || status=1
-  "${CTEST[@]}" --test-dir build-tsan -L unit -R 'Concurren' || status=1
+  "${CTEST[@]}" --test-dir build-tsan -L unit -R 'Concurren|PowerLoss' || status=1
   unset TSAN_OPTIONS
   no_sanitizer_reports "$logs" || status=1
   return "$status"

@@ -13,15 +13,16 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <map>
 #include <memory>
-#include <chrono>
-#include <cstdlib>
 #include <mutex>
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <simdjson.h>
@@ -87,6 +88,40 @@ std::vector<std::string> Strings(simdjson::simdjson_result<simdjson::dom::elemen
 // texts below hold no backslashes or control characters).
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
+// The server the clients aim at: its port, or none while it is down or a
+// round is being checked, when clients wait here for the next one.
+class Aim {
+ public:
+  void At(uint16_t port) {
+    std::lock_guard<std::mutex> lock(mu_);
+    port_ = port;
+    changed_.notify_all();
+  }
+  // The port aimed at, after which clients wait; 0 if none.
+  uint16_t Withdraw() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::exchange(port_, 0);
+  }
+  // Clients go home: Wait answers 0 from now on.
+  void Stop() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = true;
+    changed_.notify_all();
+  }
+  // The port to use, waiting while there is none; 0 once stopped.
+  uint16_t Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [this] { return stopped_ || port_ != 0; });
+    return stopped_ ? 0 : port_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  uint16_t port_ = 0;    // GUARDED_BY(mu_)
+  bool stopped_ = false;  // GUARDED_BY(mu_)
+};
+
 class CrashTest : public ::testing::Test {
  protected:
   // Starts the server on the shared data directory; false (with a failure)
@@ -97,27 +132,24 @@ class CrashTest : public ::testing::Test {
     const std::string error = server_->Start();
     EXPECT_EQ(error, "");
     if (!error.empty()) return false;
-    port_ = server_->port();
+    aim_.At(server_->port());
     return true;
   }
 
   void KillServer() {
-    port_ = 0;  // clients stop aiming at a dead port
+    aim_.Withdraw();  // clients stop aiming at a dead port
     EXPECT_EQ(server_->Stop(SIGKILL), 128 + SIGKILL);
   }
 
   // One client: stores needs until told to stop. Connection failures are
   // expected (the server dies under it); any HTTP answer but 201 is not.
-  void Client(int client, std::atomic<bool>& stop) {
+  void Client(int client) {
     static const char* kCounties[] = {"yueqing", "lucheng", "ruian", "ouhai"};
     static const char* kTypes[] = {"testing", "ipr", "rnd", "design"};
     simdjson::dom::parser parser;
-    for (int n = 0; !stop.load(); ++n) {
-      const uint16_t port = port_.load();
-      if (port == 0) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        continue;
-      }
+    for (int n = 0;; ++n) {
+      const uint16_t port = aim_.Wait();
+      if (port == 0) return;  // stopped
       Acknowledged need;
       need.description = "断路器需要CE认证检测 client " + std::to_string(client) + " need " +
                          std::to_string(n) + " \"quoted\" 第" + std::to_string(n) + "号";
@@ -313,7 +345,7 @@ class CrashTest : public ::testing::Test {
   const std::string config_ =
       WriteTestConfig(config_dir_.path(), "[access]\nrate_limit_per_second = 0\n");
   std::unique_ptr<ServerProcess> server_;
-  std::atomic<uint16_t> port_{0};
+  Aim aim_;
   std::mutex mu_;
   std::vector<Acknowledged> pending_;  // acknowledged since the last check
   std::vector<std::shared_ptr<TrackedRequest>> requests_;
@@ -328,9 +360,8 @@ TEST_F(CrashTest, EveryAcknowledgedNeedSurvivesRepeatedKillNine) {
   std::uniform_int_distribution<int> run_ms(100, 1500);
   ASSERT_TRUE(StartServer());
 
-  std::atomic<bool> stop{false};
   std::vector<std::thread> clients;
-  for (int c = 0; c < 4; ++c) clients.emplace_back([this, c, &stop] { Client(c, stop); });
+  for (int c = 0; c < 4; ++c) clients.emplace_back([this, c] { Client(c); });
 
   std::vector<Acknowledged> all;
   const int rounds = Rounds();
@@ -345,16 +376,16 @@ TEST_F(CrashTest, EveryAcknowledgedNeedSurvivesRepeatedKillNine) {
     ASSERT_TRUE(StartServer()) << "round " << round;
     // The clients wait while the round is checked, so that each round checks
     // what one run of the server acknowledged, not an ever longer backlog.
-    const uint16_t port = port_.exchange(0);
+    const uint16_t port = aim_.Withdraw();
     for (const Acknowledged& need : acknowledged) ExpectStored(port, need);
     ExpectRequestsStored(port);
     ExpectWholeCatalog(port);
-    port_ = port;
+    aim_.At(port);
     all.insert(all.end(), acknowledged.begin(), acknowledged.end());
     std::printf("round %d: %zu needs acknowledged before the kill, all there\n", round,
                 acknowledged.size());
   }
-  stop = true;
+  aim_.Stop();
   for (auto& t : clients) t.join();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -363,7 +394,7 @@ TEST_F(CrashTest, EveryAcknowledgedNeedSurvivesRepeatedKillNine) {
                                      << unexpected_.front();
   }
   // The last restart holds everything from every round.
-  const uint16_t port = port_.exchange(0);
+  const uint16_t port = aim_.Withdraw();
   for (const Acknowledged& need : all) ExpectStored(port, need);
   ExpectRequestsStored(port);
   std::printf("%zu acknowledged needs and %zu requests checked after %d kills\n", all.size(),

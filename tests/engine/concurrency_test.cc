@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -139,8 +142,12 @@ TEST(NeedWriterConcurrency, StopWhileSubmittingLosesNoCallbackAndNoAcknowledgedN
   ASSERT_NE(store, nullptr);
   NeedWriter writer(store.get(), 16);
   constexpr int kThreads = 3;
+  // Each submitter keeps this many needs in flight, so the writer always
+  // has a queue, and the stream lasts until the submitters are told to stop.
+  constexpr size_t kInFlight = 8;
   std::mutex mu;
-  std::set<std::string> ok_ids;
+  std::condition_variable acknowledged;
+  std::set<std::string> ok_ids;  // GUARDED_BY(mu)
   std::atomic<int> submitted{0};
   std::atomic<int> callbacks{0};
   std::atomic<bool> stop_submitting{false};
@@ -148,35 +155,50 @@ TEST(NeedWriterConcurrency, StopWhileSubmittingLosesNoCallbackAndNoAcknowledgedN
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
+      std::deque<std::future<void>> in_flight;
       auto submit = [&](int i) {
         const std::string id = "s" + std::to_string(t) + "-" + std::to_string(i);
+        auto done = std::make_shared<std::promise<void>>();
+        in_flight.push_back(done->get_future());
         submitted.fetch_add(1);
-        writer.Submit(MakeNeed(id), [&, id](Status s) {
+        writer.Submit(MakeNeed(id), [&, id, done](Status s) {
           if (s.ok()) {
             std::lock_guard<std::mutex> lock(mu);
             ok_ids.insert(id);
+            acknowledged.notify_all();
           } else {
             EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
             refused_after_stop.fetch_add(1);
           }
           callbacks.fetch_add(1);
+          done->set_value();
         });
       };
       int i = 0;
-      // A bounded stream, so the stop has a queue to drain but not an endless one.
-      while (!stop_submitting.load() && i < 400) {
+      while (!stop_submitting.load()) {
         submit(i++);
-        std::this_thread::sleep_for(std::chrono::microseconds(100));
+        if (in_flight.size() >= kInFlight) {
+          in_flight.front().wait();
+          in_flight.pop_front();
+        }
       }
       // After the stop, submissions must be answered at once.
       for (int k = 0; k < 5; ++k) submit(i++);
+      for (auto& f : in_flight) f.wait();
     });
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  bool streaming = false;
+  {
+    // Stopped in the middle of the stream, once some needs are written.
+    std::unique_lock<std::mutex> lock(mu);
+    streaming = acknowledged.wait_for(lock, std::chrono::seconds(60),
+                                      [&] { return ok_ids.size() >= 3 * kInFlight; });
+  }
   writer.Stop();
   stop_submitting = true;
   for (auto& t : threads) t.join();
   writer.Stop();  // idempotent
+  EXPECT_TRUE(streaming) << "too few needs written before the deadline";
   EXPECT_EQ(callbacks.load(), submitted.load());
   EXPECT_GT(refused_after_stop.load(), 0);
   for (const std::string& id : ok_ids) {

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -15,19 +16,22 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A store whose need writes take a while (like a synced WAL write) and are
-// recorded batch by batch; nothing else is used.
-class SlowNeedStore final : public Store {
+// A store whose need writes are recorded batch by batch and can be held:
+// while held, a write waits inside the store (as in a long WAL sync) until
+// the test releases it, so the test decides what is queued meanwhile.
+// Nothing else is used.
+class GatedNeedStore final : public Store {
  public:
-  explicit SlowNeedStore(std::chrono::milliseconds write_time) : write_time_(write_time) {}
-
   Status Write(const DurableWrite& write) override {
-    std::this_thread::sleep_for(write_time_);
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
+    ++writes_started_;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return !held_; });
     std::vector<std::string> ids;
     for (const StoredNeed& n : write.needs) ids.push_back(n.id);
     for (const RecordWrite& r : write.records) ids.push_back(r.key);
     batches_.push_back(std::move(ids));
+    changed_.notify_all();
     return fail_ ? Status::IOError("disk full") : Status::Ok();
   }
   std::vector<std::vector<std::string>> batches() {
@@ -35,6 +39,26 @@ class SlowNeedStore final : public Store {
     return batches_;
   }
   void set_fail(bool fail) { fail_ = fail; }
+  void Hold() {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_ = true;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_ = false;
+    changed_.notify_all();
+  }
+  // True once `n` writes have begun (held or not); false at the deadline, so
+  // that a writer that never writes fails the test instead of hanging it.
+  bool WaitForWritesStarted(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, kDeadline, [&] { return writes_started_ >= n; });
+  }
+  // The same for written (recorded) batches.
+  bool WaitForBatches(size_t n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, kDeadline, [&] { return batches_.size() >= n; });
+  }
 
   Status PutComplex(const Complex&) override { return Status::Internal("unused"); }
   Status DeleteComplex(std::string_view) override { return Status::Internal("unused"); }
@@ -71,10 +95,27 @@ class SlowNeedStore final : public Store {
   Status Checkpoint(const std::string&) override { return Status::Internal("unused"); }
 
  private:
-  std::chrono::milliseconds write_time_;
+  static constexpr auto kDeadline = 30s;
   std::atomic<bool> fail_{false};
   std::mutex mu_;
-  std::vector<std::vector<std::string>> batches_;
+  std::condition_variable changed_;
+  bool held_ = false;                              // GUARDED_BY(mu_)
+  int writes_started_ = 0;                         // GUARDED_BY(mu_)
+  std::vector<std::vector<std::string>> batches_;  // GUARDED_BY(mu_)
+};
+
+// Holds the store's writes while it lives: declared after the writer, it
+// lets them go before the writer stops, also when an assertion returns early.
+class HeldWrites {
+ public:
+  explicit HeldWrites(GatedNeedStore* store) : store_(store) { store_->Hold(); }
+  ~HeldWrites() { store_->Release(); }
+  HeldWrites(const HeldWrites&) = delete;
+  HeldWrites& operator=(const HeldWrites&) = delete;
+  void Release() { store_->Release(); }
+
+ private:
+  GatedNeedStore* store_;
 };
 
 StoredNeed NeedWithId(int i) {
@@ -85,12 +126,14 @@ StoredNeed NeedWithId(int i) {
 }
 
 TEST(NeedWriterTest, NeedsQueuedDuringAWriteShareTheNextOne) {
-  SlowNeedStore store(50ms);
+  GatedNeedStore store;
   NeedWriter writer(&store, 256);
+  HeldWrites held(&store);
   std::vector<std::promise<Status>> done(21);
   writer.Submit(NeedWithId(0), [&](Status s) { done[0].set_value(s); });
-  std::this_thread::sleep_for(10ms);  // the first write is under way
+  ASSERT_TRUE(store.WaitForWritesStarted(1));  // the first write is under way
   for (int i = 1; i <= 20; ++i) writer.Submit(NeedWithId(i), [&, i](Status s) { done[i].set_value(s); });
+  held.Release();
   for (auto& d : done) EXPECT_TRUE(d.get_future().get().ok());
   const auto batches = store.batches();
   ASSERT_EQ(batches.size(), 2u);
@@ -100,28 +143,32 @@ TEST(NeedWriterTest, NeedsQueuedDuringAWriteShareTheNextOne) {
 
 TEST(NeedWriterTest, TheNextBatchIsWrittenWhileAcknowledgementsRun) {
   // The first need's acknowledgement waits until the second need has been
-  // written: with acknowledgements on the writing thread that never happens.
-  SlowNeedStore store(20ms);
+  // written: with acknowledgements on the writing thread that never happens,
+  // and the wait ends at its deadline with false.
+  GatedNeedStore store;
   NeedWriter writer(&store, 256);
+  std::promise<void> first_acknowledging;
   std::promise<bool> first_saw_second;
   std::promise<void> second_done;
   writer.Submit(NeedWithId(1), [&](Status) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (store.batches().size() < 2 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(1ms);
-    }
-    first_saw_second.set_value(store.batches().size() == 2);
+    first_acknowledging.set_value();
+    first_saw_second.set_value(store.WaitForBatches(2));
   });
-  std::this_thread::sleep_for(5ms);
+  // Submitted once the first batch is written and being acknowledged, so it
+  // is a batch of its own.
+  first_acknowledging.get_future().wait();
   writer.Submit(NeedWithId(2), [&](Status) { second_done.set_value(); });
   EXPECT_TRUE(first_saw_second.get_future().get());
   second_done.get_future().get();
 }
 
 TEST(NeedWriterTest, AcknowledgesInOrderWithTheBatchStatus) {
-  SlowNeedStore store(5ms);
+  GatedNeedStore store;
   store.set_fail(true);
   NeedWriter writer(&store, 4);
+  // Held while all ten are queued, so that the writer has more than a batch
+  // waiting and must split it.
+  HeldWrites held(&store);
   std::mutex mu;
   std::vector<int> order;
   std::vector<std::promise<Status>> done(10);
@@ -134,6 +181,7 @@ TEST(NeedWriterTest, AcknowledgesInOrderWithTheBatchStatus) {
       done[i].set_value(s);
     });
   }
+  held.Release();
   for (auto& d : done) EXPECT_EQ(d.get_future().get().code(), StatusCode::kIOError);
   std::vector<int> expected(10);
   for (int i = 0; i < 10; ++i) expected[i] = i;
@@ -142,12 +190,18 @@ TEST(NeedWriterTest, AcknowledgesInOrderWithTheBatchStatus) {
 }
 
 TEST(NeedWriterTest, StopWritesAndAcknowledgesEverythingQueued) {
-  SlowNeedStore store(10ms);
+  GatedNeedStore store;
   std::atomic<int> acknowledged{0};
   {
     NeedWriter writer(&store, 256);
+    // The first write is held while the other 49 queue behind it, and let go
+    // as Stop() is called: Stop() must still write and acknowledge them all.
+    HeldWrites held(&store);
     for (int i = 0; i < 50; ++i) writer.Submit(NeedWithId(i), [&](Status s) { acknowledged += s.ok(); });
-    writer.Stop();
+    ASSERT_TRUE(store.WaitForWritesStarted(1));
+    std::thread stopper([&] { writer.Stop(); });
+    held.Release();
+    stopper.join();
     EXPECT_EQ(acknowledged.load(), 50);
     std::promise<Status> late;
     writer.Submit(NeedWithId(99), [&](Status s) { late.set_value(s); });

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -272,6 +273,27 @@ TEST_F(LimitsTest, SilentAndIdleConnectionsAreClosedWithoutAnswer) {
   EXPECT_GE(Clock::now() - start, milliseconds(5500));
 }
 
+// The state of the server's end of a loopback connection, from the kernel's
+// table of IPv4 sockets (both ends are on this machine): "01" while
+// established, another state once the server has closed it, empty once gone.
+// Observes the connection without reading from it.
+constexpr const char* kEstablished = "01";
+std::string ServerEndState(uint16_t server_port, uint16_t client_port) {
+  std::ifstream table("/proc/net/tcp");
+  std::string line;
+  std::getline(table, line);  // the column names
+  const auto port_of = [](const std::string& address) {  // "0100007F:1F90"
+    return static_cast<uint16_t>(std::stoul(address.substr(address.find(':') + 1), nullptr, 16));
+  };
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state;
+    if (!(fields >> slot >> local >> remote >> state)) continue;
+    if (port_of(local) == server_port && port_of(remote) == client_port) return state;
+  }
+  return "";
+}
+
 TEST_F(LimitsTest, AClientThatStopsReadingIsDisconnected) {
   // Pipelined requests for the whole catalog, never read: the answers fill
   // the socket buffers, the write times out after the read timeout, and the
@@ -283,8 +305,13 @@ TEST_F(LimitsTest, AClientThatStopsReadingIsDisconnected) {
   for (int i = 0; i < 300; ++i) pipeline += "GET /v1/complexes HTTP/1.1\r\nHost: x\r\n\r\n";
   boost::beast::error_code ec;
   net::write(stream.socket(), net::buffer(pipeline), ec);
+  const uint16_t client_port = stream.socket().local_endpoint().port();
+  ASSERT_EQ(ServerEndState(port(), client_port), kEstablished);
   ExpectHealthy();  // others are served meanwhile
-  std::this_thread::sleep_for(milliseconds(3000));
+  // Reading nothing until the server has closed its end (what it does with
+  // unsent answers left is the kernel's), then everything there is.
+  EXPECT_TRUE(PollUntil([&] { return ServerEndState(port(), client_port) != kEstablished; }))
+      << "the server still holds the connection";
   std::string got;
   char buf[1 << 16];
   stream.expires_after(std::chrono::seconds(20));
@@ -312,19 +339,27 @@ TEST(LimitsCap, ConnectionsBeyondTheCapAre503) {
   for (int i = 0; i < 3; ++i) {
     held.push_back(std::make_unique<boost::beast::tcp_stream>(ioc));
     held.back()->connect({net::ip::make_address("127.0.0.1"), server.port()});
+    // Answered and kept alive: the server has accepted it and holds it open.
+    Request req{verb::get, "/healthz", 11};
+    req.set(http::field::host, "x");
+    http::write(*held.back(), req);
+    boost::beast::flat_buffer buffer;
+    Response res;
+    held.back()->expires_after(std::chrono::seconds(20));
+    http::read(*held.back(), buffer, res);
+    ASSERT_EQ(res.result(), http::status::ok);
+    ASSERT_TRUE(res.keep_alive());
   }
-  std::this_thread::sleep_for(milliseconds(200));  // let the server accept them
   Response refused = Fetch(server.port(), verb::get, "/healthz");
   ExpectError(refused, http::status::service_unavailable, "unavailable");
   EXPECT_EQ(refused[http::field::retry_after], "1");
 
-  held.clear();  // closed: room again
+  held.clear();  // closed: room again, once the server has seen them close
   http::status status = http::status::service_unavailable;
-  for (int i = 0; i < 100 && status != http::status::ok; ++i) {
-    std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_TRUE(PollUntil([&] {
     status = Fetch(server.port(), verb::get, "/healthz").result();
-  }
-  EXPECT_EQ(status, http::status::ok);
+    return status == http::status::ok;
+  })) << "still " << static_cast<int>(status);
 }
 
 // A connection from `source`: any address of 127/8 (Linux routes all of it
@@ -472,25 +507,31 @@ TEST(LimitsDescriptors, OutOfDescriptorsTheServerPausesAndRecovers) {
     held.push_back(std::make_unique<boost::beast::tcp_stream>(ioc));
     held.back()->connect({net::ip::make_address("127.0.0.1"), server.port()});
   }
+  const auto accept_failures = [&log] {
+    std::ifstream in(log);
+    size_t failures = 0;
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("accept failed") != std::string::npos) ++failures;
+    }
+    return failures;
+  };
+  // Out of descriptors once it says so; then kept out of them for a second,
+  // the time over which its pace of retries is counted below.
+  ASSERT_TRUE(PollUntil([&] { return accept_failures() > 0; }));
   std::this_thread::sleep_for(milliseconds(1000));
   held.clear();
   http::status status = http::status::unknown;
-  for (int i = 0; i < 100 && status != http::status::ok; ++i) {
-    std::this_thread::sleep_for(milliseconds(100));
+  EXPECT_TRUE(PollUntil([&] {
     try {
       status = Fetch(server.port(), verb::get, "/healthz").result();
     } catch (const std::exception&) {
     }
-  }
-  EXPECT_EQ(status, http::status::ok);
+    return status == http::status::ok;
+  }));
   EXPECT_EQ(server.Stop(SIGTERM), 0);
   // It ran out of descriptors, and retried at a measured pace rather than in
   // a tight loop (thousands of failures a second).
-  std::ifstream in(log);
-  size_t failures = 0;
-  for (std::string line; std::getline(in, line);) {
-    if (line.find("accept failed") != std::string::npos) ++failures;
-  }
+  const size_t failures = accept_failures();
   EXPECT_GT(failures, 0u);
   EXPECT_LT(failures, 100u);
 }
@@ -529,7 +570,6 @@ TEST(LimitsShedding, BeyondTheInflightLimitRequestsAre503NotQueued) {
   const auto deadline = Clock::now() + std::chrono::seconds(30);
   while (shed == 0 && Clock::now() < deadline) {
     EXPECT_EQ(Fetch(server.port(), verb::get, "/healthz").result(), http::status::ok);
-    std::this_thread::sleep_for(milliseconds(20));
   }
   stop = true;
   for (auto& c : clients) c.join();

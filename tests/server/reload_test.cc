@@ -4,13 +4,11 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <simdjson.h>
@@ -81,12 +79,10 @@ TEST(ServerReload, SighupAppliesEditedWeightsToTheNextRequest) {
 
   // SIGHUP is handled asynchronously: wait for the new version to serve.
   Ranking after;
-  for (int i = 0; i < 100; ++i) {
+  ASSERT_TRUE(PollUntil([&] {
     after = Rank(server.port(), need);
-    if (after.config_version != before.config_version) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_NE(after.config_version, before.config_version);
+    return after.config_version != before.config_version;
+  })) << "still serving " << after.config_version;
   EXPECT_NE(after.capability_ids, before.capability_ids);
   // Ranked by region alone, the first services are Taishun's own.
   ASSERT_FALSE(after.capability_ids.empty());

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -287,6 +288,16 @@ Response Fetch(uint16_t port, http::verb method, const std::string& target,
   req.body() = body;
   if (!body.empty() || method == http::verb::post) req.prepare_payload();
   return Send(port, std::move(req));
+}
+
+bool PollUntil(const std::function<bool()>& holds, std::chrono::milliseconds timeout,
+               std::chrono::milliseconds interval) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (holds()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(interval);
+  }
 }
 
 }  // namespace iisc::testing

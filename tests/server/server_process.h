@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -96,6 +97,13 @@ Response ParseResponse(const std::string& raw);
 // `code` when given. Returns error.field ("" when absent).
 std::string ExpectError(const Response& res, boost::beast::http::status status,
                         const std::string& code = "");
+
+// For what only the server process can tell: asks `holds` every `interval`
+// until it answers true (then true) or `timeout` has passed (then false).
+// Waits for no fixed time: it returns as soon as the condition holds.
+bool PollUntil(const std::function<bool()>& holds,
+               std::chrono::milliseconds timeout = std::chrono::seconds(20),
+               std::chrono::milliseconds interval = std::chrono::milliseconds(20));
 
 // One request on a fresh connection.
 Response Fetch(uint16_t port, boost::beast::http::verb method, const std::string& target,

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
@@ -38,7 +39,6 @@ namespace {
 namespace http = boost::beast::http;
 namespace net = boost::asio;
 using http::verb;
-using std::chrono::milliseconds;
 
 struct Acknowledged {
   std::string id;
@@ -60,6 +60,20 @@ http::status ReadBack(uint16_t port, const Acknowledged& ack) {
   return Fetch(port, verb::get, "/v1/needs/" + ack.id, "", "",
                {{"Authorization", "Bearer " + ack.token}})
       .result();
+}
+
+// True once a new connection to `port` is refused (the server stopped
+// accepting), false if it is still accepted at the deadline.
+bool WaitUntilRefused(uint16_t port, std::chrono::steady_clock::duration timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    net::io_context ioc;
+    net::ip::tcp::socket socket(ioc);
+    boost::beast::error_code ec;
+    socket.connect({net::ip::make_address("127.0.0.1"), port}, ec);
+    if (ec == net::error::connection_refused) return true;
+  }
+  return false;
 }
 
 class ShutdownTest : public ::testing::TestWithParam<int> {
@@ -90,14 +104,25 @@ TEST_P(ShutdownTest, NeedUploadInFlightIsAnswered201AndPersisted) {
   boost::beast::tcp_stream stream(ioc);
   stream.connect({net::ip::make_address("127.0.0.1"), server_->port()});
   const std::string head = "POST /v1/needs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Expect: 100-continue\r\n"
                            "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  net::write(stream.socket(), net::buffer(head));
+  // The interim answer says the server has read the header and waits for
+  // the body: the request is in flight.
+  boost::beast::flat_buffer buffer;
+  {
+    Response interim;
+    stream.expires_after(std::chrono::seconds(30));
+    http::read(stream, buffer, interim);
+    ASSERT_EQ(interim.result(), http::status::continue_);
+  }
   const size_t half = body.size() / 2;
-  net::write(stream.socket(), net::buffer(head + body.substr(0, half)));
-  std::this_thread::sleep_for(milliseconds(200));  // the server has read the header
+  net::write(stream.socket(), net::buffer(body.substr(0, half)));
 
   server_->Signal(signal);
-  std::this_thread::sleep_for(milliseconds(300));
-  // Accepting has stopped: a new client is not served.
+  // The signal is handled asynchronously: accepting has stopped once a new
+  // connection is refused. Nor is a new client served.
+  ASSERT_TRUE(WaitUntilRefused(server_->port(), std::chrono::seconds(30)));
   {
     boost::beast::error_code ec;
     net::io_context other;
@@ -115,7 +140,6 @@ TEST_P(ShutdownTest, NeedUploadInFlightIsAnswered201AndPersisted) {
 
   // The request in flight completes.
   net::write(stream.socket(), net::buffer(body.substr(half)));
-  boost::beast::flat_buffer buffer;
   Response res;
   stream.expires_after(std::chrono::seconds(30));
   http::read(stream, buffer, res);
@@ -132,7 +156,8 @@ TEST_P(ShutdownTest, NeedUploadInFlightIsAnswered201AndPersisted) {
 TEST_P(ShutdownTest, EveryNeedAcknowledgedDuringAStopIsStored) {
   std::atomic<bool> stop{false};
   std::mutex mu;
-  std::vector<Acknowledged> acknowledged;
+  std::condition_variable answered;
+  std::vector<Acknowledged> acknowledged;  // GUARDED_BY(mu)
   std::vector<std::thread> clients;
   const uint16_t port = server_->port();
   for (int t = 0; t < 6; ++t) {
@@ -150,13 +175,19 @@ TEST_P(ShutdownTest, EveryNeedAcknowledgedDuringAStopIsStored) {
         if (res.result() == http::status::created) {
           std::lock_guard<std::mutex> lock(mu);
           acknowledged.push_back(Parse(res));
+          answered.notify_all();
         } else {
           ADD_FAILURE() << "answered " << res.result_int() << ": " << res.body();
         }
       }
     });
   }
-  std::this_thread::sleep_for(milliseconds(500));
+  {
+    // The stop comes while the clients are writing: once each has had a
+    // need stored, on average.
+    std::unique_lock<std::mutex> lock(mu);
+    answered.wait_for(lock, std::chrono::seconds(60), [&] { return acknowledged.size() >= 6; });
+  }
   server_->Signal(GetParam());
   EXPECT_EQ(server_->Wait(), 0);
   stop = true;
@@ -242,20 +273,6 @@ class NeedsOnTheWire {
   net::io_context ioc_;
   std::deque<Connection> connections_;  // a deque: serializers point into their requests
 };
-
-// True once a new connection to `port` is refused (the server stopped
-// accepting), false if it is still accepted at the deadline.
-bool WaitUntilRefused(uint16_t port, std::chrono::steady_clock::duration timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    net::io_context ioc;
-    net::ip::tcp::socket socket(ioc);
-    boost::beast::error_code ec;
-    socket.connect({net::ip::make_address("127.0.0.1"), port}, ec);
-    if (ec == net::error::connection_refused) return true;
-  }
-  return false;
-}
 
 class StopWithoutWaitingTest : public ::testing::Test {
  protected:
