@@ -341,11 +341,15 @@ void RegisterRoutes(const ServiceContext& ctx, Router& router) {
   };
   // Routes that read or write the database, or compute for long, say
   // .blocking = true and run on the blocking pool; the I/O threads keep
-  // parsing, scoring in memory and writing answers. (Storing a need scores
-  // in memory and hands the write to the engine's group commit.)
+  // parsing, scoring in memory and writing answers. Storing a need scores in
+  // memory and hands the write to the engine's group commit, but with an
+  // Idempotency-Key the engine first reads the key's record: those are blocking.
   const RouteOptions json{.json_body = true};
   router.Add(http::verb::post, "/v1/recommendations", bind(Recommend), json);
-  router.Add(http::verb::post, "/v1/needs", bind(SubmitNeed), json);
+  router.Add(http::verb::post, "/v1/needs", bind(SubmitNeed),
+             {.json_body = true, .blocking_if = [](const HttpRequest& req) {
+                return req.find("Idempotency-Key") != req.end();
+              }});
   router.Add(http::verb::get, "/v1/needs/{id}", bind(GetNeed), {.blocking = true});
   router.Add(http::verb::get, "/v1/taxonomy", bind(GetTaxonomy));
   router.Add(http::verb::get, "/v1/complexes", bind(ListComplexes));

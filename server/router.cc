@@ -297,7 +297,9 @@ void Router::Dispatch(HttpRequest&& request, Reply reply) const {
     done->Hold(inflight_);
   }
 
-  if (route->options.blocking && options_.blocking_pool != nullptr) {
+  const bool blocking =
+      route->options.blocking || (route->options.blocking_if && route->options.blocking_if(request));
+  if (blocking && options_.blocking_pool != nullptr) {
     // The job owns the request; the reply (and through it the session) is
     // kept alive by `done` until the handler answers on the pool thread.
     auto owned = std::make_shared<HttpRequest>(std::move(request));

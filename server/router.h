@@ -67,6 +67,10 @@ struct RouteOptions {
   // on the blocking pool (RouterOptions::blocking_pool), never on an I/O
   // thread. Pure in-memory work (scoring, static answers) leaves it false.
   bool blocking = false;
+  // Blocking for the requests this is true of (checked on the whole request
+  // when `blocking` is false), e.g. only those whose handling reads the
+  // database because of a header.
+  std::function<bool(const HttpRequest&)> blocking_if = nullptr;
 };
 
 struct RouterOptions {

@@ -149,6 +149,10 @@ class BlockingRouteTest : public ::testing::Test {
     };
     router_.Add(http::verb::get, "/fast", where);
     router_.Add(http::verb::post, "/slow", where, RouteOptions{.blocking = true});
+    router_.Add(http::verb::post, "/sometimes", where,
+                RouteOptions{.blocking_if = [](const HttpRequest& req) {
+                  return req.find("X-Slow") != req.end();
+                }});
   }
   ~BlockingRouteTest() override {
     gate_.Release();
@@ -156,8 +160,10 @@ class BlockingRouteTest : public ::testing::Test {
   }
 
   // Dispatches; the answer arrives through the returned future.
-  std::future<HttpResponse> Call(http::verb method, std::string target, std::string body = "") {
+  std::future<HttpResponse> Call(http::verb method, std::string target, std::string body = "",
+                                 bool slow_header = false) {
     HttpRequest req{method, target, 11};
+    if (slow_header) req.set("X-Slow", "1");
     req.body() = std::move(body);
     req.prepare_payload();
     auto answer = std::make_shared<std::promise<HttpResponse>>();
@@ -193,6 +199,18 @@ TEST_F(BlockingRouteTest, ABlockingRouteRunsOnThePoolWithItsRequest) {
   EXPECT_EQ(res.result(), http::status::ok);
   EXPECT_NE(res.body(), Me() + " the body");
   EXPECT_TRUE(res.body().ends_with(" the body")) << res.body();
+}
+
+TEST_F(BlockingRouteTest, ARouteCanBeBlockingForSomeRequestsOnly) {
+  auto plain = Call(http::verb::post, "/sometimes", "x");
+  ASSERT_EQ(plain.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  EXPECT_EQ(plain.get().body(), Me() + " x");
+  auto slow = Call(http::verb::post, "/sometimes", "y", /*slow_header=*/true);
+  gate_.WaitEntered(1);
+  gate_.Release();
+  HttpResponse res = slow.get();
+  EXPECT_NE(res.body(), Me() + " y");
+  EXPECT_TRUE(res.body().ends_with(" y")) << res.body();
 }
 
 TEST_F(BlockingRouteTest, AFullQueueIsAnswered503WithRetryAfter) {

@@ -290,8 +290,11 @@ TEST_F(BlockingServerTest, TheRoutesThatTouchTheDatabaseOrComputeForLongAreBlock
     std::string target;
     std::string body;
     std::string content_type;
+    std::map<std::string, std::string> headers = {};
   };
   const std::vector<Call> blocking = {
+      // With a key the engine reads the key's record before storing the need.
+      {verb::post, "/v1/needs", "{}", kJson, {{"Idempotency-Key", "k-1"}}},
       {verb::get, "/v1/needs/n1", "", ""},
       {verb::delete_, "/v1/needs/n1", "", ""},
       {verb::post, "/v1/needs/n1/requests", "{}", kJson},
@@ -319,14 +322,19 @@ TEST_F(BlockingServerTest, TheRoutesThatTouchTheDatabaseOrComputeForLongAreBlock
       {verb::post, "/v1/admin/learned-weights", "", ""},
       {verb::post, "/v1/admin/why-not", "{}", kJson},
   };
+  auto send = [this](const Call& c) {
+    std::map<std::string, std::string> headers = kBureau;
+    headers.insert(c.headers.begin(), c.headers.end());
+    return Fetch(port_, c.method, c.target, c.body, c.content_type, headers);
+  };
   for (const Call& c : blocking) {
-    Response res = Fetch(port_, c.method, c.target, c.body, c.content_type, kBureau);
+    Response res = send(c);
     EXPECT_EQ(res.result(), http::status::service_unavailable)
         << http::to_string(c.method) << " " << c.target << " is not blocking: " << res.body();
   }
   const std::vector<Call> in_memory = {
       {verb::post, "/v1/recommendations", kRecommend, kJson},
-      {verb::post, "/v1/needs", "{}", kJson},  // refused by validation, before any write
+      {verb::post, "/v1/needs", "{}", kJson},  // no key; refused by validation, before any write
       {verb::get, "/v1/taxonomy", "", ""},
       {verb::get, "/v1/complexes", "", ""},
       {verb::get, "/v1/complexes/iisc-yueqing-electrical", "", ""},
@@ -343,7 +351,7 @@ TEST_F(BlockingServerTest, TheRoutesThatTouchTheDatabaseOrComputeForLongAreBlock
       {verb::get, "/map.html", "", ""},
   };
   for (const Call& c : in_memory) {
-    Response res = Fetch(port_, c.method, c.target, c.body, c.content_type, kBureau);
+    Response res = send(c);
     EXPECT_NE(res.result(), http::status::service_unavailable)
         << http::to_string(c.method) << " " << c.target << " waited for the pool";
     EXPECT_NE(res.result(), http::status::unknown) << c.target;
