@@ -14,11 +14,12 @@ namespace {
 
 constexpr std::string_view kTextModelKey = "text_model";  // meta: the fitted model (TextModel::Serialize)
 
-// Runs fn(i) for i in [0, n) on all cores; for the one-off heavy loops of
-// start-up and catalog rebuilds.
+// Runs fn(i) for i in [0, n) on up to `max_threads` cores (0: all); for
+// the heavy loops of start-up, rebuilds and imports.
 template <typename Fn>
-void ParallelFor(size_t n, Fn&& fn) {
+void ParallelFor(size_t n, size_t max_threads, Fn&& fn) {
   size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  if (max_threads > 0) threads = std::min(threads, max_threads);
   if (n < 256 || threads == 1) {
     for (size_t i = 0; i < n; ++i) fn(i);
     return;
@@ -93,7 +94,8 @@ Result<std::shared_ptr<const TextModel>> CatalogBuilder::TextModelFor(
 }
 
 Result<std::vector<TextFeatures>> CatalogBuilder::Featurize(
-    const std::vector<std::shared_ptr<const Complex>>& complexes, const TextModel& model, bool reuse_stored) {
+    const std::vector<std::shared_ptr<const Complex>>& complexes, const TextModel& model, bool reuse_stored,
+    size_t max_threads) {
   std::vector<std::pair<const Capability*, const Complex*>> caps;
   for (const auto& c : complexes)
     for (const Capability& cap : c->services) caps.emplace_back(&cap, c.get());
@@ -124,7 +126,7 @@ Result<std::vector<TextFeatures>> CatalogBuilder::Featurize(
   }
   // Only what is missing is computed: a restart over stored features does
   // not analyze a single text.
-  ParallelFor(caps.size(), [&](size_t i) {
+  ParallelFor(caps.size(), max_threads, [&](size_t i) {
     if (stored[i] == kVectorAndTerms) return;
     TextFeatures f = model.FeaturizeDocument(CapabilityText(*caps[i].first, *caps[i].second, *taxonomy_));
     if (stored[i] == kVector) f.vector = std::move(features[i].vector);
@@ -148,7 +150,7 @@ Result<std::shared_ptr<CatalogSnapshot>> CatalogBuilder::Build(std::vector<std::
                                                                std::shared_ptr<const TextModel> model) {
   std::shared_ptr<CatalogSnapshot> snapshot;
   {
-    auto features = Featurize(complexes, *model, /*reuse_stored=*/true);
+    auto features = Featurize(complexes, *model, /*reuse_stored=*/true, /*max_threads=*/0);
     if (!features.ok()) return features.status();
     snapshot = BuildSnapshot(std::move(complexes), *features, std::move(model), *taxonomy_);
   }
@@ -166,7 +168,8 @@ Result<CatalogChange> CatalogBuilder::Prepare(std::vector<std::string> removed, 
   change.removed = std::move(removed);
   change.put = InStoreOrder(std::move(put));
   // Never reused: the services written are new texts.
-  auto features = Featurize(change.put, model, /*reuse_stored=*/false);
+  // One core: requests keep the others while a catalog write runs.
+  auto features = Featurize(change.put, model, /*reuse_stored=*/false, /*max_threads=*/1);
   if (!features.ok()) return features.status();
   size_t next = 0;
   for (const auto& c : change.put) {

@@ -51,10 +51,11 @@ class CatalogBuilder {
   std::shared_ptr<CatalogSnapshot> Apply(const CatalogSnapshot& base, CatalogChange change) const;
 
  private:
-  // Features of every capability with `model`; with reuse_stored, vectors
-  // stored under the same model version are reused; the others are stored.
+  // Features of every capability with `model`, on up to `max_threads` cores
+  // (0: all); with reuse_stored, vectors stored under the same model version
+  // are reused; the others are stored.
   Result<std::vector<TextFeatures>> Featurize(const std::vector<std::shared_ptr<const Complex>>& complexes,
-                                              const TextModel& model, bool reuse_stored);
+                                              const TextModel& model, bool reuse_stored, size_t max_threads);
 
   Store* store_;
   const Taxonomy* taxonomy_;
