@@ -30,6 +30,12 @@ bool BlockingPool::TrySubmit(Job job) {
 }
 
 size_t BlockingPool::Stop() {
+  const size_t dropped = Close();
+  Join();
+  return dropped;
+}
+
+size_t BlockingPool::Close() {
   std::deque<Job> dropped;
   {
     std::lock_guard lock(mu_);
@@ -41,10 +47,13 @@ size_t BlockingPool::Stop() {
   // Destroyed here, unrun: their captures (a session and its reply) are
   // released on this thread, before anything they refer to is torn down.
   dropped.clear();
+  return count;
+}
+
+void BlockingPool::Join() {
   for (std::thread& t : threads_) {
     if (t.joinable()) t.join();
   }
-  return count;
 }
 
 BlockingPool::Stats BlockingPool::stats() const {

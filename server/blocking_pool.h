@@ -8,10 +8,12 @@
 // beyond that is refused at once (the router answers 503 with Retry-After),
 // never queued.
 //
-// Shutdown (Server::Run): once the I/O threads have stopped, Stop() refuses
-// new jobs, destroys the queued ones without running them (on the caller's
-// thread, while the io_context their replies would post to is still alive)
-// and waits for the running ones to finish.
+// Shutdown (Server::Run): as soon as the I/O threads have stopped, Close()
+// refuses new jobs and destroys the queued ones without running them (on the
+// caller's thread, while the io_context their replies would post to is still
+// alive); Join() then waits for the running ones to finish. Closing first
+// matters: a running job that finishes in between must not hand its thread
+// to a queued one.
 //
 // Thread safety: every method may be called from any thread.
 #pragma once
@@ -50,9 +52,15 @@ class BlockingPool {
   // wait or the pool is stopped. A job that throws is logged, not propagated.
   bool TrySubmit(Job job);
 
-  // Refuses new jobs, destroys the queued ones unrun, waits for the running
-  // ones and joins the threads. Returns how many queued jobs were dropped.
-  // Idempotent; must not be called from a pool thread.
+  // Refuses new jobs and destroys the queued ones unrun; running jobs go on.
+  // Returns how many queued jobs were dropped. Idempotent.
+  size_t Close();
+
+  // Waits for the running jobs and joins the threads. Call after Close();
+  // must not be called from a pool thread.
+  void Join();
+
+  // Close() then Join(); returns what Close() dropped.
   size_t Stop();
 
   Stats stats() const;

@@ -113,19 +113,21 @@ class ServerImpl final : public Server {
     for (int i = 1; i < threads_; ++i) io_threads.emplace_back([this] { ioc_.run(); });
     ioc_.run();
     for (auto& t : io_threads) t.join();
-    if (hooks_.io_stopped) hooks_.io_stopped();
     // No I/O thread runs now, so no blocking job can be submitted. Jobs still
-    // waiting are dropped unrun: their connections close unanswered, like
-    // every connection still open. Jobs running finish (a catalog write is
-    // not cut in half); their answers are posted to the stopped io_context and
-    // never sent. The sessions they answer stay alive through their replies
-    // until the io_context is destroyed, after this Server's Run.
+    // waiting are dropped unrun at once, before a running job can finish and
+    // pick one up: their connections close unanswered, like every connection
+    // still open. Jobs running finish (a catalog write is not cut in half);
+    // their answers are posted to the stopped io_context and never sent. The
+    // sessions they answer stay alive through their replies until the
+    // io_context is destroyed, after this Server's Run.
+    size_t dropped = 0;
+    if (blocking_) dropped = blocking_->Close();
+    if (hooks_.io_stopped) hooks_.io_stopped();
     if (blocking_) {
+      if (dropped > 0) LogError("%zu queued blocking job(s) dropped unanswered", dropped);
       const BlockingPool::Stats left = blocking_->stats();
       if (left.running > 0) LogInfo("waiting for %zu blocking job(s) to finish", left.running);
-      if (const size_t dropped = blocking_->Stop(); dropped > 0) {
-        LogError("%zu queued blocking job(s) dropped unanswered", dropped);
-      }
+      blocking_->Join();
     }
     // Stopped without waiting (no grace left, or a second signal), needs
     // handed to the engine (by an I/O thread or a blocking job) may still be

@@ -126,6 +126,26 @@ TEST(BlockingPoolTest, StopWaitsForRunningJobsAndDropsQueuedOnes) {
   EXPECT_EQ(pool->Stop(), 0u);           // idempotent
 }
 
+// The server closes the pool the moment its I/O threads stop, before the
+// running job is let go: a job finishing after Close must not pick up a
+// queued one (a dropped job ran in the server test when the pool was only
+// closed after the running job had finished).
+TEST(BlockingPoolTest, AfterCloseAFinishingJobStartsNoQueuedOne) {
+  Gate gate;
+  BlockingPool pool(1, 4, [&gate] { gate.Enter(); });
+  std::atomic<int> ran{0};
+  ASSERT_TRUE(pool.TrySubmit([&ran] { ++ran; }));
+  gate.WaitEntered(1);
+  ASSERT_TRUE(pool.TrySubmit([&ran] { ran += 10; }));
+  EXPECT_EQ(pool.Close(), 1u);
+  EXPECT_FALSE(pool.TrySubmit([] {}));
+  gate.Release();
+  pool.Join();
+  EXPECT_EQ(ran, 1);
+  EXPECT_EQ(pool.stats().queued, 0u);
+  EXPECT_EQ(pool.Close(), 0u);  // idempotent
+}
+
 TEST(BlockingPoolTest, AJobThatThrowsDoesNotTakeThePoolDown) {
   BlockingPool pool(1, 4);
   ASSERT_TRUE(pool.TrySubmit([] { throw std::runtime_error("bug"); }));
