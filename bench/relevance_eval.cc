@@ -46,20 +46,24 @@ struct LabeledNeed {
   std::map<std::string, int> grades;  // capability id -> 1 or 2
   std::vector<std::string> tags;
   std::vector<std::string> truth_types;  // the labeled service types
+  std::string truth_field;
 };
 
 struct Metrics {
   double ndcg5 = 0, success1 = 0, success5 = 0, complex_hit1 = 0, mrr10 = 0;
+  // The understanding: its likeliest service type is a labeled one; its field is the labeled one.
+  double type1 = 0, field1 = 0;
   int count = 0;
   void Add(const Metrics& m) {
     ndcg5 += m.ndcg5; success1 += m.success1; success5 += m.success5;
-    complex_hit1 += m.complex_hit1; mrr10 += m.mrr10; count += m.count;
+    complex_hit1 += m.complex_hit1; mrr10 += m.mrr10; type1 += m.type1; field1 += m.field1;
+    count += m.count;
   }
   Metrics Mean() const {
     Metrics m = *this;
     if (count > 0) {
       m.ndcg5 /= count; m.success1 /= count; m.success5 /= count;
-      m.complex_hit1 /= count; m.mrr10 /= count;
+      m.complex_hit1 /= count; m.mrr10 /= count; m.type1 /= count; m.field1 /= count;
     }
     return m;
   }
@@ -115,6 +119,7 @@ std::vector<LabeledNeed> LoadNeeds(const std::string& path, const Taxonomy& taxo
       if (t.get_string().get(type)) fail("bad truth.service_types");
       n.truth_types.emplace_back(type);
     }
+    n.truth_field = std::string(truth_field);
     if (oracle) {
       n.need.field = std::string(truth_field);
       n.need.service_types = n.truth_types;
@@ -194,6 +199,10 @@ RunResult Evaluate(const std::string& name, Recommender& engine, std::shared_ptr
     std::vector<std::string> ranked;
     for (const Recommendation& r : resp->results) ranked.push_back(r.capability->id);
     Metrics m = Score(n, ranked);
+    const NeedUnderstanding& u = resp->understanding;
+    m.type1 = !u.service_types.empty() && std::find(n.truth_types.begin(), n.truth_types.end(),
+                                                    u.service_types.front().id) != n.truth_types.end();
+    m.field1 = u.field.id == n.truth_field;
     run.overall.Add(m);
     run.by_tag["all"].Add(m);
     for (const std::string& t : n.tags) run.by_tag[t].Add(m);
@@ -232,15 +241,22 @@ void PrintRuns(std::vector<RunResult>& runs, size_t num_needs, const std::string
   std::printf("needs: %zu from %s\nscoring: %s\n\n", num_needs, needs_path.c_str(), scoring_version.c_str());
   std::set<std::string> tags;
   for (const auto& [t, m] : runs[0].by_tag) tags.insert(t);
-  std::printf("%-16s %-14s %5s %7s %7s %7s %8s %7s\n", "run", "tag", "n", "nDCG@5", "S@1", "S@5", "cHit@1", "MRR@10");
+  std::printf("%-16s %-14s %5s %7s %7s %7s %8s %7s %7s %7s\n", "run", "tag", "n", "nDCG@5", "S@1", "S@5", "cHit@1",
+              "MRR@10", "type@1", "field@1");
   for (const RunResult& r : runs) {
     for (const std::string& t : tags) {
       if (r.name != "hybrid" && r.name != "lexical" && r.name != "rules" && t != "all") continue;  // ablations: overall only
       auto it = r.by_tag.find(t);
       if (it == r.by_tag.end()) continue;
       Metrics m = it->second.Mean();
-      std::printf("%-16s %-14s %5d %7.3f %7.3f %7.3f %8.3f %7.3f\n", r.name.c_str(), t.c_str(), m.count, m.ndcg5,
+      std::printf("%-16s %-14s %5d %7.3f %7.3f %7.3f %8.3f %7.3f", r.name.c_str(), t.c_str(), m.count, m.ndcg5,
                   m.success1, m.success5, m.complex_hit1, m.mrr10);
+      // The lexical runs rank by the text alone: their understanding is not used.
+      if (r.name.starts_with("lexical")) {
+        std::printf(" %7s %7s\n", "-", "-");
+      } else {
+        std::printf(" %7.3f %7.3f\n", m.type1, m.field1);
+      }
     }
   }
   std::printf("\nhybrid / lexical nDCG@5:");
