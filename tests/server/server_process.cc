@@ -2,16 +2,21 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -61,7 +66,105 @@ std::string ServerProcess::Start() {
   return error.empty() ? WaitUntilListening() : error;
 }
 
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Size and modification time of every file under `dir`, in path order.
+void AppendTreeStamp(const fs::path& dir, std::string* out) {
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file()) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const fs::path& f : files) {
+    struct stat st {};
+    if (::stat(f.c_str(), &st) != 0) continue;
+    *out += f.string() + ' ' + std::to_string(st.st_size) + ' ' + std::to_string(st.st_mtim.tv_sec) + '.' +
+            std::to_string(st.st_mtim.tv_nsec) + '\n';
+  }
+}
+
+bool IsEmptyOrMissing(const std::string& dir) {
+  std::error_code ec;
+  return !fs::exists(dir, ec) || fs::is_empty(dir, ec);
+}
+
+// SST files never change once written: linked. The rest (WAL, MANIFEST,
+// CURRENT, OPTIONS) is copied.
+bool CopyDataDir(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  if (ec) return false;
+  for (const fs::directory_entry& e : fs::directory_iterator(from, ec)) {
+    if (!e.is_regular_file() || e.path().filename() == "LOCK") continue;
+    const fs::path target = to / e.path().filename();
+    if (e.path().extension() == ".sst") {
+      fs::create_hard_link(e.path(), target, ec);
+      if (!ec) continue;
+      ec.clear();
+    }
+    fs::copy_file(e.path(), target, ec);
+    if (ec) return false;
+  }
+  return !ec;
+}
+
+}  // namespace
+
+// Made once per key under the system temp dir, under a lock file, by a
+// server started and stopped as this one would be.
+std::string ServerProcess::PrepareDataDir() {
+  if (fresh_start_ || !IsEmptyOrMissing(data_dir_)) return "";
+  const std::string config_text = ReadWhole(config_);
+  // A config naming a test's own temporary files may mean anything: start fresh.
+  if (config_text.find("iisc-test-") != std::string::npos) return "";
+  std::string key = config_text + '\n';
+  for (const auto& [k, v] : env_) key += k + '=' + v + '\n';
+  AppendTreeStamp(IISC_BINARY_DIR "/server/iisc-server", &key);
+  AppendTreeStamp(IISC_SOURCE_DIR "/configs", &key);
+  AppendTreeStamp(IISC_SOURCE_DIR "/data", &key);
+  const fs::path root = fs::temp_directory_path() / "iisc-server-templates";
+  const fs::path made = root / std::to_string(std::hash<std::string>{}(key));
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  const int lock = ::open((made.string() + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (lock < 0) return "";
+  ::flock(lock, LOCK_EX);
+  if (!fs::exists(made / "CURRENT", ec)) {
+    const fs::path making = made.string() + ".making";
+    fs::remove_all(making, ec);
+    ServerProcess first(making.string(), env_, config_);
+    first.set_fresh_start(true);
+    first.set_log_file(making.string() + ".log");
+    std::string error = first.Start();
+    const int code = first.Stop(SIGTERM);
+    if (error.empty() && code == 0) {
+      fs::remove_all(made, ec);
+      fs::rename(making, made, ec);
+    } else {
+      fs::remove_all(making, ec);
+    }
+  }
+  ::flock(lock, LOCK_UN);
+  ::close(lock);
+  // Without a template the server simply starts fresh.
+  if (!fs::exists(made / "CURRENT", ec)) return "";
+  fs::remove_all(data_dir_, ec);
+  if (!CopyDataDir(made, data_dir_)) return "cannot copy the server data template " + made.string() + " to " + data_dir_;
+  return "";
+}
+
 std::string ServerProcess::Spawn() {
+  if (std::string error = PrepareDataDir(); !error.empty()) return error;
   int fds[2];
   if (pipe(fds) != 0) return "pipe failed";
   posix_spawn_file_actions_t actions;

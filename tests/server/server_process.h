@@ -46,6 +46,14 @@ class ServerProcess {
   // Sends the server's stderr (its log) to `path` instead of the test's.
   void set_log_file(std::string path) { log_file_ = std::move(path); }
 
+  // A server started on a missing or empty data directory begins from a copy
+  // of one that a server with the same binary, config and environment made
+  // on its first start and then stopped cleanly (made once, shared by the
+  // test processes): the first start's model training and featurizing take
+  // seconds, more under the sanitizers. Tests of the first start itself turn
+  // this off.
+  void set_fresh_start(bool fresh) { fresh_start_ = fresh; }
+
   // Starts iisc-server on 127.0.0.1:0 and waits for its "listening on" line.
   // Returns an empty string on success, else what went wrong.
   std::string Start();
@@ -61,7 +69,10 @@ class ServerProcess {
   uint16_t port() const { return port_; }
 
  private:
+  std::string PrepareDataDir();
+
   std::string log_file_;
+  bool fresh_start_ = false;
   std::string data_dir_;
   std::map<std::string, std::string> env_;
   std::string config_;
