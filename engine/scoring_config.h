@@ -95,7 +95,7 @@ struct ScoringConfig {
   // the model is rarely wrong; unsure, the vocabulary and the best matches
   // know the catalog's own wording better.
   double inference_intent_type_share_sure = 0.9;
-  double inference_intent_type_share_unsure = 0.2;
+  double inference_intent_type_share_unsure = 0.6;
   double inference_intent_sure_probability = 0.9;
   double inference_intent_unsure_probability = 0.5;
   double inference_intent_field_share = 0.8;
