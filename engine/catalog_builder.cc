@@ -93,9 +93,18 @@ Result<std::shared_ptr<const TextModel>> CatalogBuilder::TextModelFor(
   return fitted;
 }
 
+Result<CatalogBuilder::StoredFeatures> CatalogBuilder::ReadStoredFeatures(const Store& store) {
+  StoredFeatures out;
+  IISC_RETURN_IF_ERROR(store.ScanFeatures([&](std::string_view key, const FeatureVector& v) {
+    out.emplace_back(std::string(key), v);
+    return Status::Ok();
+  }));
+  return out;
+}
+
 Result<std::vector<TextFeatures>> CatalogBuilder::Featurize(
     const std::vector<std::shared_ptr<const Complex>>& complexes, const TextModel& model, bool reuse_stored,
-    size_t max_threads) {
+    size_t max_threads, StoredFeatures* prefetched) {
   std::vector<std::pair<const Capability*, const Complex*>> caps;
   for (const auto& c : complexes)
     for (const Capability& cap : c->services) caps.emplace_back(&cap, c.get());
@@ -108,21 +117,30 @@ Result<std::vector<TextFeatures>> CatalogBuilder::Featurize(
     row_of.reserve(caps.size());
     for (size_t i = 0; i < caps.size(); ++i) row_of.emplace(caps[i].first->id, static_cast<uint32_t>(i));
     const size_t dim = static_cast<size_t>(model.dim());
-    IISC_RETURN_IF_ERROR(store_->ScanFeatures([&](std::string_view key, const FeatureVector& v) {
-      if (v.model_version != model.version() || v.values.size() != dim) return Status::Ok();
+    const auto reuse = [&](std::string_view key, FeatureVector& v) {
+      if (v.model_version != model.version() || v.values.size() != dim) return;
       auto it = row_of.find(key);
-      if (it == row_of.end()) return Status::Ok();
+      if (it == row_of.end()) return;
       TextFeatures& f = features[it->second];
-      f.vector = v.values;
+      f.vector = std::move(v.values);
       const bool terms_ok = !v.term_ids.empty() && v.term_ids.size() == v.term_weights.size() &&
                             v.term_ids.back() < model.num_terms();
       if (terms_ok) {
-        f.terms.ids = v.term_ids;
-        f.terms.weights = v.term_weights;
+        f.terms.ids = std::move(v.term_ids);
+        f.terms.weights = std::move(v.term_weights);
       }
       stored[it->second] = terms_ok ? kVectorAndTerms : kVector;
-      return Status::Ok();
-    }));
+    };
+    if (prefetched != nullptr) {
+      for (auto& [key, v] : *prefetched) reuse(key, v);
+      StoredFeatures().swap(*prefetched);
+    } else {
+      IISC_RETURN_IF_ERROR(store_->ScanFeatures([&](std::string_view key, const FeatureVector& v) {
+        FeatureVector copy = v;
+        reuse(key, copy);
+        return Status::Ok();
+      }));
+    }
   }
   // Only what is missing is computed: a restart over stored features does
   // not analyze a single text.
@@ -147,10 +165,11 @@ Result<std::vector<TextFeatures>> CatalogBuilder::Featurize(
 }
 
 Result<std::shared_ptr<CatalogSnapshot>> CatalogBuilder::Build(std::vector<std::shared_ptr<const Complex>> complexes,
-                                                               std::shared_ptr<const TextModel> model) {
+                                                               std::shared_ptr<const TextModel> model,
+                                                               StoredFeatures* stored) {
   std::shared_ptr<CatalogSnapshot> snapshot;
   {
-    auto features = Featurize(complexes, *model, /*reuse_stored=*/true, /*max_threads=*/0);
+    auto features = Featurize(complexes, *model, /*reuse_stored=*/true, /*max_threads=*/0, stored);
     if (!features.ok()) return features.status();
     snapshot = BuildSnapshot(std::move(complexes), *features, std::move(model), *taxonomy_);
   }

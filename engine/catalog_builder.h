@@ -40,9 +40,17 @@ class CatalogBuilder {
   Result<std::shared_ptr<const TextModel>> TextModelFor(const std::vector<std::shared_ptr<const Complex>>& complexes,
                                                         bool refit);
 
-  // A whole snapshot of `complexes` (store order) with `model`.
+  // Every feature vector the store holds, by capability id. Touches only the
+  // store: a start reads them on another thread while it reads the catalog.
+  using StoredFeatures = std::vector<std::pair<std::string, FeatureVector>>;
+  static Result<StoredFeatures> ReadStoredFeatures(const Store& store);
+
+  // A whole snapshot of `complexes` (store order) with `model`, reusing the
+  // features stored under the model's version: `stored` when given (from
+  // ReadStoredFeatures, consumed), else read from the store now.
   Result<std::shared_ptr<CatalogSnapshot>> Build(std::vector<std::shared_ptr<const Complex>> complexes,
-                                                 std::shared_ptr<const TextModel> model);
+                                                 std::shared_ptr<const TextModel> model,
+                                                 StoredFeatures* stored = nullptr);
 
   // The change `removed` + `put` (already written to the store) with the
   // put services featurized by `model`, ready for Apply.
@@ -53,9 +61,11 @@ class CatalogBuilder {
  private:
   // Features of every capability with `model`, on up to `max_threads` cores
   // (0: all); with reuse_stored, vectors stored under the same model version
-  // are reused; the others are stored.
+  // are reused (taken from `prefetched` when given, else read from the
+  // store); the others are stored.
   Result<std::vector<TextFeatures>> Featurize(const std::vector<std::shared_ptr<const Complex>>& complexes,
-                                              const TextModel& model, bool reuse_stored, size_t max_threads);
+                                              const TextModel& model, bool reuse_stored, size_t max_threads,
+                                              StoredFeatures* prefetched = nullptr);
 
   Store* store_;
   const Taxonomy* taxonomy_;

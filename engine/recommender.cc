@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <cmath>
 #include <fstream>
 #include <mutex>
@@ -301,6 +302,10 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
     intent_at_start_ = loaded->first;
   }
 
+  // The stored features are read on another thread while the catalog is:
+  // at a million services each takes seconds.
+  std::future<Result<CatalogBuilder::StoredFeatures>> stored_features =
+      std::async(std::launch::async, [store = store_.get()] { return CatalogBuilder::ReadStoredFeatures(*store); });
   auto complexes = store_->ListComplexes();
   if (!complexes.ok()) return complexes.status();
   // The seed goes in as one atomic write, so a start killed in the middle
@@ -335,7 +340,9 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
     auto catalog = CatalogBuilder::InStoreOrder(std::move(*complexes));
     auto model = builder_->TextModelFor(catalog, /*refit=*/false);
     if (!model.ok()) return model.status();
-    auto snapshot = builder_->Build(std::move(catalog), *model);
+    auto stored = stored_features.get();
+    if (!stored.ok()) return stored.status();
+    auto snapshot = builder_->Build(std::move(catalog), *model, &*stored);
     if (!snapshot.ok()) return snapshot.status();
     PublishWhole(std::move(*snapshot), std::move(scoring));
   }

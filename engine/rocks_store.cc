@@ -27,6 +27,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -330,17 +331,35 @@ class RocksStore final : public Store {
 
   Result<std::vector<Complex>> ListComplexes() const override {
     rocksdb::ManagedSnapshot snapshot(db_.get());
-    rocksdb::ReadOptions read;
+    rocksdb::ReadOptions read = BulkScan();
     read.snapshot = snapshot.snapshot();
     std::vector<Complex> complexes;
+    std::unordered_map<std::string, size_t> index_of;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, complexes_));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       Result<Complex> complex = DecodeComplex(ToView(it->key()), ToView(it->value()));
       if (!complex.ok()) return complex.status();
-      IISC_RETURN_IF_ERROR(AttachCapabilities(read, &*complex));
+      index_of.emplace(complex->id, complexes.size());
       complexes.push_back(std::move(complex).value());
     }
     IISC_RETURN_IF_ERROR(FromRocks(it->status(), "listing complexes"));
+    // One pass over every capability (a complex's are contiguous, each under
+    // its complex's prefix), not one iterator per complex.
+    std::unique_ptr<rocksdb::Iterator> caps(db_->NewIterator(read, capabilities_));
+    for (caps->SeekToFirst(); caps->Valid(); caps->Next()) {
+      const std::string_view key = ToView(caps->key());
+      const auto owner = index_of.find(std::string(key.substr(0, key.find('/'))));
+      if (owner == index_of.end()) continue;  // never written without its complex; skipped as GetComplex would
+      Complex& complex = complexes[owner->second];
+      Result<Capability> capability = ParseCapabilityJson(ToView(caps->value()), nullptr);
+      if (!capability.ok()) {
+        return Status::Corruption("stored capability \"" + std::string(key) + "\": " +
+                                  capability.status().ToString());
+      }
+      capability->complex_id = complex.id;
+      complex.services.push_back(std::move(capability).value());
+    }
+    IISC_RETURN_IF_ERROR(FromRocks(caps->status(), "reading capabilities"));
     return complexes;
   }
 
@@ -367,7 +386,7 @@ class RocksStore final : public Store {
 
   Status ScanFeatures(const std::function<Status(std::string_view key, const FeatureVector&)>&
                           visit) const override {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), features_));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(BulkScan(), features_));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       Result<FeatureVector> vector = DecodeFeatures(ToView(it->key()), ToView(it->value()));
       if (!vector.ok()) return vector.status();
@@ -536,6 +555,15 @@ class RocksStore final : public Store {
       complex->services.push_back(std::move(capability).value());
     }
     return FromRocks(it->status(), "reading capabilities of \"" + complex->id + "\"");
+  }
+
+  // A scan of a whole column family at start: read ahead in large chunks and
+  // keep its blocks out of the block cache, which they would only churn.
+  static rocksdb::ReadOptions BulkScan() {
+    rocksdb::ReadOptions read;
+    read.fill_cache = false;
+    read.readahead_size = 4 << 20;
+    return read;
   }
 
   // The smallest key after every key starting with `prefix`; capability
