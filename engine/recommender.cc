@@ -19,6 +19,7 @@
 #include "engine/secrets.h"
 #include "engine/understanding.h"
 #include "engine/vector_kernels.h"
+#include "engine/workflow_engine.h"
 #include "models/intent_model.h"
 #include "models/text.h"
 #include "models/text_model.h"
@@ -82,9 +83,15 @@ class RecommenderImpl final : public Recommender {
   void SubmitNeed(Need need, const Idempotency& idempotency,
                   std::function<void(Result<SubmittedNeed>)> done) override;
   using Recommender::SubmitNeed;
-  Result<StoredNeed> GetNeed(std::string_view id) const override { return store_->GetNeed(id); }
-  bool CheckNeedToken(const StoredNeed& need, std::string_view token) const override {
-    return !token.empty() && ConstantTimeEquals(Sha256Hex(token), need.access_token_sha256);
+  Result<NeedRecord> GetNeed(std::string_view id) const override {
+    auto stored = store_->GetNeed(id);
+    if (!stored.ok()) return stored.status();
+    return NeedRecord(std::move(stored).value());  // the record alone: no token hash, no vector
+  }
+  bool CheckNeedToken(std::string_view need_id, std::string_view token) const override {
+    if (token.empty()) return false;
+    auto stored = store_->GetNeed(need_id);
+    return stored.ok() && ConstantTimeEquals(Sha256Hex(token), stored->access_token_sha256);
   }
 
   std::shared_ptr<const CatalogSnapshot> Snapshot() const override { return state()->snapshot; }
@@ -208,7 +215,7 @@ class RecommenderImpl final : public Recommender {
   std::shared_ptr<const IntentModel> intent_at_start_;  // until the first state is published
   std::mutex catalog_mu_;  // serializes catalog writes and config swaps
   std::unique_ptr<NeedWriter> writer_;
-  std::unique_ptr<Workflow> workflow_;  // after writer_: destroyed first
+  std::unique_ptr<EngineWorkflow> workflow_;  // after writer_: destroyed first
   std::unique_ptr<Governance> governance_;
 
   std::unique_ptr<CatalogBuilder> builder_;  // used under catalog_mu_
@@ -441,7 +448,7 @@ void RecommenderImpl::SubmitNeed(Need need, const Idempotency& idempotency,
     if (!claimed.ok()) return done(claimed.status());
     if (claimed->has_value()) {
       // Stored the first time: the same need and token, ranked again.
-      const Workflow::KeyedNeed& keyed = **claimed;
+      const EngineWorkflow::KeyedNeed& keyed = **claimed;
       auto stored = store_->GetNeed(keyed.need_id);
       if (!stored.ok()) return done(stored.status());
       RecommendRequest again;
@@ -590,7 +597,7 @@ Result<BureauAssignment> RecommenderImpl::PlanAssignment(const AssignmentRequest
     if (need.wanted_types.empty()) continue;
     const uint32_t need_index = static_cast<uint32_t>(problem.needs.size());
     std::unordered_map<std::string_view, int> taken_per_type;
-    for (const StoredNeed::Match& m : open.matches) {
+    for (const NeedMatch& m : open.matches) {
       auto cap = by_id.find(m.capability_id);
       if (cap == by_id.end()) continue;  // no longer offered
       const Capability& c = *cap->second;

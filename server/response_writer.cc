@@ -133,7 +133,7 @@ std::string SubmittedNeedJson(const SubmittedNeed& submitted, const Taxonomy& ta
   return out;
 }
 
-void WriteNeedForComplex(JsonWriter& w, const StoredNeed& need, bool with_contact) {
+void WriteNeedForComplex(JsonWriter& w, const NeedRecord& need, bool with_contact) {
   w.BeginObject();
   w.Key("need_id").String(need.id).Key("created_unix_ms").Int(need.created_unix_ms);
   if (need.erased_unix_ms == 0) w.Key("description").String(need.need.description);
@@ -210,7 +210,7 @@ std::string ServiceRequestsJson(const std::vector<ServiceRequest>& requests,
   return out;
 }
 
-std::string StoredNeedJson(const StoredNeed& need, NeedStatus status,
+std::string NeedRecordJson(const NeedRecord& need, NeedStatus status,
                            const std::vector<ServiceRequest>& requests,
                            const CatalogSnapshot* snapshot, const Recommender& engine) {
   std::string out;

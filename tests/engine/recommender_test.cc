@@ -380,9 +380,10 @@ TEST(RecommenderDurabilityTest, SubmittedNeedSurvivesReopen) {
   EXPECT_EQ(stored->inferred_field, "eyewear");
   EXPECT_GT(stored->inferred_field_confidence, 0.35);
   EXPECT_LE(stored->inferred_field_confidence, 1.0);
-  EXPECT_TRUE((*engine)->CheckNeedToken(*stored, token));
-  EXPECT_FALSE((*engine)->CheckNeedToken(*stored, token.substr(1) + "0"));
-  EXPECT_FALSE((*engine)->CheckNeedToken(*stored, ""));
+  EXPECT_TRUE((*engine)->CheckNeedToken(id, token));
+  EXPECT_FALSE((*engine)->CheckNeedToken(id, token.substr(1) + "0"));
+  EXPECT_FALSE((*engine)->CheckNeedToken(id, ""));
+  EXPECT_FALSE((*engine)->CheckNeedToken("need-unknown", token));
   EXPECT_EQ((*engine)->GetNeed("need-unknown").status().code(), StatusCode::kNotFound);
   EXPECT_EQ((*engine)->Demand().total_needs, 1);
 }
