@@ -2,23 +2,13 @@
 
 #include "engine/scoring_config.h"
 #include "server/clarification.h"
+#include "server/localized_json.h"
 #include "server/result_fragments.h"
 #include "models/json_writer.h"
 
 namespace iisc {
 
 namespace {
-
-void WriteLocalized(JsonWriter& w, const LocalizedText& text) {
-  w.BeginObject().Key("zh").String(text.zh).Key("en").String(text.en).EndObject();
-}
-
-// The display name of a taxonomy id, so the portal need not join on its own.
-template <typename Info>
-const LocalizedText* NameOf(const std::vector<Info>& infos, int index) {
-  if (index < 0 || index >= static_cast<int>(infos.size())) return nullptr;
-  return &infos[static_cast<size_t>(index)].name;
-}
 
 void WriteLabel(JsonWriter& w, const InferredLabel& label, const LocalizedText* name) {
   w.BeginObject().Key("id").String(label.id).Key("confidence").Number(label.confidence);
