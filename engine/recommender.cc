@@ -349,15 +349,11 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
   writer_ = std::make_unique<NeedWriter>(store_.get(), options_.max_need_batch);
   // The workflow learns what a service is from the catalog in use.
   auto services = [this](std::string_view capability_id) -> std::optional<ServiceFacts> {
-    const size_t slash = capability_id.find('/');
-    if (slash == std::string_view::npos) return std::nullopt;
     const auto snapshot = state()->snapshot;
-    const Complex* complex = snapshot->FindComplex(capability_id.substr(0, slash));
-    if (complex == nullptr) return std::nullopt;
-    for (const Capability& cap : complex->services) {
-      if (cap.id == capability_id) return ServiceFacts{cap.complex_id, cap.type, cap.capacity_per_month};
-    }
-    return std::nullopt;
+    const int64_t row = snapshot->RowOf(capability_id);
+    if (row < 0) return std::nullopt;
+    const Capability& cap = *snapshot->capabilities[static_cast<size_t>(row)];
+    return ServiceFacts{cap.complex_id, cap.type, cap.capacity_per_month};
   };
   WorkflowOptions workflow_options = options_.workflow;
   if (!workflow_options.now_unix_ms) workflow_options.now_unix_ms = options_.now_unix_ms;
