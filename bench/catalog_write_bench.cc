@@ -132,7 +132,7 @@ Bench& GetBench(size_t n) {
   for (size_t i = 0; i < catalog.size(); i += 2000) {
     std::vector<Complex> batch(catalog.begin() + static_cast<ptrdiff_t>(i),
                                catalog.begin() + static_cast<ptrdiff_t>(std::min(catalog.size(), i + 2000)));
-    Status st = (*store)->WriteCatalog(batch, {});
+    Status st = (*store)->WriteCatalog(batch, {}, {});
     if (!st.ok()) Die(st.ToString());
   }
   for (size_t i = b.demo.size(); i < catalog.size(); ++i) b.complex_ids.push_back(catalog[i].id);

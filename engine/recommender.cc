@@ -195,10 +195,11 @@ class RecommenderImpl final : public Recommender {
   // Publishes a whole new snapshot scored with `config`, with the month's
   // demand. REQUIRES: catalog_mu_ held.
   void PublishWhole(std::shared_ptr<const CatalogSnapshot> snapshot, std::shared_ptr<const ScoringConfig> config);
-  // Applies a catalog change already written to the store: only its
-  // services are featurized; the rest of the snapshot carries over.
+  // Writes a catalog change to the store (the complexes with their services'
+  // vectors, in one atomic write) and publishes it: only its services are
+  // featurized; the rest of the snapshot carries over.
   // REQUIRES: catalog_mu_ held.
-  Status ApplyChange(std::vector<std::string> removed, std::vector<Complex> put);
+  Status WriteChange(std::vector<std::string> removed, std::vector<Complex> put);
 
   std::unique_ptr<Store> store_;
   std::shared_ptr<const Taxonomy> taxonomy_;
@@ -269,9 +270,9 @@ void RecommenderImpl::PublishWhole(std::shared_ptr<const CatalogSnapshot> snapsh
   });
 }
 
-Status RecommenderImpl::ApplyChange(std::vector<std::string> removed, std::vector<Complex> put) {
+Status RecommenderImpl::WriteChange(std::vector<std::string> removed, std::vector<Complex> put) {
   const auto current = state();
-  auto change = builder_->Prepare(std::move(removed), std::move(put), *current->snapshot->model);
+  auto change = builder_->Write(std::move(removed), std::move(put), *current->snapshot->model);
   if (!change.ok()) return change.status();
   std::vector<std::string> put_ids;
   for (const auto& c : change->put) put_ids.push_back(c->id);
@@ -321,7 +322,7 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
     if (!parsed.ok()) {
       return Status::InvalidArgument("seed catalog " + options_.seed_catalog_path + ": " + parsed.status().message());
     }
-    IISC_RETURN_IF_ERROR(store_->WriteCatalog(*parsed, {}));
+    IISC_RETURN_IF_ERROR(store_->WriteCatalog(*parsed, {}, {}));  // the vectors follow at Build
     complexes = std::move(parsed);
   }
 
@@ -619,14 +620,16 @@ Result<BureauAssignment> RecommenderImpl::PlanAssignment(const AssignmentRequest
 
 Status RecommenderImpl::PutComplex(const Complex& complex) {
   std::lock_guard<std::mutex> lock(catalog_mu_);
-  IISC_RETURN_IF_ERROR(store_->PutComplex(complex));
-  return ApplyChange({}, {complex});
+  return WriteChange({}, {complex});
 }
 
 Status RecommenderImpl::DeleteComplex(std::string_view id) {
   std::lock_guard<std::mutex> lock(catalog_mu_);
-  IISC_RETURN_IF_ERROR(store_->DeleteComplex(id));
-  return ApplyChange({std::string(id)}, {});
+  // The snapshot holds what the store holds: both change only under catalog_mu_.
+  if (state()->snapshot->FindSlot(id) < 0) {
+    return Status::NotFound("complex \"" + std::string(id) + "\" not found");
+  }
+  return WriteChange({std::string(id)}, {});
 }
 
 Result<CatalogImport> RecommenderImpl::ImportCatalog(std::vector<Complex> complexes,
@@ -648,10 +651,9 @@ Result<CatalogImport> RecommenderImpl::ImportCatalog(std::vector<Complex> comple
       if (!incoming.contains(c->id)) removed.push_back(c->id);
   }
   incoming.clear();  // views into `complexes`, which is moved next
-  IISC_RETURN_IF_ERROR(store_->WriteCatalog(complexes, removed));
   summary.removed = static_cast<int64_t>(removed.size());
   summary.total = static_cast<int64_t>(current->slots_by_id.size()) + summary.added - summary.removed;
-  IISC_RETURN_IF_ERROR(ApplyChange(std::move(removed), std::move(complexes)));
+  IISC_RETURN_IF_ERROR(WriteChange(std::move(removed), std::move(complexes)));
   return summary;
 }
 

@@ -83,11 +83,14 @@ class Store {
   virtual Status PutComplex(const Complex& complex) = 0;
   // NotFound when absent. Removes the capabilities and their vectors too.
   virtual Status DeleteComplex(std::string_view complex_id) = 0;
-  // Puts every complex of `put` (as PutComplex does) and deletes every complex
-  // named in `remove` (absent ones are skipped), in one atomic write: a crash
-  // leaves all of it or none. REQUIRES: no id both put and removed.
-  virtual Status WriteCatalog(const std::vector<Complex>& put,
-                              const std::vector<std::string>& remove) = 0;
+  // Puts every complex of `put` (as PutComplex does), deletes every complex
+  // named in `remove` (absent ones are skipped) and puts `features` (keyed by
+  // capability id, as PutFeatures does), in one atomic write: a crash leaves
+  // all of it or none, so a service's text is never stored without the
+  // vector made from it. REQUIRES: no id both put and removed; `features`
+  // only of capabilities of `put`.
+  virtual Status WriteCatalog(const std::vector<Complex>& put, const std::vector<std::string>& remove,
+                              const std::vector<std::pair<std::string, FeatureVector>>& features) = 0;
   virtual Result<Complex> GetComplex(std::string_view complex_id) const = 0;
   // All complexes with their capabilities, ordered by id.
   virtual Result<std::vector<Complex>> ListComplexes() const = 0;
