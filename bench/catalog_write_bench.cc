@@ -18,11 +18,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <sstream>
 #include <thread>
 
+#include "bench/bench_support.h"
 #include "bench/catalog_generator.h"
 #include "engine/recommender.h"
 #include "engine/scoring_config.h"
@@ -34,26 +34,6 @@ using namespace iisc;
 using Clock = std::chrono::steady_clock;
 
 const std::string kRoot = IISC_SOURCE_DIR;
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "catalog_write_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) Die("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(i), v.end());
-  return v[i];
-}
 
 // Writes per measurement: IISC_BENCH_WRITES, default `fallback` (a build
 // whose writes take seconds needs fewer).
@@ -152,7 +132,7 @@ Bench& GetBench(size_t n) {
   for (size_t i = 0; i < catalog.size(); i += 2000) {
     std::vector<Complex> batch(catalog.begin() + static_cast<ptrdiff_t>(i),
                                catalog.begin() + static_cast<ptrdiff_t>(std::min(catalog.size(), i + 2000)));
-    Status st = (*store)->WriteCatalog(batch, {});
+    Status st = (*store)->WriteCatalog(batch, {}, {});
     if (!st.ok()) Die(st.ToString());
   }
   for (size_t i = b.demo.size(); i < catalog.size(); ++i) b.complex_ids.push_back(catalog[i].id);

@@ -23,6 +23,7 @@
 
 #include <simdjson.h>
 
+#include "bench/bench_support.h"
 #include "engine/recommender.h"
 #include "engine/scoring_config.h"
 #include "engine/store.h"
@@ -33,11 +34,6 @@ namespace {
 
 const std::string kRoot = IISC_SOURCE_DIR;
 constexpr size_t kNeeds = 10000;
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "desk_bench: %s\n", what.c_str());
-  std::exit(1);
-}
 
 std::string ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -28,6 +28,7 @@
 
 #include <simdjson.h>
 
+#include "bench/bench_support.h"
 #include "bench/catalog_generator.h"
 #include "engine/catalog_snapshot.h"
 #include "engine/recommender.h"
@@ -43,19 +44,6 @@ namespace {
 using namespace iisc;
 
 const std::string kRoot = IISC_SOURCE_DIR;
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "engine_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) Die("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 struct Fixture {
   std::shared_ptr<const Taxonomy> taxonomy;
@@ -137,13 +125,6 @@ Recommender& GetEngine(size_t n) {
   engine = std::move(*opened);
   current = n;
   return *engine;
-}
-
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(i), v.end());
-  return v[i];
 }
 
 // ---------------------------------------------------------------- benchmarks

@@ -24,6 +24,7 @@
 
 #include <simdjson.h>
 
+#include "bench/bench_support.h"
 #include "engine/recommender.h"
 #include "engine/scoring_config.h"
 #include "engine/store.h"
@@ -32,11 +33,6 @@ namespace iisc {
 namespace {
 
 const std::string kRoot = IISC_SOURCE_DIR;
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "workflow_bench: %s\n", what.c_str());
-  std::exit(1);
-}
 
 std::vector<Need> EvalNeeds(const Taxonomy& taxonomy) {
   std::ifstream in(kRoot + "/data/eval/public.jsonl");
@@ -150,13 +146,6 @@ Fixture& GetFixture(size_t needs) {
     std::filesystem::remove_all(the_fixture.dir);
   });
   return fx;
-}
-
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(i), v.end());
-  return v[i];
 }
 
 void BM_ComplexFeed(benchmark::State& state) {

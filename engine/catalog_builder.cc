@@ -36,6 +36,30 @@ void ParallelFor(size_t n, size_t max_threads, Fn&& fn) {
   for (auto& th : pool) th.join();
 }
 
+// A complex as the store reads it back: its services by id (byte order),
+// each naming its complex.
+void PutInStoreOrder(Complex& c) {
+  std::sort(c.services.begin(), c.services.end(),
+            [](const Capability& a, const Capability& b) { return a.id < b.id; });
+  for (Capability& cap : c.services) cap.complex_id = c.id;
+}
+
+const Complex& Deref(const Complex& c) { return c; }
+const Complex& Deref(const std::shared_ptr<const Complex>& c) { return *c; }
+
+// Every service of `complexes` (Complex or shared_ptr), in order, with its complex.
+template <typename Complexes>
+std::vector<std::pair<const Capability*, const Complex*>> CapabilitiesOf(const Complexes& complexes) {
+  std::vector<std::pair<const Capability*, const Complex*>> caps;
+  for (const auto& c : complexes)
+    for (const Capability& cap : Deref(c).services) caps.emplace_back(&cap, &Deref(c));
+  return caps;
+}
+
+FeatureVector StoredForm(const TextFeatures& f, const TextModel& model) {
+  return FeatureVector{model.version(), f.vector, f.terms.ids, f.terms.weights};
+}
+
 }  // namespace
 
 CatalogBuilder::CatalogBuilder(Store* store, const Taxonomy* taxonomy, const Vocabulary* vocabulary,
@@ -46,9 +70,7 @@ std::vector<std::shared_ptr<const Complex>> CatalogBuilder::InStoreOrder(std::ve
   std::vector<std::shared_ptr<const Complex>> out;
   out.reserve(complexes.size());
   for (Complex& c : complexes) {
-    std::sort(c.services.begin(), c.services.end(),
-              [](const Capability& a, const Capability& b) { return a.id < b.id; });
-    for (Capability& cap : c.services) cap.complex_id = c.id;
+    PutInStoreOrder(c);
     out.push_back(std::make_shared<const Complex>(std::move(c)));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
@@ -102,12 +124,9 @@ Result<CatalogBuilder::StoredFeatures> CatalogBuilder::ReadStoredFeatures(const 
   return out;
 }
 
-Result<std::vector<TextFeatures>> CatalogBuilder::Featurize(
-    const std::vector<std::shared_ptr<const Complex>>& complexes, const TextModel& model, bool reuse_stored,
-    size_t max_threads, StoredFeatures* prefetched) {
-  std::vector<std::pair<const Capability*, const Complex*>> caps;
-  for (const auto& c : complexes)
-    for (const Capability& cap : c->services) caps.emplace_back(&cap, c.get());
+Result<std::vector<TextFeatures>> CatalogBuilder::Featurize(const CapabilityRefs& caps, const TextModel& model,
+                                                           bool reuse_stored, size_t max_threads,
+                                                           std::vector<bool>* computed, StoredFeatures* prefetched) {
   std::vector<TextFeatures> features(caps.size());
   // Per capability, what the store already holds under this model version.
   enum : uint8_t { kNothing, kVector, kVectorAndTerms };
@@ -150,17 +169,10 @@ Result<std::vector<TextFeatures>> CatalogBuilder::Featurize(
     if (stored[i] == kVector) f.vector = std::move(features[i].vector);
     features[i] = std::move(f);
   });
-  std::vector<std::pair<std::string, FeatureVector>> batch;
-  for (size_t i = 0; i < caps.size(); ++i) {
-    if (stored[i] == kVectorAndTerms) continue;
-    batch.emplace_back(caps[i].first->id, FeatureVector{model.version(), features[i].vector,
-                                                        features[i].terms.ids, features[i].terms.weights});
-    if (batch.size() == 4096) {
-      IISC_RETURN_IF_ERROR(store_->PutFeatures(batch));
-      batch.clear();
-    }
+  if (computed != nullptr) {
+    computed->resize(caps.size());
+    for (size_t i = 0; i < caps.size(); ++i) (*computed)[i] = stored[i] != kVectorAndTerms;
   }
-  if (!batch.empty()) IISC_RETURN_IF_ERROR(store_->PutFeatures(batch));
   return features;
 }
 
@@ -169,8 +181,22 @@ Result<std::shared_ptr<CatalogSnapshot>> CatalogBuilder::Build(std::vector<std::
                                                                StoredFeatures* stored) {
   std::shared_ptr<CatalogSnapshot> snapshot;
   {
-    auto features = Featurize(complexes, *model, /*reuse_stored=*/true, /*max_threads=*/0, stored);
+    const CapabilityRefs caps = CapabilitiesOf(complexes);
+    std::vector<bool> computed;
+    auto features = Featurize(caps, *model, /*reuse_stored=*/true, /*max_threads=*/0, &computed, stored);
     if (!features.ok()) return features.status();
+    // What was computed now is stored for the next start, a batch at a time
+    // (the catalog itself is already stored: this only spares the work).
+    std::vector<std::pair<std::string, FeatureVector>> batch;
+    for (size_t i = 0; i < caps.size(); ++i) {
+      if (!computed[i]) continue;
+      batch.emplace_back(caps[i].first->id, StoredForm((*features)[i], *model));
+      if (batch.size() == 4096) {
+        IISC_RETURN_IF_ERROR(store_->PutFeatures(batch));
+        batch.clear();
+      }
+    }
+    if (!batch.empty()) IISC_RETURN_IF_ERROR(store_->PutFeatures(batch));
     snapshot = BuildSnapshot(std::move(complexes), *features, std::move(model), *taxonomy_);
   }
 #if defined(__GLIBC__)
@@ -181,19 +207,30 @@ Result<std::shared_ptr<CatalogSnapshot>> CatalogBuilder::Build(std::vector<std::
   return snapshot;
 }
 
-Result<CatalogChange> CatalogBuilder::Prepare(std::vector<std::string> removed, std::vector<Complex> put,
-                                              const TextModel& model) {
-  CatalogChange change;
-  change.removed = std::move(removed);
-  change.put = InStoreOrder(std::move(put));
+Result<CatalogChange> CatalogBuilder::Write(std::vector<std::string> removed, std::vector<Complex> put,
+                                            const TextModel& model) {
+  for (Complex& c : put) PutInStoreOrder(c);
+  std::sort(put.begin(), put.end(), [](const Complex& a, const Complex& b) { return a.id < b.id; });
   // Never reused: the services written are new texts.
   // One core: requests keep the others while a catalog write runs.
-  auto features = Featurize(change.put, model, /*reuse_stored=*/false, /*max_threads=*/1);
+  auto features = Featurize(CapabilitiesOf(put), model, /*reuse_stored=*/false, /*max_threads=*/1, nullptr);
   if (!features.ok()) return features.status();
+  {
+    std::vector<std::pair<std::string, FeatureVector>> vectors;
+    vectors.reserve(features->size());
+    size_t next = 0;
+    for (const Complex& c : put) {
+      for (const Capability& cap : c.services) vectors.emplace_back(cap.id, StoredForm((*features)[next++], model));
+    }
+    IISC_RETURN_IF_ERROR(store_->WriteCatalog(put, removed, vectors));
+  }
+  CatalogChange change;
+  change.removed = std::move(removed);
   size_t next = 0;
-  for (const auto& c : change.put) {
+  for (Complex& c : put) {
     auto& mine = change.put_features.emplace_back();
-    for (size_t i = 0; i < c->services.size(); ++i) mine.push_back(std::move((*features)[next++]));
+    for (size_t i = 0; i < c.services.size(); ++i) mine.push_back(std::move((*features)[next++]));
+    change.put.push_back(std::make_shared<const Complex>(std::move(c)));
   }
   return change;
 }

@@ -52,20 +52,23 @@ class CatalogBuilder {
                                                  std::shared_ptr<const TextModel> model,
                                                  StoredFeatures* stored = nullptr);
 
-  // The change `removed` + `put` (already written to the store) with the
-  // put services featurized by `model`, ready for Apply.
-  Result<CatalogChange> Prepare(std::vector<std::string> removed, std::vector<Complex> put,
-                                const TextModel& model);
+  // Writes the change `removed` + `put`, with the put services featurized by
+  // `model`, to the store in one atomic write (a crash keeps the new texts
+  // with their vectors, or neither), and returns it ready for Apply.
+  Result<CatalogChange> Write(std::vector<std::string> removed, std::vector<Complex> put,
+                              const TextModel& model);
   std::shared_ptr<CatalogSnapshot> Apply(const CatalogSnapshot& base, CatalogChange change) const;
 
  private:
-  // Features of every capability with `model`, on up to `max_threads` cores
-  // (0: all); with reuse_stored, vectors stored under the same model version
-  // are reused (taken from `prefetched` when given, else read from the
-  // store); the others are stored.
-  Result<std::vector<TextFeatures>> Featurize(const std::vector<std::shared_ptr<const Complex>>& complexes,
-                                              const TextModel& model, bool reuse_stored, size_t max_threads,
-                                              StoredFeatures* prefetched = nullptr);
+  using CapabilityRefs = std::vector<std::pair<const Capability*, const Complex*>>;
+  // Features of every capability of `caps` with `model`, on up to
+  // `max_threads` cores (0: all); with reuse_stored, vectors stored under the
+  // same model version are reused (taken from `prefetched` when given, else
+  // read from the store). `computed[i]` tells whether caps[i]'s features were
+  // computed now (and so are not stored yet).
+  Result<std::vector<TextFeatures>> Featurize(const CapabilityRefs& caps, const TextModel& model,
+                                              bool reuse_stored, size_t max_threads,
+                                              std::vector<bool>* computed, StoredFeatures* prefetched = nullptr);
 
   Store* store_;
   const Taxonomy* taxonomy_;

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "engine/clock.h"
+#include "engine/store.h"
 #include "engine/store_keys.h"
 #include "models/json_writer.h"
 

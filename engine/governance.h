@@ -14,10 +14,12 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/store.h"
 #include "models/status.h"
 
 namespace iisc {
+
+class Store;  // engine/store.h
+struct RecordWrite;
 
 struct ConfigVersion {
   int64_t seq = 0;              // 1, 2, ... in the order they were applied

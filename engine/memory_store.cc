@@ -39,15 +39,17 @@ class MemoryStore final : public Store {
     return Status::Ok();
   }
 
-  Status WriteCatalog(const std::vector<Complex>& put,
-                      const std::vector<std::string>& remove) override {
+  Status WriteCatalog(const std::vector<Complex>& put, const std::vector<std::string>& remove,
+                      const std::vector<std::pair<std::string, FeatureVector>>& features) override {
     for (const Complex& complex : put) IISC_RETURN_IF_ERROR(store_keys::ValidateComplexKeys(complex));
+    for (const auto& [key, vector] : features) IISC_RETURN_IF_ERROR(store_keys::ValidateFeatureKey(key));
     std::unique_lock lock(mutex_);
     for (const std::string& id : remove) {
       EraseCapabilitiesLocked(id, {});
       complexes_.erase(id);
     }
     for (const Complex& complex : put) PutComplexLocked(complex);
+    for (const auto& [key, vector] : features) features_.insert_or_assign(key, vector);
     return Status::Ok();
   }
 

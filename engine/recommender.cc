@@ -20,6 +20,7 @@
 #include "engine/secrets.h"
 #include "engine/understanding.h"
 #include "engine/vector_kernels.h"
+#include "engine/workflow_engine.h"
 #include "models/intent_model.h"
 #include "models/text.h"
 #include "models/text_model.h"
@@ -83,9 +84,15 @@ class RecommenderImpl final : public Recommender {
   void SubmitNeed(Need need, const Idempotency& idempotency,
                   std::function<void(Result<SubmittedNeed>)> done) override;
   using Recommender::SubmitNeed;
-  Result<StoredNeed> GetNeed(std::string_view id) const override { return store_->GetNeed(id); }
-  bool CheckNeedToken(const StoredNeed& need, std::string_view token) const override {
-    return !token.empty() && ConstantTimeEquals(Sha256Hex(token), need.access_token_sha256);
+  Result<NeedRecord> GetNeed(std::string_view id) const override {
+    auto stored = store_->GetNeed(id);
+    if (!stored.ok()) return stored.status();
+    return NeedRecord(std::move(stored).value());  // the record alone: no token hash, no vector
+  }
+  bool CheckNeedToken(std::string_view need_id, std::string_view token) const override {
+    if (token.empty()) return false;
+    auto stored = store_->GetNeed(need_id);
+    return stored.ok() && ConstantTimeEquals(Sha256Hex(token), stored->access_token_sha256);
   }
 
   std::shared_ptr<const CatalogSnapshot> Snapshot() const override { return state()->snapshot; }
@@ -189,10 +196,11 @@ class RecommenderImpl final : public Recommender {
   // Publishes a whole new snapshot scored with `config`, with the month's
   // demand. REQUIRES: catalog_mu_ held.
   void PublishWhole(std::shared_ptr<const CatalogSnapshot> snapshot, std::shared_ptr<const ScoringConfig> config);
-  // Applies a catalog change already written to the store: only its
-  // services are featurized; the rest of the snapshot carries over.
+  // Writes a catalog change to the store (the complexes with their services'
+  // vectors, in one atomic write) and publishes it: only its services are
+  // featurized; the rest of the snapshot carries over.
   // REQUIRES: catalog_mu_ held.
-  Status ApplyChange(std::vector<std::string> removed, std::vector<Complex> put);
+  Status WriteChange(std::vector<std::string> removed, std::vector<Complex> put);
 
   std::unique_ptr<Store> store_;
   std::shared_ptr<const Taxonomy> taxonomy_;
@@ -209,7 +217,7 @@ class RecommenderImpl final : public Recommender {
   std::shared_ptr<const IntentModel> intent_at_start_;  // until the first state is published
   std::mutex catalog_mu_;  // serializes catalog writes and config swaps
   std::unique_ptr<NeedWriter> writer_;
-  std::unique_ptr<Workflow> workflow_;  // after writer_: destroyed first
+  std::unique_ptr<EngineWorkflow> workflow_;  // after writer_: destroyed first
   std::unique_ptr<Governance> governance_;
 
   std::unique_ptr<CatalogBuilder> builder_;  // used under catalog_mu_
@@ -263,9 +271,9 @@ void RecommenderImpl::PublishWhole(std::shared_ptr<const CatalogSnapshot> snapsh
   });
 }
 
-Status RecommenderImpl::ApplyChange(std::vector<std::string> removed, std::vector<Complex> put) {
+Status RecommenderImpl::WriteChange(std::vector<std::string> removed, std::vector<Complex> put) {
   const auto current = state();
-  auto change = builder_->Prepare(std::move(removed), std::move(put), *current->snapshot->model);
+  auto change = builder_->Write(std::move(removed), std::move(put), *current->snapshot->model);
   if (!change.ok()) return change.status();
   std::vector<std::string> put_ids;
   for (const auto& c : change->put) put_ids.push_back(c->id);
@@ -319,7 +327,7 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
     if (!parsed.ok()) {
       return Status::InvalidArgument("seed catalog " + options_.seed_catalog_path + ": " + parsed.status().message());
     }
-    IISC_RETURN_IF_ERROR(store_->WriteCatalog(*parsed, {}));
+    IISC_RETURN_IF_ERROR(store_->WriteCatalog(*parsed, {}, {}));  // the vectors follow at Build
     complexes = std::move(parsed);
   }
 
@@ -349,15 +357,11 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
   writer_ = std::make_unique<NeedWriter>(store_.get(), options_.max_need_batch);
   // The workflow learns what a service is from the catalog in use.
   auto services = [this](std::string_view capability_id) -> std::optional<ServiceFacts> {
-    const size_t slash = capability_id.find('/');
-    if (slash == std::string_view::npos) return std::nullopt;
     const auto snapshot = state()->snapshot;
-    const Complex* complex = snapshot->FindComplex(capability_id.substr(0, slash));
-    if (complex == nullptr) return std::nullopt;
-    for (const Capability& cap : complex->services) {
-      if (cap.id == capability_id) return ServiceFacts{cap.complex_id, cap.type, cap.capacity_per_month};
-    }
-    return std::nullopt;
+    const int64_t row = snapshot->RowOf(capability_id);
+    if (row < 0) return std::nullopt;
+    const Capability& cap = *snapshot->capabilities[static_cast<size_t>(row)];
+    return ServiceFacts{cap.complex_id, cap.type, cap.capacity_per_month};
   };
   WorkflowOptions workflow_options = options_.workflow;
   if (!workflow_options.now_unix_ms) workflow_options.now_unix_ms = options_.now_unix_ms;
@@ -448,7 +452,7 @@ void RecommenderImpl::SubmitNeed(Need need, const Idempotency& idempotency,
     if (!claimed.ok()) return done(claimed.status());
     if (claimed->has_value()) {
       // Stored the first time: the same need and token, ranked again.
-      const Workflow::KeyedNeed& keyed = **claimed;
+      const EngineWorkflow::KeyedNeed& keyed = **claimed;
       auto stored = store_->GetNeed(keyed.need_id);
       if (!stored.ok()) return done(stored.status());
       RecommendRequest again;
@@ -597,7 +601,7 @@ Result<BureauAssignment> RecommenderImpl::PlanAssignment(const AssignmentRequest
     if (need.wanted_types.empty()) continue;
     const uint32_t need_index = static_cast<uint32_t>(problem.needs.size());
     std::unordered_map<std::string_view, int> taken_per_type;
-    for (const StoredNeed::Match& m : open.matches) {
+    for (const NeedMatch& m : open.matches) {
       auto cap = by_id.find(m.capability_id);
       if (cap == by_id.end()) continue;  // no longer offered
       const Capability& c = *cap->second;
@@ -623,14 +627,16 @@ Result<BureauAssignment> RecommenderImpl::PlanAssignment(const AssignmentRequest
 
 Status RecommenderImpl::PutComplex(const Complex& complex) {
   std::lock_guard<std::mutex> lock(catalog_mu_);
-  IISC_RETURN_IF_ERROR(store_->PutComplex(complex));
-  return ApplyChange({}, {complex});
+  return WriteChange({}, {complex});
 }
 
 Status RecommenderImpl::DeleteComplex(std::string_view id) {
   std::lock_guard<std::mutex> lock(catalog_mu_);
-  IISC_RETURN_IF_ERROR(store_->DeleteComplex(id));
-  return ApplyChange({std::string(id)}, {});
+  // The snapshot holds what the store holds: both change only under catalog_mu_.
+  if (state()->snapshot->FindSlot(id) < 0) {
+    return Status::NotFound("complex \"" + std::string(id) + "\" not found");
+  }
+  return WriteChange({std::string(id)}, {});
 }
 
 Result<CatalogImport> RecommenderImpl::ImportCatalog(std::vector<Complex> complexes,
@@ -652,10 +658,9 @@ Result<CatalogImport> RecommenderImpl::ImportCatalog(std::vector<Complex> comple
       if (!incoming.contains(c->id)) removed.push_back(c->id);
   }
   incoming.clear();  // views into `complexes`, which is moved next
-  IISC_RETURN_IF_ERROR(store_->WriteCatalog(complexes, removed));
   summary.removed = static_cast<int64_t>(removed.size());
   summary.total = static_cast<int64_t>(current->slots_by_id.size()) + summary.added - summary.removed;
-  IISC_RETURN_IF_ERROR(ApplyChange(std::move(removed), std::move(complexes)));
+  IISC_RETURN_IF_ERROR(WriteChange(std::move(removed), std::move(complexes)));
   return summary;
 }
 

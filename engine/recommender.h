@@ -18,8 +18,8 @@
 #include "engine/compaction_policy.h"
 #include "engine/clock.h"
 #include "engine/governance.h"
+#include "engine/need_record.h"
 #include "engine/scoring_config.h"
-#include "engine/store.h"
 #include "engine/supply_demand.h"
 #include "engine/workflow.h"
 #include "models/catalog.h"
@@ -124,6 +124,7 @@ struct Recommendation {
 };
 
 class CatalogSnapshot;  // opaque; keeps the pointers above alive
+class Store;            // engine/store.h: only whoever opens the engine needs it
 struct EngineState;     // opaque: a catalog snapshot ranked under one scoring config
 
 // How much work one ranking took (for benchmarks and tests).
@@ -220,9 +221,12 @@ class Recommender {
   void SubmitNeed(Need need, std::function<void(Result<SubmittedNeed>)> done) {
     SubmitNeed(std::move(need), Idempotency{}, std::move(done));
   }
-  virtual Result<StoredNeed> GetNeed(std::string_view id) const = 0;
-  // True when `token` is the access token issued for need `id` (constant time).
-  virtual bool CheckNeedToken(const StoredNeed& need, std::string_view token) const = 0;
+  // NotFound when there is no such need.
+  virtual Result<NeedRecord> GetNeed(std::string_view id) const = 0;
+  // True when `token` is the access token issued for need `need_id`
+  // (compared in constant time); false too when the need is unknown or
+  // cannot be read. The token's hash never leaves the engine.
+  virtual bool CheckNeedToken(std::string_view need_id, std::string_view token) const = 0;
 
   virtual std::shared_ptr<const CatalogSnapshot> Snapshot() const = 0;
   virtual std::vector<const Complex*> ListComplexes(const CatalogSnapshot& snapshot) const = 0;

@@ -264,12 +264,13 @@ class RocksStore final : public Store {
   }
 
   Status PutComplex(const Complex& complex) override {
-    return WriteCatalog({complex}, {});
+    return WriteCatalog({complex}, {}, {});
   }
 
-  Status WriteCatalog(const std::vector<Complex>& put,
-                      const std::vector<std::string>& remove) override {
+  Status WriteCatalog(const std::vector<Complex>& put, const std::vector<std::string>& remove,
+                      const std::vector<std::pair<std::string, FeatureVector>>& features) override {
     for (const Complex& complex : put) IISC_RETURN_IF_ERROR(store_keys::ValidateComplexKeys(complex));
+    for (const auto& [key, vector] : features) IISC_RETURN_IF_ERROR(store_keys::ValidateFeatureKey(key));
     // Serialized so two writers of one complex cannot both miss a stale capability.
     std::lock_guard lock(catalog_write_mutex_);
     rocksdb::WriteBatch batch;
@@ -283,6 +284,11 @@ class RocksStore final : public Store {
       }
     }
     for (const Complex& complex : put) IISC_RETURN_IF_ERROR(BatchPutComplex(complex, &batch));
+    // After the complexes: their deletes of dropped services' vectors come first.
+    for (const auto& [key, vector] : features) {
+      IISC_RETURN_IF_ERROR(
+          FromRocks(batch.Put(features_, key, EncodeFeatureVector(vector)), "batching a put"));
+    }
     if (batch.Count() == 0) return Status::Ok();
     const std::string what = put.size() == 1 && remove.empty()
                                  ? "writing complex \"" + put[0].id + "\""

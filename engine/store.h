@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/need_record.h"
 #include "models/catalog.h"
 #include "models/need.h"
 #include "models/status.h"
@@ -29,15 +30,12 @@ struct FeatureVector {
   std::vector<float> term_weights = {};
 };
 
-// A need as stored: what the SME sent, plus what the service answered.
-struct StoredNeed {
-  std::string id;
-  Need need;
-  int64_t created_unix_ms = 0;
+// A need as stored: the record the engine hands out (engine/need_record.h)
+// and what only the engine reads: the token's hash, the vector, the matches.
+struct StoredNeed : NeedRecord {
+  using Match = NeedMatch;
   // SHA-256 of the need's access token (hex); the token itself is never stored.
   std::string access_token_sha256;
-  std::string config_version;
-  std::vector<std::string> recommended_capability_ids;  // in rank order
   // The need's dense vector. PutNeeds writes it under "need/<id>" among the
   // feature vectors, in the same batch; it is not part of the need record
   // (read it back with GetFeatures).
@@ -45,21 +43,7 @@ struct StoredNeed {
   // The need's best services when it was submitted (deeper than the answer's
   // list), with their scores: what the reverse feed of complexes and the
   // assignment planner read. Empty for needs stored before it existed.
-  struct Match {
-    std::string capability_id;
-    double score = 0;
-  };
   std::vector<Match> matches;
-  // The field the engine inferred from the text when the SME gave none, and
-  // how sure it was (0..1): what the bureau's map counts the need under. Empty
-  // when the SME gave the field, when the engine could not tell, or for needs
-  // stored before it was kept.
-  std::string inferred_field;
-  double inferred_field_confidence = 0;
-  // Set when the SME deleted the need: its personal data (description,
-  // enterprise name and contact) and its vector are gone; the rest stays
-  // for anonymous counts.
-  int64_t erased_unix_ms = 0;
 };
 
 // A lifecycle record (service requests, need states, complex tokens, events,
@@ -99,11 +83,14 @@ class Store {
   virtual Status PutComplex(const Complex& complex) = 0;
   // NotFound when absent. Removes the capabilities and their vectors too.
   virtual Status DeleteComplex(std::string_view complex_id) = 0;
-  // Puts every complex of `put` (as PutComplex does) and deletes every complex
-  // named in `remove` (absent ones are skipped), in one atomic write: a crash
-  // leaves all of it or none. REQUIRES: no id both put and removed.
-  virtual Status WriteCatalog(const std::vector<Complex>& put,
-                              const std::vector<std::string>& remove) = 0;
+  // Puts every complex of `put` (as PutComplex does), deletes every complex
+  // named in `remove` (absent ones are skipped) and puts `features` (keyed by
+  // capability id, as PutFeatures does), in one atomic write: a crash leaves
+  // all of it or none, so a service's text is never stored without the
+  // vector made from it. REQUIRES: no id both put and removed; `features`
+  // only of capabilities of `put`.
+  virtual Status WriteCatalog(const std::vector<Complex>& put, const std::vector<std::string>& remove,
+                              const std::vector<std::pair<std::string, FeatureVector>>& features) = 0;
   virtual Result<Complex> GetComplex(std::string_view complex_id) const = 0;
   // All complexes with their capabilities, ordered by id.
   virtual Result<std::vector<Complex>> ListComplexes() const = 0;

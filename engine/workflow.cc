@@ -11,7 +11,7 @@
 // objects it changes (a second change to one of them meanwhile is refused as
 // a conflict, like a concurrent use of one idempotency key), goes through the
 // group commit, and only once durable becomes the committed state.
-#include "engine/workflow.h"
+#include "engine/workflow_engine.h"
 
 #include <simdjson.h>
 
@@ -256,7 +256,7 @@ Result<std::pair<int64_t, std::string>> ParseCursor(std::string_view cursor) {
   return std::make_pair(created, std::string(cursor.substr(dot + 1)));
 }
 
-class WorkflowImpl final : public Workflow {
+class WorkflowImpl final : public EngineWorkflow {
  public:
   WorkflowImpl(Store* store, NeedWriter* writer, ServiceLookup services, WorkflowOptions options)
       : store_(store), writer_(writer), services_(std::move(services)), options_(std::move(options)) {
@@ -523,8 +523,7 @@ class WorkflowImpl final : public Workflow {
       auto need = store_->GetNeed(p.need_id);
       if (!need.ok()) return need.status();
       FeedItem item;
-      item.need = std::move(need).value();
-      item.need.features = {};
+      item.need = std::move(need).value();  // the record alone: no token hash, no vector
       item.matches = std::move(p.matches);
       item.requested = p.requested;
       page.items.push_back(std::move(item));
@@ -1380,11 +1379,11 @@ std::string_view RequestActionName(RequestAction action) {
   return kActionNames[static_cast<size_t>(action)];
 }
 
-Result<std::unique_ptr<Workflow>> OpenWorkflow(Store* store, NeedWriter* writer,
-                                               ServiceLookup services, WorkflowOptions options) {
+Result<std::unique_ptr<EngineWorkflow>> OpenWorkflow(Store* store, NeedWriter* writer,
+                                                     ServiceLookup services, WorkflowOptions options) {
   auto workflow = std::make_unique<WorkflowImpl>(store, writer, std::move(services), std::move(options));
   IISC_RETURN_IF_ERROR(workflow->Load());
-  return std::unique_ptr<Workflow>(std::move(workflow));
+  return std::unique_ptr<EngineWorkflow>(std::move(workflow));
 }
 
 }  // namespace iisc

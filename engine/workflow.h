@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/store.h"
+#include "engine/need_record.h"
 #include "models/status.h"
 
 namespace iisc {
@@ -158,7 +158,7 @@ struct FeedMatch {
   double score = 0;
 };
 struct FeedItem {
-  StoredNeed need;
+  NeedRecord need;
   std::vector<FeedMatch> matches;  // the complex's services that fit, best first
   bool requested = false;          // the SME sent this complex a request
 };
@@ -177,7 +177,7 @@ struct OpenNeed {
   std::string id;
   int64_t created_unix_ms = 0;
   std::vector<std::string> wanted_types;
-  std::vector<StoredNeed::Match> matches;  // best first
+  std::vector<NeedMatch> matches;  // best first
 };
 
 // Every stored need and its requests as compact facts, for the bureau's
@@ -239,29 +239,12 @@ struct WorkflowOptions {
   std::function<int64_t()> now_unix_ms;
 };
 
-class NeedWriter;
-
+// What happens to stored needs, as callers of the engine see it (the engine
+// holds it as an EngineWorkflow, engine/workflow_engine.h, which the need
+// writes feed).
 class Workflow {
  public:
   virtual ~Workflow() = default;
-
-  // Called by the engine as a need is stored: the records (its event) that go
-  // into the need's own write, and the need's place in the feeds once durable.
-  virtual std::vector<RecordWrite> NeedSubmittedRecords(const StoredNeed& need) = 0;
-  virtual void OnNeedStored(const StoredNeed& need) = 0;
-
-  // Idempotent need submission: the need an Idempotency-Key already stored
-  // (its id and sealed token), or nullopt after claiming the key for this
-  // submission (release it with ReleaseNeedKey once the write is done);
-  // Aborted while another submission holds the key, InvalidArgument when it
-  // was used with another body.
-  struct KeyedNeed {
-    std::string need_id;
-    std::string sealed_token;
-  };
-  virtual Result<std::optional<KeyedNeed>> ClaimNeedKey(const Idempotency& idempotency) = 0;
-  virtual RecordWrite NeedKeyRecord(const Idempotency& idempotency, const KeyedNeed& need) const = 0;
-  virtual void ReleaseNeedKey(const Idempotency& idempotency) = 0;
 
   // --- the SME (the server checked the need's token) ---
   virtual void RequestServices(const std::string& need_id, std::vector<std::string> capability_ids,
@@ -312,10 +295,5 @@ class Workflow {
   // Expires every request past its time; `done` gets how many.
   virtual void ExpireDue(std::function<void(Result<size_t>)> done) = 0;
 };
-
-// Loads the lifecycle records and the stored needs' matches from `store`.
-// `store`, `writer` and `services` must outlive the workflow.
-Result<std::unique_ptr<Workflow>> OpenWorkflow(Store* store, NeedWriter* writer,
-                                               ServiceLookup services, WorkflowOptions options);
 
 }  // namespace iisc

@@ -81,13 +81,13 @@ void GetNeed(const ServiceContext& ctx, HttpRequest& req, const PathParams& para
   }
   auto need = ctx.recommender->GetNeed(params[0]);
   if (!need.ok()) return reply(ErrorResponse(need.status()));
-  if (!IsBureauToken(ctx, *token) && !ctx.recommender->CheckNeedToken(*need, *token)) {
+  if (!IsBureauToken(ctx, *token) && !ctx.recommender->CheckNeedToken(need->id, *token)) {
     return reply(ErrorResponse(Status::PermissionDenied("the token does not grant this need")));
   }
   const Recommender& engine = *ctx.recommender;
   const auto snapshot = engine.Snapshot();
   reply(JsonResponse(http::status::ok,
-                     StoredNeedJson(*need, engine.workflow().GetNeedStatus(need->id),
+                     NeedRecordJson(*need, engine.workflow().GetNeedStatus(need->id),
                                     engine.workflow().NeedRequests(need->id), snapshot.get(), engine)));
 }
 

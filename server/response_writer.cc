@@ -2,23 +2,13 @@
 
 #include "engine/scoring_config.h"
 #include "server/clarification.h"
+#include "server/localized_json.h"
 #include "server/result_fragments.h"
 #include "models/json_writer.h"
 
 namespace iisc {
 
 namespace {
-
-void WriteLocalized(JsonWriter& w, const LocalizedText& text) {
-  w.BeginObject().Key("zh").String(text.zh).Key("en").String(text.en).EndObject();
-}
-
-// The display name of a taxonomy id, so the portal need not join on its own.
-template <typename Info>
-const LocalizedText* NameOf(const std::vector<Info>& infos, int index) {
-  if (index < 0 || index >= static_cast<int>(infos.size())) return nullptr;
-  return &infos[static_cast<size_t>(index)].name;
-}
 
 void WriteLabel(JsonWriter& w, const InferredLabel& label, const LocalizedText* name) {
   w.BeginObject().Key("id").String(label.id).Key("confidence").Number(label.confidence);
@@ -133,7 +123,7 @@ std::string SubmittedNeedJson(const SubmittedNeed& submitted, const Taxonomy& ta
   return out;
 }
 
-void WriteNeedForComplex(JsonWriter& w, const StoredNeed& need, bool with_contact) {
+void WriteNeedForComplex(JsonWriter& w, const NeedRecord& need, bool with_contact) {
   w.BeginObject();
   w.Key("need_id").String(need.id).Key("created_unix_ms").Int(need.created_unix_ms);
   if (need.erased_unix_ms == 0) w.Key("description").String(need.need.description);
@@ -210,7 +200,7 @@ std::string ServiceRequestsJson(const std::vector<ServiceRequest>& requests,
   return out;
 }
 
-std::string StoredNeedJson(const StoredNeed& need, NeedStatus status,
+std::string NeedRecordJson(const NeedRecord& need, NeedStatus status,
                            const std::vector<ServiceRequest>& requests,
                            const CatalogSnapshot* snapshot, const Recommender& engine) {
   std::string out;

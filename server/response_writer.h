@@ -27,7 +27,7 @@ std::string SubmittedNeedJson(const SubmittedNeed& submitted, const Taxonomy& ta
 
 // GET /v1/needs/{id}: the need as stored, its status and its requests;
 // never the token or its hash. An erased need shows no personal data.
-std::string StoredNeedJson(const StoredNeed& need, NeedStatus status,
+std::string NeedRecordJson(const NeedRecord& need, NeedStatus status,
                            const std::vector<ServiceRequest>& requests,
                            const CatalogSnapshot* snapshot, const Recommender& engine);
 
@@ -41,7 +41,7 @@ std::string ServiceRequestsJson(const std::vector<ServiceRequest>& requests,
                                 const Recommender& engine);
 // The need's members a complex may read: text, field, county, size; the
 // enterprise (name, contact) only when `with_contact`.
-void WriteNeedForComplex(JsonWriter& w, const StoredNeed& need, bool with_contact);
+void WriteNeedForComplex(JsonWriter& w, const NeedRecord& need, bool with_contact);
 std::string FeedPageJson(const FeedPage& page);
 std::string EventPageJson(const EventPage& page);
 void WriteComplexToken(JsonWriter& w, const ComplexToken& token);

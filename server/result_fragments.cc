@@ -8,20 +8,11 @@
 #include <utility>
 
 #include "models/json_writer.h"
+#include "server/localized_json.h"
 
 namespace iisc {
 
 namespace {
-
-void WriteLocalized(JsonWriter& w, const LocalizedText& text) {
-  w.BeginObject().Key("zh").String(text.zh).Key("en").String(text.en).EndObject();
-}
-
-template <typename Info>
-const LocalizedText* NameOf(const std::vector<Info>& infos, int index) {
-  if (index < 0 || index >= static_cast<int>(infos.size())) return nullptr;
-  return &infos[static_cast<size_t>(index)].name;
-}
 
 struct PairHash {
   size_t operator()(const std::pair<const Capability*, const Complex*>& p) const {

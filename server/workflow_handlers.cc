@@ -27,7 +27,7 @@ constexpr int kMaxPage = 100;
 
 // Who the Bearer token speaks for. `need` (may be null) is the need whose
 // token the SME would hold. 401 without a token, 403 when it grants nothing.
-Result<Principal> Identify(const ServiceContext& ctx, const HttpRequest& req, const StoredNeed* need) {
+Result<Principal> Identify(const ServiceContext& ctx, const HttpRequest& req, const NeedRecord* need) {
   const auto token = BearerToken(req[http::field::authorization]);
   if (!token) {
     return Status::Unauthenticated(
@@ -37,7 +37,7 @@ Result<Principal> Identify(const ServiceContext& ctx, const HttpRequest& req, co
   if (auto complex = ctx.recommender->workflow().ComplexOfToken(*token)) {
     return Principal{Principal::Kind::kComplex, *complex};
   }
-  if (need != nullptr && ctx.recommender->CheckNeedToken(*need, *token)) {
+  if (need != nullptr && ctx.recommender->CheckNeedToken(need->id, *token)) {
     return Principal{Principal::Kind::kSme, need->id};
   }
   return Status::PermissionDenied("the token does not grant this resource");
@@ -89,7 +89,7 @@ WriteDone Answer(const ServiceContext& ctx, Reply reply, http::status success) {
 
 // The need of the path and its SME (or the bureau, when `bureau_may`).
 struct NeedCaller {
-  StoredNeed need;
+  NeedRecord need;
   Principal who;
 };
 Result<NeedCaller> NeedAndCaller(const ServiceContext& ctx, const HttpRequest& req,

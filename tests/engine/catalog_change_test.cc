@@ -11,6 +11,7 @@
 #include "engine/catalog_snapshot.h"
 #include "engine/recommender.h"
 #include "engine/scoring_config.h"
+#include "engine/store.h"
 
 namespace iisc {
 namespace {

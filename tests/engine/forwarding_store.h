@@ -17,9 +17,9 @@ class ForwardingStore : public Store {
 
   Status PutComplex(const Complex& c) override { return inner_->PutComplex(c); }
   Status DeleteComplex(std::string_view id) override { return inner_->DeleteComplex(id); }
-  Status WriteCatalog(const std::vector<Complex>& put,
-                      const std::vector<std::string>& remove) override {
-    return inner_->WriteCatalog(put, remove);
+  Status WriteCatalog(const std::vector<Complex>& put, const std::vector<std::string>& remove,
+                      const std::vector<std::pair<std::string, FeatureVector>>& features) override {
+    return inner_->WriteCatalog(put, remove, features);
   }
   Result<Complex> GetComplex(std::string_view id) const override { return inner_->GetComplex(id); }
   Result<std::vector<Complex>> ListComplexes() const override { return inner_->ListComplexes(); }

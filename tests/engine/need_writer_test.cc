@@ -62,7 +62,8 @@ class GatedNeedStore final : public Store {
 
   Status PutComplex(const Complex&) override { return Status::Internal("unused"); }
   Status DeleteComplex(std::string_view) override { return Status::Internal("unused"); }
-  Status WriteCatalog(const std::vector<Complex>&, const std::vector<std::string>&) override {
+  Status WriteCatalog(const std::vector<Complex>&, const std::vector<std::string>&,
+                      const std::vector<std::pair<std::string, FeatureVector>>&) override {
     return Status::Internal("unused");
   }
   Result<Complex> GetComplex(std::string_view) const override { return Status::Internal("unused"); }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <set>
 
 #include "engine/scoring_config.h"
@@ -380,9 +381,10 @@ TEST(RecommenderDurabilityTest, SubmittedNeedSurvivesReopen) {
   EXPECT_EQ(stored->inferred_field, "eyewear");
   EXPECT_GT(stored->inferred_field_confidence, 0.35);
   EXPECT_LE(stored->inferred_field_confidence, 1.0);
-  EXPECT_TRUE((*engine)->CheckNeedToken(*stored, token));
-  EXPECT_FALSE((*engine)->CheckNeedToken(*stored, token.substr(1) + "0"));
-  EXPECT_FALSE((*engine)->CheckNeedToken(*stored, ""));
+  EXPECT_TRUE((*engine)->CheckNeedToken(id, token));
+  EXPECT_FALSE((*engine)->CheckNeedToken(id, token.substr(1) + "0"));
+  EXPECT_FALSE((*engine)->CheckNeedToken(id, ""));
+  EXPECT_FALSE((*engine)->CheckNeedToken("need-unknown", token));
   EXPECT_EQ((*engine)->GetNeed("need-unknown").status().code(), StatusCode::kNotFound);
   EXPECT_EQ((*engine)->Demand().total_needs, 1);
 }
@@ -471,11 +473,11 @@ class DyingStore final : public testing::ForwardingStore {
     if (budget_-- <= 0) return Status::IOError("killed");
     return ForwardingStore::PutComplex(c);
   }
-  Status WriteCatalog(const std::vector<Complex>& put,
-                      const std::vector<std::string>& remove) override {
+  Status WriteCatalog(const std::vector<Complex>& put, const std::vector<std::string>& remove,
+                      const std::vector<std::pair<std::string, FeatureVector>>& features) override {
     budget_ -= static_cast<int>(put.size());
     if (budget_ < 0) return Status::IOError("killed");
-    return ForwardingStore::WriteCatalog(put, remove);
+    return ForwardingStore::WriteCatalog(put, remove, features);
   }
 
  private:
@@ -509,6 +511,136 @@ TEST(RecommenderDurabilityTest, AnInterruptedSeedIsCompletedAtTheNextStart) {
   auto reopened = Recommender::Open(std::move(*reopened_store), taxonomy, scoring, DemoOptions());
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
   EXPECT_EQ((*reopened)->ListComplexes(*(*reopened)->Snapshot()).size(), 35u);
+}
+
+// A store that counts the writes reaching it and can lose power: after
+// CutPowerAfter(n), the first n writes still go through and every later one
+// fails, as if the machine went down right after the n-th synced write.
+class PowerCutStore final : public testing::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  void CutPowerAfter(int writes) { budget_ = writes; }
+  int writes() const { return writes_; }
+  void ResetCount() { writes_ = 0; }
+
+  Status PutComplex(const Complex& c) override {
+    return Admit() ? ForwardingStore::PutComplex(c) : PowerIsOff();
+  }
+  Status DeleteComplex(std::string_view id) override {
+    return Admit() ? ForwardingStore::DeleteComplex(id) : PowerIsOff();
+  }
+  Status WriteCatalog(const std::vector<Complex>& put, const std::vector<std::string>& remove,
+                      const std::vector<std::pair<std::string, FeatureVector>>& features) override {
+    return Admit() ? ForwardingStore::WriteCatalog(put, remove, features) : PowerIsOff();
+  }
+  Status PutFeatures(const std::vector<std::pair<std::string, FeatureVector>>& batch) override {
+    return Admit() ? ForwardingStore::PutFeatures(batch) : PowerIsOff();
+  }
+  Status Write(const DurableWrite& write) override {
+    return Admit() ? ForwardingStore::Write(write) : PowerIsOff();
+  }
+  Status PutMeta(std::string_view key, std::string_view value) override {
+    return Admit() ? ForwardingStore::PutMeta(key, value) : PowerIsOff();
+  }
+
+ private:
+  bool Admit() {
+    ++writes_;
+    return budget_ < 0 || budget_-- > 0;
+  }
+  static Status PowerIsOff() { return Status::IOError("the power is off"); }
+
+  std::atomic<int> writes_{0};
+  std::atomic<int> budget_{-1};  // -1: the power stays on
+};
+
+// What the engine would store for a service's text: a restart reuses stored
+// vectors as they are, so they must be those of the stored text.
+struct StoredFeatures {
+  std::string model_version;
+  std::vector<float> values;
+  std::vector<uint32_t> term_ids;
+  std::vector<float> term_weights;
+  bool operator==(const StoredFeatures&) const = default;
+};
+std::map<std::string, StoredFeatures> FeaturesOf(const Store& store, const Complex& complex) {
+  std::map<std::string, StoredFeatures> out;
+  for (const Capability& cap : complex.services) {
+    auto f = store.GetFeatures(cap.id);
+    EXPECT_TRUE(f.ok() && f->has_value()) << cap.id;
+    if (f.ok() && f->has_value()) {
+      out[cap.id] = {(*f)->model_version, (*f)->values, (*f)->term_ids, (*f)->term_weights};
+    }
+  }
+  return out;
+}
+
+TEST(RecommenderDurabilityTest, EachCatalogWriteIsOneStoreWrite) {
+  auto taxonomy = LoadTaxonomy();
+  auto store = std::make_unique<PowerCutStore>(NewMemoryStore());
+  PowerCutStore* counted = store.get();
+  auto engine = Recommender::Open(std::move(store), taxonomy, LoadScoring(*taxonomy), DemoOptions());
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  Complex changed = *(*engine)->ListComplexes(*(*engine)->Snapshot()).at(0);
+  changed.services.at(0).description.zh += "（新）";
+
+  counted->ResetCount();
+  ASSERT_TRUE((*engine)->PutComplex(changed).ok());
+  EXPECT_EQ(counted->writes(), 1) << "PUT of a complex";
+  counted->ResetCount();
+  ASSERT_TRUE((*engine)->ImportCatalog({CeramicsComplex("iisc-test-a"), CeramicsComplex("iisc-test-b")}, false).ok());
+  EXPECT_EQ(counted->writes(), 1) << "import";
+  counted->ResetCount();
+  ASSERT_TRUE((*engine)->DeleteComplex("iisc-test-a").ok());
+  EXPECT_EQ(counted->writes(), 1) << "DELETE of a complex";
+  EXPECT_EQ((*engine)->DeleteComplex("iisc-test-a").code(), StatusCode::kNotFound);
+}
+
+// A catalog write stores the complex and its services' vectors together: a
+// power cut anywhere in it leaves either the old text with the old vectors or
+// the new text with the new ones, never the new text with the old vectors
+// (which every later start would reuse, ranking the service by what it no
+// longer says).
+TEST(RecommenderDurabilityTest, APowerCutNeverLeavesAComplexWithAnotherTextsVectors) {
+  auto taxonomy = LoadTaxonomy();
+  auto scoring = LoadScoring(*taxonomy);
+  RecommenderOptions options = DemoOptions();
+  options.intent_corpus_dir.clear();  // not what this is about; faster
+  for (int cut = 0; cut <= 2; ++cut) {
+    SCOPED_TRACE("power cut after " + std::to_string(cut) + " writes");
+    TempDir dir;
+    Complex changed;
+    {
+      auto store = OpenRocksStore(dir.path(), StoreOptions{});
+      ASSERT_TRUE(store.ok()) << store.status().ToString();
+      auto owned = std::make_unique<PowerCutStore>(std::move(*store));
+      PowerCutStore* power = owned.get();
+      auto engine = Recommender::Open(std::move(owned), taxonomy, scoring, options);
+      ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+      changed = *(*engine)->FindComplex(*(*engine)->Snapshot(), "iisc-yueqing-electrical");
+      for (Capability& cap : changed.services) {
+        cap.description = {"陶瓷釉料铅镉溶出检测", "Lead and cadmium release tests of ceramic glazes"};
+      }
+      power->CutPowerAfter(cut);
+      (void)(*engine)->PutComplex(changed);  // fails when the power goes first
+    }
+    // What the restart finds: a complex, and vectors that a fresh
+    // featurization of its text reproduces.
+    auto store = OpenRocksStore(dir.path(), StoreOptions{});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto found = (*store)->GetComplex(changed.id);
+    ASSERT_TRUE(found.ok()) << found.status().ToString();
+    const auto after_cut = FeaturesOf(**store, *found);
+    auto engine = Recommender::Open(std::move(*store), taxonomy, scoring, options);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    ASSERT_TRUE((*engine)->PutComplex(*found).ok());  // featurizes the stored text anew
+    engine->reset();
+    auto reread = OpenRocksStore(dir.path(), StoreOptions{});
+    ASSERT_TRUE(reread.ok()) << reread.status().ToString();
+    EXPECT_TRUE(FeaturesOf(**reread, *found) == after_cut)
+        << "the stored vectors are not those of the stored text \""
+        << found->services.at(0).description.en << "\"";
+  }
 }
 
 }  // namespace

@@ -219,7 +219,7 @@ TYPED_TEST(StoreTest, WriteCatalogPutsAndRemovesInOneStep) {
   ASSERT_TRUE(store.PutFeatures({{"a/x-2", MakeVector(1)}, {"b/y-1", MakeVector(2)}}).ok());
   // "a" loses a service, "c" is new, "b" goes, an absent id is skipped.
   ASSERT_TRUE(store.WriteCatalog({MakeComplex("a", {"x-1"}), MakeComplex("c", {"z-1"})},
-                                 {"b", "no-such-complex"})
+                                 {"b", "no-such-complex"}, {})
                   .ok());
   Result<std::vector<Complex>> all = store.ListComplexes();
   ASSERT_TRUE(all.ok()) << all.status().ToString();
@@ -236,12 +236,34 @@ TYPED_TEST(StoreTest, WriteCatalogWithAnInvalidComplexWritesNothing) {
   ASSERT_TRUE(store.PutComplex(MakeComplex("a", {"x-1"})).ok());
   Complex bad = MakeComplex("c", {"z-1"});
   bad.services[0].id = "elsewhere/z-1";
-  Status status = store.WriteCatalog({MakeComplex("b", {"y-1"}), bad}, {"a"});
+  Status status = store.WriteCatalog({MakeComplex("b", {"y-1"}), bad}, {"a"}, {});
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
   Result<std::vector<Complex>> all = store.ListComplexes();
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), 1u);
   EXPECT_EQ((*all)[0].id, "a");
+}
+
+TYPED_TEST(StoreTest, WriteCatalogStoresTheServicesVectorsInTheSameWrite) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(store.PutComplex(MakeComplex("a", {"x-1", "x-2"})).ok());
+  ASSERT_TRUE(store.PutFeatures({{"a/x-1", MakeVector(1)}, {"a/x-2", MakeVector(2)}}).ok());
+  // "a" is replaced: x-2 goes with its vector, x-1 gets a new one; "b" is new.
+  ASSERT_TRUE(store.WriteCatalog({MakeComplex("a", {"x-1"}), MakeComplex("b", {"y-1"})}, {},
+                                 {{"a/x-1", MakeVector(3)}, {"b/y-1", MakeVector(4)}})
+                  .ok());
+  EXPECT_EQ(FeatureKeys(store), (std::vector<std::string>{"a/x-1", "b/y-1"}));
+  auto x1 = store.GetFeatures("a/x-1");
+  ASSERT_TRUE(x1.ok() && x1->has_value());
+  EXPECT_EQ((*x1)->values, MakeVector(3).values);
+}
+
+TYPED_TEST(StoreTest, WriteCatalogWithAnInvalidFeatureKeyWritesNothing) {
+  Store& store = *this->store_;
+  Status status = store.WriteCatalog({MakeComplex("a", {"x-1"})}, {}, {{"", MakeVector(1)}});
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store.GetComplex("a").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(FeatureKeys(store).empty());
 }
 
 TYPED_TEST(StoreTest, ListOfEmptyStoreIsEmpty) {

@@ -19,6 +19,7 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "gate.h"
 #include "server/router.h"
 
 namespace iisc {
@@ -26,36 +27,7 @@ namespace {
 
 namespace http = boost::beast::http;
 
-// Holds every job at its start until Release; tells when `n` jobs have started.
-class Gate {
- public:
-  void Enter() {
-    {
-      std::lock_guard lock(mu_);
-      ++entered_;
-    }
-    cv_.notify_all();
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return open_; });
-  }
-  void WaitEntered(int n) {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return entered_ >= n; });
-  }
-  void Release() {
-    {
-      std::lock_guard lock(mu_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int entered_ = 0;
-  bool open_ = false;
-};
+using testing::Gate;
 
 TEST(BlockingPoolTest, RunsJobsOffTheCallingThread) {
   BlockingPool pool(2, 4);

@@ -37,6 +37,7 @@
 #include "engine/recommender.h"
 #include "engine/scoring_config.h"
 #include "engine/store.h"
+#include "gate.h"
 #include "models/taxonomy.h"
 #include "server/server.h"
 #include "server_process.h"
@@ -52,32 +53,6 @@ constexpr const char* kToken = "bureau-blocking-test-token-0123";
 constexpr const char* kJson = "application/json";
 const std::map<std::string, std::string> kBureau = {{"Authorization", std::string("Bearer ") + kToken}};
 constexpr const char* kRecommend = R"({"need":{"description":"鞋底防滑检测"},"k":3})";
-
-// Holds every blocking job at its start until released; tells how many entered.
-class Gate {
- public:
-  void Enter() {
-    std::unique_lock lock(mu_);
-    ++entered_;
-    cv_.notify_all();
-    cv_.wait(lock, [this] { return open_; });
-  }
-  void WaitEntered(int n) {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return entered_ >= n; });
-  }
-  void Release() {
-    std::lock_guard lock(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int entered_ = 0;
-  bool open_ = false;
-};
 
 // One client connection whose answer is read when the test chooses.
 class Connection {
