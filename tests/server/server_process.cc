@@ -77,7 +77,15 @@ std::string ReadWhole(const std::string& path) {
   return ss.str();
 }
 
-// Size and modification time of every file under `dir`, in path order.
+// Path, size and modification time of the file `path`.
+void AppendFileStamp(const fs::path& path, std::string* out) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return;
+  *out += path.string() + ' ' + std::to_string(st.st_size) + ' ' + std::to_string(st.st_mtim.tv_sec) + '.' +
+          std::to_string(st.st_mtim.tv_nsec) + '\n';
+}
+
+// The stamps of every file under `dir`, in path order.
 void AppendTreeStamp(const fs::path& dir, std::string* out) {
   std::error_code ec;
   std::vector<fs::path> files;
@@ -85,12 +93,7 @@ void AppendTreeStamp(const fs::path& dir, std::string* out) {
     if (it->is_regular_file()) files.push_back(it->path());
   }
   std::sort(files.begin(), files.end());
-  for (const fs::path& f : files) {
-    struct stat st {};
-    if (::stat(f.c_str(), &st) != 0) continue;
-    *out += f.string() + ' ' + std::to_string(st.st_size) + ' ' + std::to_string(st.st_mtim.tv_sec) + '.' +
-            std::to_string(st.st_mtim.tv_nsec) + '\n';
-  }
+  for (const fs::path& f : files) AppendFileStamp(f, out);
 }
 
 bool IsEmptyOrMissing(const std::string& dir) {
@@ -129,7 +132,7 @@ std::string ServerProcess::PrepareDataDir() {
   if (config_text.find("iisc-test-") != std::string::npos) return "";
   std::string key = config_text + '\n';
   for (const auto& [k, v] : env_) key += k + '=' + v + '\n';
-  AppendTreeStamp(IISC_BINARY_DIR "/server/iisc-server", &key);
+  AppendFileStamp(IISC_BINARY_DIR "/server/iisc-server", &key);
   AppendTreeStamp(IISC_SOURCE_DIR "/configs", &key);
   AppendTreeStamp(IISC_SOURCE_DIR "/data", &key);
   const fs::path root = fs::temp_directory_path() / "iisc-server-templates";
