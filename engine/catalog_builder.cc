@@ -136,11 +136,14 @@ Result<std::vector<TextFeatures>> CatalogBuilder::Featurize(const CapabilityRefs
     row_of.reserve(caps.size());
     for (size_t i = 0; i < caps.size(); ++i) row_of.emplace(caps[i].first->id, static_cast<uint32_t>(i));
     const size_t dim = static_cast<size_t>(model.dim());
-    const auto reuse = [&](std::string_view key, FeatureVector& v) {
-      if (v.model_version != model.version() || v.values.size() != dim) return;
+    // The row whose features `v` (stored under `key`) can be, or -1.
+    const auto usable_row = [&](std::string_view key, const FeatureVector& v) -> int64_t {
+      if (v.model_version != model.version() || v.values.size() != dim) return -1;
       auto it = row_of.find(key);
-      if (it == row_of.end()) return;
-      TextFeatures& f = features[it->second];
+      return it == row_of.end() ? -1 : static_cast<int64_t>(it->second);
+    };
+    const auto reuse = [&](int64_t row, FeatureVector&& v) {
+      TextFeatures& f = features[static_cast<size_t>(row)];
       f.vector = std::move(v.values);
       const bool terms_ok = !v.term_ids.empty() && v.term_ids.size() == v.term_weights.size() &&
                             v.term_ids.back() < model.num_terms();
@@ -148,15 +151,17 @@ Result<std::vector<TextFeatures>> CatalogBuilder::Featurize(const CapabilityRefs
         f.terms.ids = std::move(v.term_ids);
         f.terms.weights = std::move(v.term_weights);
       }
-      stored[it->second] = terms_ok ? kVectorAndTerms : kVector;
+      stored[static_cast<size_t>(row)] = terms_ok ? kVectorAndTerms : kVector;
     };
     if (prefetched != nullptr) {
-      for (auto& [key, v] : *prefetched) reuse(key, v);
+      for (auto& [key, v] : *prefetched) {
+        if (const int64_t row = usable_row(key, v); row >= 0) reuse(row, std::move(v));
+      }
       StoredFeatures().swap(*prefetched);
     } else {
+      // Only what can be reused is copied out of the scan (after a refit, nothing).
       IISC_RETURN_IF_ERROR(store_->ScanFeatures([&](std::string_view key, const FeatureVector& v) {
-        FeatureVector copy = v;
-        reuse(key, copy);
+        if (const int64_t row = usable_row(key, v); row >= 0) reuse(row, FeatureVector(v));
         return Status::Ok();
       }));
     }

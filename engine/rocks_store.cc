@@ -340,21 +340,23 @@ class RocksStore final : public Store {
     rocksdb::ReadOptions read = BulkScan();
     read.snapshot = snapshot.snapshot();
     std::vector<Complex> complexes;
-    std::unordered_map<std::string, size_t> index_of;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, complexes_));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       Result<Complex> complex = DecodeComplex(ToView(it->key()), ToView(it->value()));
       if (!complex.ok()) return complex.status();
-      index_of.emplace(complex->id, complexes.size());
       complexes.push_back(std::move(complex).value());
     }
     IISC_RETURN_IF_ERROR(FromRocks(it->status(), "listing complexes"));
+    // Views into `complexes`, which no longer moves.
+    std::unordered_map<std::string_view, size_t> index_of;
+    index_of.reserve(complexes.size());
+    for (size_t i = 0; i < complexes.size(); ++i) index_of.emplace(complexes[i].id, i);
     // One pass over every capability (a complex's are contiguous, each under
     // its complex's prefix), not one iterator per complex.
     std::unique_ptr<rocksdb::Iterator> caps(db_->NewIterator(read, capabilities_));
     for (caps->SeekToFirst(); caps->Valid(); caps->Next()) {
       const std::string_view key = ToView(caps->key());
-      const auto owner = index_of.find(std::string(key.substr(0, key.find('/'))));
+      const auto owner = index_of.find(key.substr(0, key.find('/')));
       if (owner == index_of.end()) continue;  // never written without its complex; skipped as GetComplex would
       Complex& complex = complexes[owner->second];
       Result<Capability> capability = ParseCapabilityJson(ToView(caps->value()), nullptr);
