@@ -74,6 +74,7 @@ class Ranking {
   void Prepare() {
     if (s_.text.size() < n_) s_.text.resize(n_, 0.f);
     if (s_.semantic.size() < n_) s_.semantic.resize(n_, 0.f);
+    if (s_.semantic_upper.size() < n_) s_.semantic_upper.resize(n_, 0.f);
     if (s_.mark.size() < n_) s_.mark.resize(n_, 0);
     if (++s_.epoch >= (1u << 30)) {
       std::fill(s_.mark.begin(), s_.mark.end(), 0);
@@ -310,7 +311,7 @@ class Ranking {
     // rows. Every other allowed row scores at most its last score.
     const size_t m = std::max(kSemanticShortlist, 2 * in_.k + 16);
     CompactTopK(snap_.compact, snap_.vectors, in_.query.vector.data(), in_.allowed, m, &s_.topk,
-                &s_.shortlist);
+                &s_.shortlist, s_.semantic_upper.data());
     const bool complete = s_.shortlist.size() < m;  // every allowed row is in it
     semantic_bound_ = complete ? 0.0 : Clamp01(s_.shortlist.back().score);
     const float semantic_bound_f = complete ? 0.f : s_.shortlist.back().score;
@@ -354,9 +355,9 @@ class Ranking {
     // 4. The other hit rows: bounded with the shortlist's last vector score.
     s_.pending.clear();
     for (uint32_t r : s_.touched) {
-      if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, kth);
+      if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Queue(r, kth);
     }
-    kth = ScorePending();
+    kth = DecideQueued(kth);
 
     // 5. Rows of the wanted service types serving the need's fields, or
     // general; a whole list is skipped when its best possible row cannot
@@ -366,19 +367,19 @@ class Ranking {
       if (sig.type_weight[t] <= 0 || t >= snap_.type_field_rows.size()) continue;
       if (ListBound(t, /*general=*/true) >= kth) {
         for (uint32_t r : in_.ranking.general_rows[t]) {
-          if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, kth);
+          if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Queue(r, kth);
         }
       }
       if (ListBound(t, /*general=*/false) >= kth) {
         for (size_t f = 0; f < sig.field_weight.size() && f < snap_.type_field_rows[t].size(); ++f) {
           if (sig.field_weight[f] <= 0) continue;
           for (uint32_t r : snap_.type_field_rows[t][f]) {
-            if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Consider(r, kth);
+            if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Queue(r, kth);
           }
         }
       }
     }
-    kth = ScorePending();
+    kth = DecideQueued(kth);
 
     // 6. Every row not considered yet misses the terms, the shortlist and the
     // wanted lists; if even the best of them falls below the k-th pick the
@@ -386,9 +387,9 @@ class Ranking {
     if (!complete && !(OutsideBound() < kth)) {
       out->stats.full_scan = true;
       ForEachAllowed(in_.allowed, n_, [&](uint32_t r) {
-        if (!Has(r, kDecided)) Consider(r, kth);
+        if (!Has(r, kDecided)) Queue(r, kth);
       });
-      ScorePending();
+      DecideQueued(kth);
     }
     out->stats.rows_scored = s_.candidates.size();
     out->stats.rows_bounded = bounded_;
@@ -405,19 +406,69 @@ class Ranking {
     Set(r, kDecided);
   }
 
+  // Decides row r by its quick bound, or queues it for DecideQueued.
+  void Queue(uint32_t r, double kth) {
+    Set(r, kDecided);
+    const double bound = QuickBound(r);
+    if (bound >= kth) s_.queued.push_back({bound, r});
+  }
+
+  // Considers the queued rows best quick bound first, in growing batches,
+  // and returns the k-th pick's score. Most rows of a long need, or of a
+  // wanted type's lists, could reach the k-th pick as it stands after the
+  // shortlist (which may hold none of the wanted type); the first batches
+  // raise it, and the bulk is then decided by the quick bound alone,
+  // without reading the rows (cache misses at 100k rows and more).
+  double DecideQueued(double kth) {
+    std::vector<RankedRow>& q = s_.queued;
+    for (size_t begin = 0, batch = 2 * in_.k + 8; begin < q.size(); batch *= 2) {
+      const auto kept = std::partition(q.begin() + static_cast<ptrdiff_t>(begin), q.end(),
+                                       [kth](const RankedRow& x) { return x.score >= kth; });
+      q.erase(kept, q.end());
+      const size_t end = std::min(q.size(), begin + batch);
+      if (end < q.size()) {
+        std::nth_element(q.begin() + static_cast<ptrdiff_t>(begin), q.begin() + static_cast<ptrdiff_t>(end), q.end(),
+                         Better);
+      }
+      for (size_t i = begin; i < end; ++i) Consider(q[i].row, kth);
+      kth = ScorePending();
+      begin = end;
+    }
+    q.clear();
+    return kth;
+  }
+
   // Bounds row r (vector score at most the shortlist's last) and queues it
   // for exact scoring if the bound reaches the k-th pick.
   void Consider(uint32_t r, double kth) {
     Set(r, kDecided);
     // First what its type and text allow at best (a few operations), then
     // the row's own structured components.
-    const CapabilityRow& row = snap_.rows[r];
-    const size_t type = row.service_type >= 0 ? static_cast<size_t>(row.service_type) : s_.type_bound.size() - 1;
-    if (s_.type_bound[type] + text_weight_ * static_cast<double>(s_.text[r] * text_scale_) < kth) return;
+    if (QuickBound(r) < kth) return;
     ++bounded_;
     std::array<double, kNumComponents> c = Components(r, 0.f);
-    c[kSemantic] = semantic_bound_;
+    c[kSemantic] = SemanticBound(r);
     if (Combine(c) + kBoundSlack >= kth) s_.pending.push_back({r, c});
+  }
+
+  // What row r's type, text and vector bound allow at best, from arrays
+  // that stay in cache (the rows themselves do not at 100k and more).
+  double QuickBound(uint32_t r) const {
+    const int type = in_.ranking.row_type[r];
+    const size_t t = type >= 0 ? static_cast<size_t>(type) : s_.type_bound.size() - 1;
+    return s_.type_bound[t] - SemanticSlack(r) + text_weight_ * static_cast<double>(s_.text[r] * text_scale_);
+  }
+
+  // A row outside the shortlist scores at most the shortlist's last vector
+  // score, and at most what the compact scan bounded it by: most rows far
+  // less than the former, so far fewer are scored exactly.
+  double SemanticBound(uint32_t r) const {
+    return std::min(semantic_bound_, Clamp01(static_cast<double>(s_.semantic_upper[r])));
+  }
+  // What the type bounds (made with the shortlist's last score) overstate
+  // row r's by, less a margin for the rounding of the subtraction.
+  double SemanticSlack(uint32_t r) const {
+    return semantic_weight_ * (semantic_bound_ - SemanticBound(r)) - kBoundSlack;
   }
 
   double ScorePending() {
@@ -475,6 +526,7 @@ class Ranking {
     double total = 0;
     for (double w : weights_) total += w;
     text_weight_ = total > 0 ? weights_[kText] / total : 0.0;
+    semantic_weight_ = total > 0 ? weights_[kSemantic] / total : 0.0;
     const double any_field = FieldWeightSum() * std::max({1.0, in_.config.field_same_category, in_.config.field_general});
     s_.type_bound.assign(sig.type_weight.size() + 1, 0.0);
     for (size_t t = 0; t < sig.type_weight.size(); ++t) s_.type_bound[t] = RestBound(sig.type_weight[t], any_field);
@@ -518,6 +570,7 @@ class Ranking {
   float text_scale_ = 0;
   double semantic_bound_ = 0;
   double text_weight_ = 0;
+  double semantic_weight_ = 0;
   size_t bounded_ = 0;
   int top_field_ = -1;
   bool constrained_ = false;
@@ -532,6 +585,8 @@ RankingTables RankingTables::Build(const CatalogSnapshot& snap, const ScoringCon
   t.general_rows.resize(snap.type_field_rows.size());
   const size_t counties = snap.by_county.size();
   t.county_present.assign(counties, 0);
+  t.row_type.resize(snap.rows.size());
+  for (size_t r = 0; r < snap.rows.size(); ++r) t.row_type[r] = static_cast<int8_t>(snap.rows[r].service_type);
   for (size_t r = 0; r < snap.rows.size(); ++r) {
     const CapabilityRow& row = snap.rows[r];
     if (row.field_bits == 0) continue;  // never ranked (retired, or no known field)

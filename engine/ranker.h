@@ -38,6 +38,9 @@ struct RankingTables {
   // [service type]: rows counted as general services under the config (many
   // fields, or municipal when that makes them general), ascending.
   std::vector<std::vector<uint32_t>> general_rows;
+  // [row]: its service type, -1 for none: the bounds' first check reads one
+  // byte per row here (cache-resident) instead of the row itself.
+  std::vector<int8_t> row_type;
   double max_quality = 0;               // best quality component of any row
   double max_priority = 0;              // best priority component of any row
   std::array<bool, 3> price_present{};  // price levels some row has
@@ -51,12 +54,14 @@ struct RankScratch {
   std::vector<float> text;        // per row: lexical score; zero outside a request
   std::vector<uint32_t> touched;  // rows with text > 0
   std::vector<float> semantic;    // per row, valid where marked
+  std::vector<float> semantic_upper;  // per allowed row: the compact scan's bound of its vector score
   std::vector<uint32_t> mark;     // per row: epoch << 2 | flags
   uint32_t epoch = 0;
   std::vector<uint64_t> allowed;  // the request's filter bitmap
   std::vector<FirstStageHit> hits;
   std::vector<RankedRow> candidates;
   std::vector<ScoredRow> shortlist;
+  std::vector<RankedRow> queued;  // (quick bound, row): rows to decide, see DecideQueued
   TopKScratch topk;
   struct Pending {
     uint32_t row;

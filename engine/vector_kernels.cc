@@ -412,11 +412,14 @@ void ExactTopK(const VectorMatrix& m, const float* query, RowBitmap allowed, siz
 // is below the running value is below tau and can be dropped at once; the
 // survivors are filtered against the final tau before the re-rank.
 void CompactTopK(const QuantizedMatrix& q, const VectorMatrix& m, const float* query,
-                 RowBitmap allowed, size_t k, TopKScratch* scratch, std::vector<ScoredRow>* out) {
+                 RowBitmap allowed, size_t k, TopKScratch* scratch, std::vector<ScoredRow>* out,
+                 float* upper_bounds) {
   out->clear();
-  if (k == 0 || m.rows() == 0) return;
-  if (q.impl == nullptr || q.rows() != m.rows() || m.dim() > kMaxCompactDim) {
-    ExactTopK(m, query, allowed, k, scratch, out);
+  if (m.rows() == 0) return;
+  if (k == 0 || q.impl == nullptr || q.rows() != m.rows() || m.dim() > kMaxCompactDim) {
+    // No scan to learn from: no row is bounded.
+    if (upper_bounds != nullptr) std::fill(upper_bounds, upper_bounds + m.rows(), std::numeric_limits<float>::infinity());
+    if (k > 0) ExactTopK(m, query, allowed, k, scratch, out);
     return;
   }
   const Kernels& kern = Active();
@@ -453,6 +456,12 @@ void CompactTopK(const QuantizedMatrix& q, const VectorMatrix& m, const float* q
     const float tau = lower_heap.size() < k ? kNoBound : lower_heap.front();
     uint32_t hits = kern.compact16(qi.codes + block * block_bytes,
                                    qi.meta + block * 48, cq, tau, lower, upper);
+    if (upper_bounds != nullptr) {
+      for (uint32_t bits = mask; bits != 0; bits &= bits - 1) {
+        const int j = std::countr_zero(bits);
+        upper_bounds[block * kBlockRows + static_cast<size_t>(j)] = upper[j];
+      }
+    }
     for (hits &= mask; hits != 0; hits &= hits - 1) {
       const int j = std::countr_zero(hits);
       shortlist.push_back({upper[j], static_cast<uint32_t>(block * kBlockRows + j)});

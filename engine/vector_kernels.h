@@ -114,9 +114,15 @@ void ExactTopK(const VectorMatrix& m, const float* query, RowBitmap allowed, siz
 
 // Same results as ExactTopK (identical rows and float scores), scanning the
 // compact representation and re-ranking a shortlist exactly.
-// REQUIRES: q was built from m and m has not changed since.
+// If `upper_bounds` is not null it receives, for every allowed row i, a
+// bound upper_bounds[i] >= the exact score of row i (what the scan learned
+// of every row, for bounding rows outside the top k); other entries are
+// left as they were.
+// REQUIRES: q was built from m and m has not changed since; upper_bounds,
+// if given, holds m.rows() floats.
 void CompactTopK(const QuantizedMatrix& q, const VectorMatrix& m, const float* query,
-                 RowBitmap allowed, size_t k, TopKScratch* scratch, std::vector<ScoredRow>* out);
+                 RowBitmap allowed, size_t k, TopKScratch* scratch, std::vector<ScoredRow>* out,
+                 float* upper_bounds = nullptr);
 
 // Inner products of one query with every row: out[i] = <row i, query>,
 // bit-identical to the scores ExactTopK returns.

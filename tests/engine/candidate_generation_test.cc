@@ -162,7 +162,9 @@ TEST_F(CandidateGenerationTest, EqualsExhaustiveScoringOnAGeneratedCatalog) {
     rows += s.rows;
     full_scans += s.full_scan;
   }
-  EXPECT_LT(scored * 5, rows) << "scored " << scored << " of " << rows;
+  // Rows are bounded by their own vector score from the compact scan and
+  // decided best bound first, so a twentieth of the rows is scored.
+  EXPECT_LT(scored * 20, rows) << "scored " << scored << " of " << rows;
   EXPECT_LT(full_scans * 5, stats.size()) << full_scans << " full scans";
 }
 
