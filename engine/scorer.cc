@@ -1,6 +1,7 @@
 #include "engine/scorer.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace iisc {
@@ -8,6 +9,13 @@ namespace iisc {
 ScoringTables ScoringTables::Build(const Taxonomy& taxonomy, const ScoringConfig& config) {
   ScoringTables t;
   for (const FieldInfo& f : taxonomy.fields()) t.field_category.push_back(f.category);
+  if (t.field_category.size() <= 64) {
+    for (size_t f = 0; f < t.field_category.size(); ++f) {
+      const auto c = static_cast<size_t>(t.field_category[f]);
+      if (t.category_field_bits.size() <= c) t.category_field_bits.resize(c + 1, 0);
+      t.category_field_bits[c] |= uint64_t{1} << f;
+    }
+  }
   const size_t n = taxonomy.counties().size();
   t.region.assign(n, std::vector<float>(n, 0.f));
   for (size_t a = 0; a < n; ++a) {
@@ -24,6 +32,11 @@ void NeedSignals::SetFieldSupport() {
   for (size_t f = 0; f < field_weight.size() && f < 256; ++f)
     if (field_weight[f] > 0) field_support.push_back(static_cast<uint8_t>(f));
   field_support_set = field_weight.size() <= 256;
+  field_support_bits = 0;
+  field_support_bits_set = field_weight.size() <= 64;
+  if (field_support_bits_set) {
+    for (uint8_t f : field_support) field_support_bits |= uint64_t{1} << f;
+  }
 }
 
 int PriceLevelIndex(std::string_view price_level) {
@@ -60,7 +73,22 @@ void StructuredComponents(const CapabilityRow& row, const NeedSignals& need,
                           const ScoringTables& tables, const ScoringConfig& config,
                           int64_t used_this_month, std::array<double, kNumComponents>* c) {
   double field = 0;
-  if (need.field_support_set) {
+  const bool general = row.num_fields >= config.general_service_min_fields ||
+                       (row.municipal && config.municipal_services_general);
+  if (need.field_support_bits_set && !general && !tables.category_field_bits.empty()) {
+    // Only the fields the row serves, or shares a category with, count: the
+    // same terms in the same order as below, without the zero ones.
+    uint64_t near = row.field_bits;
+    for (uint32_t cats = row.category_bits; cats != 0; cats &= cats - 1) {
+      const auto c = static_cast<size_t>(std::countr_zero(cats));
+      if (c < tables.category_field_bits.size()) near |= tables.category_field_bits[c];
+    }
+    const float same_category = static_cast<float>(config.field_same_category);
+    for (uint64_t bits = need.field_support_bits & near; bits != 0; bits &= bits - 1) {
+      const int f = std::countr_zero(bits);
+      field += need.field_weight[static_cast<size_t>(f)] * ((row.field_bits >> f & 1) != 0 ? 1.f : same_category);
+    }
+  } else if (need.field_support_set) {
     for (uint8_t f : need.field_support) field += need.field_weight[f] * FieldMatch(row, f, tables, config);
   } else {
     for (size_t f = 0; f < need.field_weight.size(); ++f) {

@@ -40,12 +40,16 @@ struct NeedSignals {
   // then visits only those (the same sum in the same order, fewer steps).
   std::vector<uint8_t> field_support;
   bool field_support_set = false;
+  // The same as a bit set, when the taxonomy has at most 64 fields.
+  uint64_t field_support_bits = 0;
+  bool field_support_bits_set = false;
   void SetFieldSupport();
 };
 
 // Tables derived once per (taxonomy, config) pair.
 struct ScoringTables {
   std::vector<int> field_category;            // per field: category index
+  std::vector<uint64_t> category_field_bits;  // per category: its fields as bits (fields < 64)
   std::vector<std::vector<float>> region;     // county x county: region component
   static ScoringTables Build(const Taxonomy& taxonomy, const ScoringConfig& config);
 };
