@@ -169,6 +169,11 @@ Router::Lookup Router::Find(const HttpRequest& request, PathParams* params) cons
   const std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
   if (path.empty() || path.front() != '/') return found;
+  // HEAD is GET without the body (RFC 9110, 9.3.2): the session leaves the
+  // body out, so every GET route answers HEAD with the same status and headers.
+  const bool head = request.method() == http::verb::head;
+  const Route* get = nullptr;
+  PathParams get_params;
   for (const Route& r : routes_) {
     if (!Match(r.segments, path, params)) continue;
     if (found.pattern == nullptr) {
@@ -178,8 +183,16 @@ Router::Lookup Router::Find(const HttpRequest& request, PathParams* params) cons
     }
     if (r.method == request.method()) {
       found.route = &r;
-      break;
+      return found;
     }
+    if (head && r.method == http::verb::get && get == nullptr) {
+      get = &r;
+      get_params = *params;
+    }
+  }
+  if (get != nullptr) {
+    found.route = get;
+    *params = std::move(get_params);
   }
   return found;
 }

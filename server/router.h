@@ -4,6 +4,10 @@
 // body limits per route, the per-client rate limit, CORS and preflights,
 // load shedding, and the per-route metrics.
 //
+// HEAD is answered by the path's GET route (counted in its metrics), as GET
+// would be; the session sends only the header. Allow lists the routes added,
+// so it names GET and not HEAD.
+//
 // Two steps: Screen sees the request's header before its body is read, so
 // refusals (429, 401/403, 415, preflights) cost no body upload; Dispatch runs
 // the handler on the complete request (and repeats the checks that do not

@@ -82,6 +82,7 @@ void Session::Drain() {
 
 void Session::DoRead() {
   if (draining_) return DoClose();
+  head_ = false;
   parser_.emplace();
   // Until the route is known, the largest body any route takes; Screen
   // narrows it to the route's own limit.
@@ -135,6 +136,7 @@ void Session::OnReadHeader(beast::error_code ec, std::size_t) {
   first_request_ = false;
   busy_ = true;
   const HttpRequest& req = parser_->get();
+  head_ = req.method() == http::verb::head;
   // Protocol violations close the connection after the answer: whoever sends
   // them is unlikely to frame its next request any better.
   if (req.target().size() > limits_.max_url_bytes) {
@@ -199,6 +201,7 @@ void Session::OnReadError(beast::error_code ec) {
     return DoClose();
   }
   busy_ = true;
+  if (parser_->is_header_done()) head_ = parser_->get().method() == http::verb::head;
   HttpResponse res;
   if (ec == http::error::body_limit) {
     // The header is parsed even when its Content-Length was refused.
@@ -225,6 +228,13 @@ void Session::Send(HttpResponse&& response) {
   if (!read_ok || draining_) response_->keep_alive(false);
   response_->prepare_payload();
   stream_.expires_after(limits_.read_timeout);
+  if (head_) {
+    // The header keeps the Content-Length of the body a GET would receive.
+    head_serializer_.emplace(*response_);
+    http::async_write_header(stream_, *head_serializer_,
+                             beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    return;
+  }
   http::async_write(stream_, *response_,
                     beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
 }
@@ -238,6 +248,7 @@ void Session::OnWrite(beast::error_code ec, std::size_t) {
     const bool nothing_unread = parser_ && parser_->is_done() && buffer_.size() == 0;
     return nothing_unread ? DoClose() : LingerClose();
   }
+  head_serializer_.reset();
   response_.reset();
   DoRead();
 }

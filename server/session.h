@@ -27,6 +27,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
 
 #include "server/http_types.h"
 #include "server/router.h"
@@ -86,11 +87,15 @@ class Session : public std::enable_shared_from_this<Session> {
   // A fresh parser per message: limits and state never leak between requests.
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::optional<HttpResponse> response_;
+  // Writes only the header of the answer to a HEAD request.
+  std::optional<boost::beast::http::response_serializer<boost::beast::http::string_body>>
+      head_serializer_;
   const SessionLimits& limits_;
   const Router& router_;
   SessionRegistry* registry_;
   std::string client_;
   bool first_request_ = true;
+  bool head_ = false;      // the request being answered is a HEAD
   bool busy_ = false;      // a request is being handled or answered
   bool draining_ = false;  // close after the current answer
   bool timed_out_ = false;  // the read timer fired and cancelled the read

@@ -97,6 +97,26 @@ TEST_F(RouterTest, WrongMethodIs405WithAllow) {
   EXPECT_NE(res.body().find("method_not_allowed"), std::string::npos);
 }
 
+TEST_F(RouterTest, HeadIsAnsweredByTheGetRoute) {
+  // The router answers as for GET; the session leaves the body unsent.
+  HttpResponse res = Call(http::verb::head, "/v1/complexes/a");
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(res.body(), "complex a");
+  EXPECT_EQ(Call(http::verb::head, "/v1/things").result(), http::status::ok);
+  EXPECT_EQ(Call(http::verb::head, "/nope").result(), http::status::not_found);
+  Router post_only(&metrics_);
+  post_only.Add(http::verb::post, "/v1/post-only",
+                [](HttpRequest&, const PathParams&, Reply reply) {
+                  reply(HttpResponse{http::status::ok, 11});
+                });
+  HttpRequest req{http::verb::head, "/v1/post-only", 11};
+  std::optional<HttpResponse> out;
+  post_only.Dispatch(std::move(req), [&out](HttpResponse&& r) { out = std::move(r); });
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->result(), http::status::method_not_allowed);
+  EXPECT_EQ((*out)[http::field::allow], "POST");
+}
+
 TEST_F(RouterTest, JsonRoutesRefuseOtherContentTypes) {
   EXPECT_EQ(Call(http::verb::post, "/v1/things", "text/plain", "{}").result(),
             http::status::unsupported_media_type);

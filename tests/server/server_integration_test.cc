@@ -16,6 +16,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/field.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <simdjson.h>
@@ -224,6 +225,57 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
     EXPECT_EQ(res.result(), http::status::ok);
     EXPECT_TRUE(res.keep_alive());
   }
+}
+
+TEST_F(ServerTest, HeadAnswersLikeGetWithoutABody) {
+  boost::asio::io_context ioc;
+  boost::beast::tcp_stream stream(ioc);
+  stream.connect({boost::asio::ip::make_address("127.0.0.1"), port()});
+  stream.expires_after(std::chrono::seconds(30));
+  boost::beast::flat_buffer buffer;
+  auto head = [&](const std::string& target) {
+    Request req{verb::head, target, 11};
+    req.set(http::field::host, "x");
+    http::write(stream, req);
+    // A response to HEAD announces a body it does not send.
+    http::response_parser<http::string_body> parser;
+    parser.skip(true);
+    http::read(stream, buffer, parser);
+    return parser.release();
+  };
+  // One connection throughout: a body sent after any HEAD answer would be
+  // read as the next response's status line, and fail.
+  for (const char* target : {"/", "/index.html", "/need.html", "/complex.html", "/map.html",
+                             "/app.js", "/style.css", "/openapi.json", "/healthz", "/v1/taxonomy",
+                             "/v1/complexes"}) {
+    SCOPED_TRACE(target);
+    const Response get = Fetch(port(), verb::get, target);
+    ASSERT_EQ(get.result(), http::status::ok);
+    const Response res = head(target);
+    EXPECT_EQ(res.result(), http::status::ok);
+    EXPECT_TRUE(res.body().empty());
+    EXPECT_EQ(res[http::field::content_length], std::to_string(get.body().size()));
+    EXPECT_EQ(res[http::field::content_type], get[http::field::content_type]);
+    EXPECT_EQ(res[http::field::cache_control], get[http::field::cache_control]);
+    EXPECT_TRUE(res.keep_alive());
+  }
+  // The refusals of GET are HEAD's too, still without their body.
+  const Response guarded = head("/v1/admin/demand");
+  EXPECT_EQ(guarded.result(), http::status::unauthorized);
+  EXPECT_TRUE(guarded.body().empty());
+  EXPECT_NE(guarded[http::field::content_length], "0");
+  const Response post_only = head("/v1/recommendations");
+  EXPECT_EQ(post_only.result(), http::status::method_not_allowed);
+  EXPECT_EQ(post_only[http::field::allow], "POST");
+  EXPECT_TRUE(post_only.body().empty());
+
+  Request req{verb::get, "/healthz", 11};
+  req.set(http::field::host, "x");
+  http::write(stream, req);
+  Response after;
+  http::read(stream, buffer, after);
+  EXPECT_EQ(after.result(), http::status::ok);
+  EXPECT_EQ(after.body(), R"({"status":"ok"})");
 }
 
 TEST_F(ServerTest, ConfigReloadNeedsTheBureauToken) {
