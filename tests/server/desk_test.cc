@@ -290,5 +290,36 @@ TEST_F(DeskTest, WhyNotForTheBureauAndForTheComplexItself) {
               http::status::not_found);
 }
 
+TEST_F(DeskTest, AComplexWhyNotByNeedIdAnswersOnlyForAStoredNeed) {
+  const std::string token = Str(Parse(Bureau(verb::post, "/v1/admin/complex-tokens",
+                                             R"({"complex_id":"iisc-ouhai-eyewear"})")),
+                                "token");
+  const std::string need_id = SubmitNeed("眼镜架新款外观设计");
+  ASSERT_FALSE(need_id.empty());
+  const std::string target = "/v1/complexes/iisc-ouhai-eyewear/why-not";
+  auto ask = [&](const std::string& id, const std::string& as) {
+    return Fetch(port(), verb::post, target,
+                 R"({"need_id":")" + id + R"(","k":5,"complex_id":"iisc-ouhai-eyewear"})", kJson,
+                 Bearer(as));
+  };
+  Response stored = ask(need_id, token);
+  ASSERT_EQ(stored.result(), http::status::ok) << stored.body();
+  // Ranked as the stored need itself would be.
+  Response by_text = Fetch(port(), verb::post, target,
+                           R"({"need":{"description":"眼镜架新款外观设计"},"k":5,"complex_id":"iisc-ouhai-eyewear"})",
+                           kJson, Bearer(token));
+  ASSERT_EQ(by_text.result(), http::status::ok) << by_text.body();
+  EXPECT_EQ(Str(Parse(stored), "capability_id"), Str(Parse(by_text), "capability_id"));
+  EXPECT_EQ(Int(Parse(stored), "rank"), Int(Parse(by_text), "rank"));
+  EXPECT_EQ(Num(Parse(stored), "score"), Num(Parse(by_text), "score"));
+
+  for (const std::string& as : {token, std::string(kBureauToken)}) {
+    for (const std::string& unknown : {std::string("need-0000000000000000"), need_id + "x"}) {
+      SCOPED_TRACE(unknown);
+      EXPECT_EQ(ExpectError(ask(unknown, as), http::status::not_found, "not_found"), "");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace iisc::testing
