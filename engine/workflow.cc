@@ -668,31 +668,38 @@ class WorkflowImpl final : public EngineWorkflow {
     return out;
   }
 
-  void RevokeComplexToken(const std::string& id, std::function<void(Status)> done) override {
+  void RevokeComplexToken(const std::string& id,
+                          std::function<void(Result<Revocation>)> done) override {
     TokenEntry revoked;
     bool found = false;
+    bool already = false;
     {
       std::lock_guard lock(mu_);
       auto it = tokens_.find(id);
-      if (it != tokens_.end()) {
-        found = true;
-        revoked = it->second;
+      found = it != tokens_.end();
+      already = found && it->second.info.revoked_unix_ms != 0;
+      if (found && !already) {
         // Refused at once, before the revocation is durable: a revoked token
-        // must not act even for the few milliseconds of the write.
-        token_by_sha_.erase(revoked.sha256);
+        // must not act even for the few milliseconds of the write. Marked
+        // revoked at once too, so that a simultaneous second call finds it
+        // already revoked and writes nothing.
+        token_by_sha_.erase(it->second.sha256);
+        it->second.info.revoked_unix_ms = options_.now_unix_ms();
+        revoked = it->second;
       }
     }
     if (!found) return done(Status::NotFound("no complex token with id " + id));
-    if (revoked.info.revoked_unix_ms != 0) return done(Status::Ok());
-    revoked.info.revoked_unix_ms = options_.now_unix_ms();
+    if (already) return done(Revocation::kAlreadyRevoked);
     DurableWrite write;
     write.records.push_back({std::string(kTokenPrefix) + id, EncodeToken(revoked.info, revoked.sha256)});
     writer_->Submit(std::move(write), [this, revoked, done = std::move(done)](Status s) {
-      if (s.ok()) {
+      if (!s.ok()) {
+        // Not durable: a retry must write it. The token stays refused here.
         std::lock_guard lock(mu_);
-        tokens_[revoked.info.id] = revoked;
+        tokens_[revoked.info.id].info.revoked_unix_ms = 0;
+        return done(s);
       }
-      done(s);
+      done(Revocation::kRevoked);
     });
   }
 

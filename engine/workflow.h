@@ -127,6 +127,10 @@ struct IssuedComplexToken {
   ComplexToken info;
   std::string token;  // shown once; only its SHA-256 is stored
 };
+// What revoking a token did: a token revoked before (or being revoked by a
+// simultaneous call) is left as it is, so the bureau's retry or double click
+// records nothing twice.
+enum class Revocation { kRevoked, kAlreadyRevoked };
 
 // A lifecycle event for the portal: ids and states, never personal data.
 struct LifecycleEvent {
@@ -288,7 +292,9 @@ class Workflow {
   virtual void IssueComplexToken(const std::string& complex_id, const std::string& name,
                                  std::function<void(Result<IssuedComplexToken>)> done) = 0;
   virtual std::vector<ComplexToken> ListComplexTokens() const = 0;
-  virtual void RevokeComplexToken(const std::string& id, std::function<void(Status)> done) = 0;
+  // NotFound for an unknown id.
+  virtual void RevokeComplexToken(const std::string& id,
+                                  std::function<void(Result<Revocation>)> done) = 0;
   // The complex an active token speaks for.
   virtual std::optional<std::string> ComplexOfToken(std::string_view token) const = 0;
 

@@ -25,7 +25,7 @@ void CorsPolicy::Decorate(std::string_view origin, HttpResponse& response) const
   response.set(http::field::access_control_allow_origin, origin);
   // Without this the portal's script could not read them.
   response.set(http::field::access_control_expose_headers,
-               "Location, Retry-After, WWW-Authenticate, Idempotent-Replayed");
+               "Location, Retry-After, WWW-Authenticate, Idempotent-Replayed, Already-Revoked");
 }
 
 HttpResponse CorsPolicy::Preflight(std::string_view origin,

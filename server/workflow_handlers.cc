@@ -343,12 +343,19 @@ void ListComplexTokens(const ServiceContext& ctx, HttpRequest&, const PathParams
 }
 
 void RevokeComplexToken(const ServiceContext& ctx, HttpRequest&, const PathParams& params, Reply reply) {
-  ctx.recommender->workflow().RevokeComplexToken(params[0], [&ctx, reply = std::move(reply), id = params[0]](Status s) {
-    if (!s.ok()) return reply(ErrorResponse(s));
-    AuditBureauAction(ctx, "token.revoke", id, "");
-    LogInfo("bureau revoked complex token %s", id.c_str());
-    reply(HttpResponse{http::status::no_content, 11});
-  });
+  ctx.recommender->workflow().RevokeComplexToken(
+      params[0], [&ctx, reply = std::move(reply), id = params[0]](Result<Revocation> revocation) {
+        if (!revocation.ok()) return reply(ErrorResponse(revocation.status()));
+        HttpResponse res{http::status::no_content, 11};
+        // The audit log records what was done, once: a retry did nothing.
+        if (*revocation == Revocation::kAlreadyRevoked) {
+          res.set("Already-Revoked", "true");
+          return reply(std::move(res));
+        }
+        AuditBureauAction(ctx, "token.revoke", id, "");
+        LogInfo("bureau revoked complex token %s", id.c_str());
+        reply(std::move(res));
+      });
 }
 
 void Events(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {

@@ -221,6 +221,57 @@ TEST_F(WorkflowTest, RequestsExpireOnTheClockAndOnlyThen) {
   EXPECT_EQ(r->history.back().by, Actor::kSystem);
 }
 
+TEST_F(WorkflowTest, RevokingATokenAgainChangesNothing) {
+  auto issue = [&] {
+    std::promise<Result<IssuedComplexToken>> done;
+    engine_->workflow().IssueComplexToken(
+        "iisc-ouhai-eyewear", "desk",
+        [&](Result<IssuedComplexToken> r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  };
+  auto revoke = [&](const std::string& id) {
+    std::promise<Result<Revocation>> done;
+    engine_->workflow().RevokeComplexToken(
+        id, [&](Result<Revocation> r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  };
+  auto revoked_at = [&](const std::string& id) {
+    for (const ComplexToken& t : engine_->workflow().ListComplexTokens()) {
+      if (t.id == id) return t.revoked_unix_ms;
+    }
+    return int64_t{-1};
+  };
+  auto issued = issue();
+  ASSERT_TRUE(issued.ok()) << issued.status().ToString();
+  const std::string id = issued->info.id;
+  auto first = revoke(id);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*first, Revocation::kRevoked);
+  EXPECT_FALSE(engine_->workflow().ComplexOfToken(issued->token).has_value());
+  const int64_t at = revoked_at(id);
+  EXPECT_EQ(at, now_.load());
+  now_ += 1000;
+  auto again = revoke(id);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, Revocation::kAlreadyRevoked);
+  EXPECT_EQ(revoked_at(id), at);
+  EXPECT_EQ(revoke("ctk-0000000000000000").status().code(), StatusCode::kNotFound);
+
+  // Two at once (a double click): one revokes, the other finds it revoked.
+  auto other = issue();
+  ASSERT_TRUE(other.ok());
+  std::promise<Result<Revocation>> a, b;
+  engine_->workflow().RevokeComplexToken(other->info.id,
+                                         [&](Result<Revocation> r) { a.set_value(std::move(r)); });
+  engine_->workflow().RevokeComplexToken(other->info.id,
+                                         [&](Result<Revocation> r) { b.set_value(std::move(r)); });
+  auto ra = a.get_future().get();
+  auto rb = b.get_future().get();
+  ASSERT_TRUE(ra.ok() && rb.ok());
+  EXPECT_EQ(std::set<Revocation>({*ra, *rb}),
+            (std::set<Revocation>{Revocation::kRevoked, Revocation::kAlreadyRevoked}));
+}
+
 TEST_F(WorkflowConcurrency, OfManySimultaneousAcceptsExactlyOneWins) {
   SubmittedNeed need = Submit("想找检测机构做产品检测认证");
   const std::string service = need.recommendations.results.at(0).capability->id;

@@ -196,6 +196,33 @@ TEST_F(DeskTest, DraftsApplyAuditedRollBackAndSurviveRestarts) {
   EXPECT_EQ(ConfigVersionServing(), v1);
 }
 
+TEST_F(DeskTest, RevokingATokenTwiceIsAuditedOnce) {
+  Response issued =
+      Bureau(verb::post, "/v1/admin/complex-tokens", R"({"complex_id":"iisc-yueqing-electrical"})");
+  ASSERT_EQ(issued.result(), http::status::created) << issued.body();
+  const std::string id = Str(Parse(issued), "id");
+  Response first = Bureau(verb::delete_, "/v1/admin/complex-tokens/" + id);
+  ASSERT_EQ(first.result(), http::status::no_content);
+  EXPECT_EQ(first.count("Already-Revoked"), 0u);
+  Response again = Bureau(verb::delete_, "/v1/admin/complex-tokens/" + id);
+  ASSERT_EQ(again.result(), http::status::no_content);
+  EXPECT_EQ(again["Already-Revoked"], "true");
+  ExpectError(Bureau(verb::delete_, "/v1/admin/complex-tokens/ctk-0000000000000000"),
+              http::status::not_found, "not_found");
+
+  Response audit = Bureau(verb::get, "/v1/admin/audit");
+  ASSERT_EQ(audit.result(), http::status::ok);
+  std::vector<std::string> revocations;
+  for (auto e : Parse(audit)["entries"].get_array()) {
+    if (Str(e, "action") == "token.revoke") revocations.push_back(Str(e, "target"));
+  }
+  EXPECT_EQ(revocations, std::vector<std::string>{id});
+  // The revocation keeps its first time.
+  Response tokens = Bureau(verb::get, "/v1/admin/complex-tokens");
+  ASSERT_EQ(tokens.result(), http::status::ok);
+  EXPECT_GT(Int(Parse(tokens)["tokens"].at(0), "revoked_unix_ms"), 0);
+}
+
 TEST_F(DeskTest, WhatIfOfAnUnchangedDraftIsExactlyNoChange) {
   for (const char* d : {"断路器出口欧盟需要CE认证检测", "鞋厂想设计新款运动鞋", "想申请发明专利", "需要一笔贷款",
                         "阀门厂想参加展会"}) {
