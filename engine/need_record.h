@@ -2,7 +2,7 @@
 // complexes' feed): what the SME sent and what the service answered. Never
 // its access token's hash nor its vector: those stay in the engine (the
 // store's StoredNeed adds them), and tokens are checked by
-// Recommender::CheckNeedToken.
+// Recommender::GetNeedWithToken.
 #pragma once
 
 #include <cstdint>

@@ -89,10 +89,13 @@ class RecommenderImpl final : public Recommender {
     if (!stored.ok()) return stored.status();
     return NeedRecord(std::move(stored).value());  // the record alone: no token hash, no vector
   }
-  bool CheckNeedToken(std::string_view need_id, std::string_view token) const override {
-    if (token.empty()) return false;
-    auto stored = store_->GetNeed(need_id);
-    return stored.ok() && ConstantTimeEquals(Sha256Hex(token), stored->access_token_sha256);
+  Result<NeedRecord> GetNeedWithToken(std::string_view id, std::string_view token) const override {
+    auto stored = store_->GetNeed(id);
+    if (!stored.ok()) return stored.status();
+    if (token.empty() || !ConstantTimeEquals(Sha256Hex(token), stored->access_token_sha256)) {
+      return Status::PermissionDenied("the token does not grant this need");
+    }
+    return NeedRecord(std::move(stored).value());
   }
 
   std::shared_ptr<const CatalogSnapshot> Snapshot() const override { return state()->snapshot; }

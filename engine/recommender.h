@@ -223,10 +223,12 @@ class Recommender {
   }
   // NotFound when there is no such need.
   virtual Result<NeedRecord> GetNeed(std::string_view id) const = 0;
-  // True when `token` is the access token issued for need `need_id`
-  // (compared in constant time); false too when the need is unknown or
-  // cannot be read. The token's hash never leaves the engine.
-  virtual bool CheckNeedToken(std::string_view need_id, std::string_view token) const = 0;
+  // The need, when `token` is the access token issued for it (compared in
+  // constant time), in one read: NotFound when there is no such need (whatever
+  // the token), PermissionDenied when the token is another. The token's hash
+  // never leaves the engine.
+  virtual Result<NeedRecord> GetNeedWithToken(std::string_view id,
+                                              std::string_view token) const = 0;
 
   virtual std::shared_ptr<const CatalogSnapshot> Snapshot() const = 0;
   virtual std::vector<const Complex*> ListComplexes(const CatalogSnapshot& snapshot) const = 0;

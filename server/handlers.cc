@@ -79,12 +79,10 @@ void GetNeed(const ServiceContext& ctx, HttpRequest& req, const PathParams& para
     return reply(ErrorResponse(Status::Unauthenticated(
         "reading a need requires its access token (or the bureau's) as a Bearer token")));
   }
-  auto need = ctx.recommender->GetNeed(params[0]);
-  if (!need.ok()) return reply(ErrorResponse(need.status()));
-  if (!IsBureauToken(ctx, *token) && !ctx.recommender->CheckNeedToken(need->id, *token)) {
-    return reply(ErrorResponse(Status::PermissionDenied("the token does not grant this need")));
-  }
   const Recommender& engine = *ctx.recommender;
+  auto need = IsBureauToken(ctx, *token) ? engine.GetNeed(params[0])
+                                         : engine.GetNeedWithToken(params[0], *token);
+  if (!need.ok()) return reply(ErrorResponse(need.status()));
   const auto snapshot = engine.Snapshot();
   reply(JsonResponse(http::status::ok,
                      NeedRecordJson(*need, engine.workflow().GetNeedStatus(need->id),

@@ -23,22 +23,29 @@ namespace {
 constexpr int kDefaultPage = 20;
 constexpr int kMaxPage = 100;
 
+Status NoToken() {
+  return Status::Unauthenticated(
+      "this route requires a Bearer token: the need's access token, a complex token or the "
+      "bureau's");
+}
 
-
-// Who the Bearer token speaks for. `need` (may be null) is the need whose
+// Who the Bearer token speaks for. `need_id` (may be empty) is the need whose
 // token the SME would hold. 401 without a token, 403 when it grants nothing.
-Result<Principal> Identify(const ServiceContext& ctx, const HttpRequest& req, const NeedRecord* need) {
+Result<Principal> Identify(const ServiceContext& ctx, const HttpRequest& req,
+                           std::string_view need_id) {
   const auto token = BearerToken(req[http::field::authorization]);
-  if (!token) {
-    return Status::Unauthenticated(
-        "this route requires a Bearer token: the need's access token, a complex token or the bureau's");
-  }
+  if (!token) return NoToken();
   if (IsBureauToken(ctx, *token)) return Principal{Principal::Kind::kBureau, {}};
   if (auto complex = ctx.recommender->workflow().ComplexOfToken(*token)) {
     return Principal{Principal::Kind::kComplex, *complex};
   }
-  if (need != nullptr && ctx.recommender->CheckNeedToken(need->id, *token)) {
-    return Principal{Principal::Kind::kSme, need->id};
+  if (!need_id.empty()) {
+    auto need = ctx.recommender->GetNeedWithToken(need_id, *token);
+    if (need.ok()) return Principal{Principal::Kind::kSme, need->id};
+    const StatusCode code = need.status().code();
+    if (code != StatusCode::kNotFound && code != StatusCode::kPermissionDenied) {
+      return need.status();
+    }
   }
   return Status::PermissionDenied("the token does not grant this resource");
 }
@@ -94,19 +101,22 @@ struct NeedCaller {
 };
 Result<NeedCaller> NeedAndCaller(const ServiceContext& ctx, const HttpRequest& req,
                                  const std::string& need_id, bool bureau_may) {
-  auto need = ctx.recommender->GetNeed(need_id);
-  if (!need.ok()) {
-    if (need.status().code() == StatusCode::kNotFound) {
-      return Status::NotFound("no need with id " + need_id);
-    }
-    return need.status();
+  const auto token = BearerToken(req[http::field::authorization]);
+  if (!token) return NoToken();
+  // The SME's token is checked in the read that loads the need (no other
+  // token, a complex's say, opens it); an unknown need is 404 whatever the token.
+  const bool bureau = IsBureauToken(ctx, *token);
+  auto need = bureau ? ctx.recommender->GetNeed(need_id)
+                     : ctx.recommender->GetNeedWithToken(need_id, *token);
+  const StatusCode code = need.status().code();
+  if (code == StatusCode::kNotFound) return Status::NotFound("no need with id " + need_id);
+  if (code == StatusCode::kPermissionDenied || (bureau && !bureau_may)) {
+    return Status::PermissionDenied("only the SME that owns the need may do this");
   }
-  auto who = Identify(ctx, req, &*need);
-  if (!who.ok()) return who.status();
-  const bool allowed = who->kind == Principal::Kind::kSme ||
-                       (bureau_may && who->kind == Principal::Kind::kBureau);
-  if (!allowed) return Status::PermissionDenied("only the SME that owns the need may do this");
-  return NeedCaller{std::move(need).value(), std::move(who).value()};
+  if (!need.ok()) return need.status();
+  const Principal who = bureau ? Principal{Principal::Kind::kBureau, {}}
+                               : Principal{Principal::Kind::kSme, need_id};
+  return NeedCaller{std::move(need).value(), who};
 }
 
 void RequestServices(const ServiceContext& ctx, HttpRequest& req, const PathParams& params,
@@ -177,8 +187,7 @@ Result<RequestCaller> RequestAndCaller(const ServiceContext& ctx, const HttpRequ
   }
   auto request = ctx.recommender->workflow().GetRequest(request_id);
   if (!request.ok()) return request.status();
-  auto need = ctx.recommender->GetNeed(request->need_id);
-  auto who = Identify(ctx, req, need.ok() ? &*need : nullptr);
+  auto who = Identify(ctx, req, request->need_id);
   if (!who.ok()) return who.status();
   return RequestCaller{std::move(request).value(), std::move(who).value()};
 }
@@ -216,7 +225,7 @@ void ActOnRequest(const ServiceContext& ctx, HttpRequest& req, const PathParams&
 
 // The complex of the path, for itself or the bureau.
 Status CheckComplexReader(const ServiceContext& ctx, const HttpRequest& req, const std::string& complex_id) {
-  auto who = Identify(ctx, req, nullptr);
+  auto who = Identify(ctx, req, {});
   if (!who.ok()) return who.status();
   const auto snapshot = ctx.recommender->Snapshot();
   if (ctx.recommender->FindComplex(*snapshot, complex_id) == nullptr) {

@@ -381,10 +381,12 @@ TEST(RecommenderDurabilityTest, SubmittedNeedSurvivesReopen) {
   EXPECT_EQ(stored->inferred_field, "eyewear");
   EXPECT_GT(stored->inferred_field_confidence, 0.35);
   EXPECT_LE(stored->inferred_field_confidence, 1.0);
-  EXPECT_TRUE((*engine)->CheckNeedToken(id, token));
-  EXPECT_FALSE((*engine)->CheckNeedToken(id, token.substr(1) + "0"));
-  EXPECT_FALSE((*engine)->CheckNeedToken(id, ""));
-  EXPECT_FALSE((*engine)->CheckNeedToken("need-unknown", token));
+  EXPECT_TRUE((*engine)->GetNeedWithToken(id, token).ok());
+  EXPECT_EQ((*engine)->GetNeedWithToken(id, token.substr(1) + "0").status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ((*engine)->GetNeedWithToken(id, "").status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ((*engine)->GetNeedWithToken("need-unknown", token).status().code(),
+            StatusCode::kNotFound);
   EXPECT_EQ((*engine)->GetNeed("need-unknown").status().code(), StatusCode::kNotFound);
   EXPECT_EQ((*engine)->Demand().total_needs, 1);
 }
@@ -553,6 +555,60 @@ class PowerCutStore final : public testing::ForwardingStore {
   std::atomic<int> writes_{0};
   std::atomic<int> budget_{-1};  // -1: the power stays on
 };
+
+// A store that counts the reads of stored needs.
+class NeedReadCountingStore final : public testing::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  int reads() const { return reads_; }
+  void ResetCount() { reads_ = 0; }
+  Result<StoredNeed> GetNeed(std::string_view id) const override {
+    ++reads_;
+    return ForwardingStore::GetNeed(id);
+  }
+
+ private:
+  mutable std::atomic<int> reads_{0};
+};
+
+TEST(RecommenderNeedTokenTest, ANeedIsReadWithItsTokenInOneStoreRead) {
+  auto taxonomy = LoadTaxonomy();
+  auto store = std::make_unique<NeedReadCountingStore>(NewMemoryStore());
+  NeedReadCountingStore* counted = store.get();
+  RecommenderOptions options = DemoOptions();
+  options.intent_corpus_dir.clear();  // not what this is about; faster
+  auto engine = Recommender::Open(std::move(store), taxonomy, LoadScoring(*taxonomy), options);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  auto submit = [&](const std::string& description) {
+    Need need;
+    need.description = description;
+    std::promise<Result<SubmittedNeed>> done;
+    (*engine)->SubmitNeed(need, [&](Result<SubmittedNeed> r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  };
+  auto mine = submit("眼镜架外观设计");
+  auto other = submit("断路器CE认证检测");
+  ASSERT_TRUE(mine.ok() && other.ok());
+
+  counted->ResetCount();
+  auto read = (*engine)->GetNeedWithToken(mine->id, mine->access_token);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(counted->reads(), 1);
+  EXPECT_EQ(read->id, mine->id);
+  EXPECT_EQ(read->need.description, "眼镜架外观设计");
+
+  counted->ResetCount();
+  EXPECT_EQ((*engine)->GetNeedWithToken(mine->id, other->access_token).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(counted->reads(), 1);
+  EXPECT_EQ((*engine)->GetNeedWithToken(mine->id, "").status().code(),
+            StatusCode::kPermissionDenied);
+  // Unknown ids are not found whatever the token, so a token never tells
+  // whether a need exists.
+  EXPECT_EQ((*engine)->GetNeedWithToken("need-unknown", mine->access_token).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ((*engine)->GetNeedWithToken("need-unknown", "").status().code(), StatusCode::kNotFound);
+}
 
 // What the engine would store for a service's text: a restart reuses stored
 // vectors as they are, so they must be those of the stored text.
