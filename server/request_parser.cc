@@ -201,7 +201,8 @@ bool JsonTooDeepOrTrailing(std::string_view json, int max_depth, bool* trailing)
 }
 
 Result<RecommendRequest> ParseRecommendRequest(std::string& body, const Taxonomy& taxonomy,
-                                               const RequestLimits& limits) {
+                                               const RequestLimits& limits,
+                                               RecommendBodyOptions options) {
   auto doc = Open(body, limits);
   if (!doc.ok()) return doc.status();
   od::object root;
@@ -219,6 +220,9 @@ Result<RecommendRequest> ParseRecommendRequest(std::string& body, const Taxonomy
       return NotJson();
     }
     if (key == "need") {
+      if (!options.need_in_body) {
+        return Status::InvalidArgument("need is not taken where a stored need is named", "need");
+      }
       if (have_need) return Status::InvalidArgument("need is given twice", "need");
       auto need = ParseNeed(value, &taxonomy, ToNeedLimits(limits), "need.");
       if (!need.ok()) return need.status();
@@ -232,7 +236,9 @@ Result<RecommendRequest> ParseRecommendRequest(std::string& body, const Taxonomy
       return NotJson();
     }
   }
-  if (!have_need) return Status::InvalidArgument("need is required", "need");
+  if (!have_need && options.need_in_body) {
+    return Status::InvalidArgument("need is required", "need");
+  }
   return request;
 }
 
@@ -597,18 +603,9 @@ Result<WhyNotBody> ParseWhyNotBody(std::string& body, const Taxonomy& taxonomy, 
   if (has_need == !out.need_id.empty()) {
     return Status::InvalidArgument("give the need itself (need) or a stored need's id (need_id)", "need");
   }
-  if (has_need) {
-    auto request = ParseRecommendRequest(body, taxonomy, limits);
-    if (!request.ok()) return request.status();
-    out.request = std::move(request).value();
-  } else {
-    // The stored need comes later; k and filters are read with a placeholder need.
-    std::string wrapped = body;
-    wrapped.insert(wrapped.find('{') + 1, R"("need":{"description":"-"},)");
-    auto request = ParseRecommendRequest(wrapped, taxonomy, limits);
-    if (!request.ok()) return request.status();
-    out.request = std::move(request).value();
-  }
+  auto request = ParseRecommendRequest(body, taxonomy, limits, {.need_in_body = has_need});
+  if (!request.ok()) return request.status();
+  out.request = std::move(request).value();
   return out;
 }
 

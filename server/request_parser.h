@@ -36,11 +36,20 @@ bool IsJsonLinesContentType(std::string_view content_type);
 // on-demand parser, which never visits the members it skips.
 bool JsonTooDeepOrTrailing(std::string_view json, int max_depth, bool* trailing);
 
+// How a body in the shape of a recommendation request is read.
+struct RecommendBodyOptions {
+  // False for a body that names a stored need instead of carrying one (a
+  // why-not's need_id): "k" and "filters" are read, a "need" member is
+  // refused, and the request's need is left empty for the caller to load.
+  bool need_in_body = true;
+};
+
 // The body of POST /v1/recommendations: {"need":{...},"k":10,"filters":{...}}.
 // `body` may be grown in capacity to hold simdjson's padding (its content is
 // unchanged), which saves a copy of the body.
 Result<RecommendRequest> ParseRecommendRequest(std::string& body, const Taxonomy& taxonomy,
-                                               const RequestLimits& limits);
+                                               const RequestLimits& limits,
+                                               RecommendBodyOptions options = {});
 
 // The body of POST /v1/needs: the need object itself.
 Result<Need> ParseNeedRequest(std::string& body, const Taxonomy& taxonomy,

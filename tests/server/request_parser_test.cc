@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace iisc {
 namespace {
@@ -175,6 +176,48 @@ TEST_F(RequestParserTest, NeedBodyIsTheNeedItself) {
 
   std::string scalar = "42";
   EXPECT_FALSE(ParseNeedRequest(scalar, *taxonomy_, limits_).ok());
+}
+
+TEST_F(RequestParserTest, WhyNotByNeedIdReadsKAndFiltersAndNoNeed) {
+  std::string body =
+      R"({"need_id":"need-1","k":3,"filters":{"counties":["yueqing"]},"capability_id":"c/testing-1"})";
+  auto r = ParseWhyNotBody(body, *taxonomy_, limits_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->need_id, "need-1");
+  EXPECT_EQ(r->capability_id, "c/testing-1");
+  EXPECT_EQ(r->request.k, 3);
+  EXPECT_EQ(r->request.filters.counties, std::vector<std::string>{"yueqing"});
+  // The stored need is loaded later: nothing stands in for it meanwhile.
+  EXPECT_TRUE(r->request.need == Need{}) << r->request.need.description;
+
+  std::string defaults = R"({"need_id":"need-1","complex_id":"c"})";
+  auto d = ParseWhyNotBody(defaults, *taxonomy_, limits_);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->request.k, limits_.default_k);
+  EXPECT_TRUE(d->request.need == Need{});
+
+  std::string bad_k = R"({"need_id":"need-1","k":0,"complex_id":"c"})";
+  EXPECT_EQ(ParseWhyNotBody(bad_k, *taxonomy_, limits_).status().field(), "k");
+  std::string bad_filter = R"({"need_id":"need-1","filters":{"fields":["?"]},"complex_id":"c"})";
+  EXPECT_EQ(ParseWhyNotBody(bad_filter, *taxonomy_, limits_).status().field(), "filters.fields");
+  std::string both = R"({"need_id":"need-1","need":{"description":"x"},"complex_id":"c"})";
+  EXPECT_EQ(ParseWhyNotBody(both, *taxonomy_, limits_).status().field(), "need");
+  std::string neither = R"({"complex_id":"c"})";
+  EXPECT_EQ(ParseWhyNotBody(neither, *taxonomy_, limits_).status().field(), "need");
+
+  // The option itself: a body naming a stored need takes no need.
+  std::string with_need = R"({"need":{"description":"x"},"k":2})";
+  EXPECT_EQ(ParseRecommendRequest(with_need, *taxonomy_, limits_, {.need_in_body = false})
+                .status()
+                .field(),
+            "need");
+
+  std::string by_text = R"({"need":{"description":"鞋底防滑检测"},"k":2,"complex_id":"c"})";
+  auto t = ParseWhyNotBody(by_text, *taxonomy_, limits_);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_TRUE(t->need_id.empty());
+  EXPECT_EQ(t->request.need.description, "鞋底防滑检测");
+  EXPECT_EQ(t->request.k, 2);
 }
 
 TEST(JsonContentType, AcceptsJsonWithParameters) {
