@@ -309,16 +309,26 @@ class StopWithoutWaitingTest : public ::testing::Test {
 // arrived are being ranked, written and acknowledged; their
 // acknowledgements must find the server's objects alive (under ASan a use
 // after free fails the exit code).
+// On a loaded machine the server may answer every need before the signal
+// lands (the bodies go out one connection after another): then the stop met
+// nothing in flight, and it is tried again. Every try must exit cleanly and
+// keep what it acknowledged; at least one must stop with needs in flight.
 TEST_F(StopWithoutWaitingTest, NoGraceWithNeedsInFlightExitsCleanly) {
-  Start("[limits]\nshutdown_grace_ms = 0\n");
-  NeedsOnTheWire needs(server_->port(), kNeeds);
-  ASSERT_NO_FATAL_FAILURE(needs.SendHeadersAndWaitFor100());
-  needs.SendBodies();
-  server_->Signal(SIGTERM);
-  EXPECT_EQ(server_->Wait(), 0);
-  const std::vector<Acknowledged> acknowledged = needs.Acknowledgements();
-  EXPECT_LT(acknowledged.size(), needs.size()) << "every need was answered before the stop";
-  ExpectAcknowledgedNeedsStored(acknowledged);
+  constexpr int kTries = 5;
+  bool stopped_in_flight = false;
+  for (int attempt = 0; attempt < kTries && !stopped_in_flight; ++attempt) {
+    SCOPED_TRACE("try " + std::to_string(attempt + 1));
+    Start("[limits]\nshutdown_grace_ms = 0\n");
+    NeedsOnTheWire needs(server_->port(), kNeeds);
+    ASSERT_NO_FATAL_FAILURE(needs.SendHeadersAndWaitFor100());
+    needs.SendBodies();
+    server_->Signal(SIGTERM);
+    EXPECT_EQ(server_->Wait(), 0);
+    const std::vector<Acknowledged> acknowledged = needs.Acknowledgements();
+    stopped_in_flight = acknowledged.size() < needs.size();
+    ExpectAcknowledgedNeedsStored(acknowledged);
+  }
+  EXPECT_TRUE(stopped_in_flight) << "in " << kTries << " tries every need was answered before the stop";
 }
 
 // The first signal drains; the second, while needs are in flight, stops
