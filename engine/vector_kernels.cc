@@ -456,7 +456,9 @@ void CompactTopK(const QuantizedMatrix& q, const VectorMatrix& m, const float* q
     const float tau = lower_heap.size() < k ? kNoBound : lower_heap.front();
     uint32_t hits = kern.compact16(qi.codes + block * block_bytes,
                                    qi.meta + block * 48, cq, tau, lower, upper);
-    if (upper_bounds != nullptr) {
+    if (upper_bounds != nullptr && mask == 0xFFFF) {
+      std::memcpy(upper_bounds + block * kBlockRows, upper, sizeof(float) * kBlockRows);
+    } else if (upper_bounds != nullptr) {
       for (uint32_t bits = mask; bits != 0; bits &= bits - 1) {
         const int j = std::countr_zero(bits);
         upper_bounds[block * kBlockRows + static_cast<size_t>(j)] = upper[j];
