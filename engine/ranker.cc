@@ -323,7 +323,8 @@ class Ranking {
 
     // 2. First stage. The best matches by relevance are among the shortlist
     // and the rows the terms hit; a hit row outside the shortlist needs its
-    // exact vector score only if its bound reaches the sixth best so far.
+    // exact vector score only if its bound (the shortlist's last score, or
+    // the scan's bound of the row if lower) reaches the sixth best so far.
     s_.hits.clear();
     for (const ScoredRow& r : s_.shortlist) {
       const float rel = Relevance(r.row, r.score);
@@ -335,7 +336,7 @@ class Ranking {
     s_.pending_rows.clear();
     for (uint32_t r : s_.touched) {
       if (!IsAllowed(in_.allowed, r) || Has(r, kSemanticKnown)) continue;
-      if (Relevance(r, semantic_bound_f) >= sixth) {
+      if (Relevance(r, std::min(semantic_bound_f, s_.semantic_upper[r])) >= sixth) {
         s_.pending_rows.push_back(r);
         Set(r, kSemanticKnown);  // by ScorePendingSemantics below
       }
