@@ -226,6 +226,9 @@ class TextModelImpl final : public TextModel {
   const std::string& fingerprint() const override { return fingerprint_; }
   int dim() const override { return dim_; }
   size_t num_terms() const override { return terms_.size(); }
+  float DocumentWeightBound(uint32_t term) const override {
+    return term < idf_.size() ? idf_[term] * (options_.bm25_k1 + 1) : 0.f;
+  }
 
   TextFeatures FeaturizeDocument(std::string_view text) const override {
     TextFeatures f;

@@ -124,6 +124,10 @@ class TextModel {
   virtual std::string Serialize() const = 0;
   virtual int dim() const = 0;
   virtual size_t num_terms() const = 0;
+  // A bound on every document weight of `term` (FeaturizeDocument): BM25's
+  // saturated tf stays below k1 + 1 times the idf. The engine quantizes the
+  // postings' weights against it, so it depends on the model alone.
+  virtual float DocumentWeightBound(uint32_t term) const = 0;
 
   // Features of a document (BM25 document weights: saturated tf, length norm).
   virtual TextFeatures FeaturizeDocument(std::string_view text) const = 0;
