@@ -277,8 +277,7 @@ std::map<std::string, double> MemoryParts(const CatalogSnapshot& snap) {
   parts["compact"] = static_cast<double>(snap.compact.bytes());
   double postings = 0;
   for (const PostingTable* table : {snap.base_postings.get(), snap.tail_postings.get()}) {
-    postings += static_cast<double>(table->data.capacity() * sizeof(Posting) +
-                                    table->offsets.capacity() * sizeof(uint64_t));
+    postings += static_cast<double>(table->bytes());
   }
   parts["postings"] = postings;
   double index = static_cast<double>(snap.rows.capacity() * sizeof(CapabilityRow) +

@@ -124,39 +124,63 @@ void RetireRow(size_t r, CatalogSnapshot* snap) {
   snap->capabilities[r] = nullptr;
 }
 
+// The quantization steps of the postings' weights, term by term. They come
+// from the model alone, never from the rows a table holds: a posting then
+// decodes to the same weight in the base, in a tail, after a merge or a
+// compaction, and after a fresh start over the same catalog.
+std::vector<float> PostingSteps(const TextModel& model) {
+  std::vector<float> steps(model.num_terms());
+  for (size_t t = 0; t < steps.size(); ++t)
+    steps[t] = PostingTable::StepFor(model.DocumentWeightBound(static_cast<uint32_t>(t)));
+  return steps;
+}
+
 // A posting table of `tables` (each ascending in rows, each table's rows
 // above the previous one's) and then the terms of new rows, keeping only the
 // postings of rows `keep` admits.
 template <typename Keep>
 std::shared_ptr<PostingTable> MergePostings(std::span<const PostingTable* const> tables,
                                             std::span<const std::pair<uint32_t, const TextFeatures*>> added,
-                                            size_t num_terms, Keep&& keep) {
-  auto out = std::make_shared<PostingTable>();
-  out->offsets.assign(num_terms + 1, 0);
-  for (const PostingTable* table : tables) {
-    for (size_t t = 0; t < num_terms; ++t)
-      for (const Posting& p : table->of(static_cast<uint32_t>(t)))
-        if (keep(p.row)) ++out->offsets[t + 1];
-  }
-  for (const auto& [row, features] : added)
-    for (uint32_t term : features->terms.ids)
-      if (term < num_terms) ++out->offsets[term + 1];
-  for (size_t t = 0; t < num_terms; ++t) out->offsets[t + 1] += out->offsets[t];
-  out->data.resize(out->offsets[num_terms]);
-  std::vector<uint64_t> fill(out->offsets.begin(), out->offsets.end() - 1);
-  for (const PostingTable* table : tables) {
-    for (size_t t = 0; t < num_terms; ++t)
-      for (const Posting& p : table->of(static_cast<uint32_t>(t)))
-        if (keep(p.row)) out->data[fill[t]++] = p;
-  }
-  for (const auto& [row, features] : added) {
-    const TextFeatures& f = *features;
-    for (size_t i = 0; i < f.terms.ids.size(); ++i) {
-      const uint32_t term = f.terms.ids[i];
-      if (term < num_terms) out->data[fill[term]++] = {row, f.terms.weights[i]};
+                                            const TextModel& model, Keep&& keep) {
+  PostingTable::Builder builder(PostingSteps(model));
+  const size_t num_terms = model.num_terms();
+  // Both passes visit the same postings in the same order.
+  auto pass = [&](bool fill) {
+    for (const PostingTable* table : tables) {
+      for (size_t t = 0; t < num_terms; ++t) {
+        const auto term = static_cast<uint32_t>(t);
+        // Tables of the same model share its steps: their codes are copied as
+        // they are. A table of another model's steps is encoded again.
+        const bool same_step = table->step(term) == builder.step(term);
+        table->ForEachCode(term, [&](uint32_t row, uint16_t code) {
+          if (!keep(row)) return;
+          if (!fill) {
+            builder.Count(term, row);
+          } else if (same_step) {
+            builder.AddCode(term, row, code);
+          } else {
+            builder.Add(term, row, PostingTable::Decode(code, table->step(term)));
+          }
+        });
+      }
     }
-  }
-  return out;
+    for (const auto& [row, features] : added) {
+      const SparseVector& terms = features->terms;
+      for (size_t i = 0; i < terms.ids.size(); ++i) {
+        const uint32_t term = terms.ids[i];
+        if (term >= num_terms) continue;
+        if (fill) {
+          builder.Add(term, row, terms.weights[i]);
+        } else {
+          builder.Count(term, row);
+        }
+      }
+    }
+  };
+  pass(false);
+  builder.Allocate();
+  pass(true);
+  return std::make_shared<PostingTable>(builder.Finish());
 }
 
 void SortSlotsById(CatalogSnapshot* snap) {
@@ -191,16 +215,16 @@ std::vector<TextFeatures> LiveFeatures(const CatalogSnapshot& snap) {
   std::vector<uint32_t> count(n + 1, 0);
   const size_t num_terms = snap.model->num_terms();
   for (size_t t = 0; t < num_terms; ++t)
-    for (const auto& part : snap.postings(static_cast<uint32_t>(t)))
-      for (const Posting& p : part)
-        if (snap.capabilities[p.row] != nullptr) ++count[p.row + 1];
+    snap.ForEachPosting(static_cast<uint32_t>(t), [&](uint32_t row, float) {
+      if (snap.capabilities[row] != nullptr) ++count[row + 1];
+    });
   for (size_t r = 0; r < n; ++r) count[r + 1] += count[r];
   std::vector<std::pair<uint32_t, float>> terms(count[n]);
   std::vector<uint32_t> fill(count.begin(), count.end() - 1);
   for (size_t t = 0; t < num_terms; ++t)
-    for (const auto& part : snap.postings(static_cast<uint32_t>(t)))
-      for (const Posting& p : part)
-        if (snap.capabilities[p.row] != nullptr) terms[fill[p.row]++] = {static_cast<uint32_t>(t), p.weight};
+    snap.ForEachPosting(static_cast<uint32_t>(t), [&](uint32_t row, float weight) {
+      if (snap.capabilities[row] != nullptr) terms[fill[row]++] = {static_cast<uint32_t>(t), weight};
+    });
   std::vector<TextFeatures> out;
   out.reserve(snap.live_rows);
   for (uint32_t s : snap.slots_by_id) {
@@ -299,11 +323,10 @@ std::shared_ptr<CatalogSnapshot> BuildSnapshot(std::vector<std::shared_ptr<const
   }
   snap->live_rows = total;
   SortSlotsById(snap.get());
-  const size_t num_terms = snap->model->num_terms();
   // The postings and the int8 codes are independent: at a million rows each
   // takes seconds, so the postings are merged on a second thread.
-  auto postings = std::async(std::launch::async, [&added, num_terms] {
-    return MergePostings({}, added, num_terms, [](uint32_t) { return true; });
+  auto postings = std::async(std::launch::async, [&added, &model = *snap->model] {
+    return MergePostings({}, added, model, [](uint32_t) { return true; });
   });
   snap->compact = QuantizedMatrix::FromFloat(snap->vectors);
   snap->tail_postings = std::make_shared<PostingTable>();
@@ -385,18 +408,17 @@ std::shared_ptr<CatalogSnapshot> ApplyCatalogChange(const CatalogSnapshot& base,
 
   // A tail past an eighth of the catalog is merged into the base, dropping
   // the postings of retired rows.
-  const size_t num_terms = snap->model->num_terms();
   const size_t tail_rows = n - base.tail_first_row;
   auto live = [&](uint32_t row) { return snap->capabilities[row] != nullptr; };
   if (tail_rows > std::max(policy.min_tail_rows_to_merge, n / 8)) {
     const PostingTable* tables[] = {base.base_postings.get(), base.tail_postings.get()};
-    snap->base_postings = MergePostings(tables, added, num_terms, live);
+    snap->base_postings = MergePostings(tables, added, *snap->model, live);
     snap->tail_postings = std::make_shared<PostingTable>();
     snap->tail_first_row = static_cast<uint32_t>(n);
   } else {
     const PostingTable* tables[] = {base.tail_postings.get()};
     snap->base_postings = base.base_postings;
-    snap->tail_postings = MergePostings(tables, added, num_terms, live);
+    snap->tail_postings = MergePostings(tables, added, *snap->model, live);
     snap->tail_first_row = base.tail_first_row;
   }
 

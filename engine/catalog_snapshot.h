@@ -12,28 +12,13 @@
 #include <vector>
 
 #include "engine/compaction_policy.h"
+#include "engine/posting_table.h"
 #include "engine/scorer.h"
 #include "engine/vector_kernels.h"
 #include "models/catalog.h"
 #include "models/text_model.h"
 
 namespace iisc {
-
-struct Posting {
-  uint32_t row;
-  float weight;
-};
-
-// Postings of a range of rows in one flat array (term by term, rows
-// ascending): exactly 8 bytes a posting, no per-term vectors with slack.
-struct PostingTable {
-  std::vector<uint64_t> offsets;  // term t: data[offsets[t] .. offsets[t + 1])
-  std::vector<Posting> data;
-  std::span<const Posting> of(uint32_t term) const {
-    if (term + size_t{1} >= offsets.size()) return {};
-    return {data.data() + offsets[term], data.data() + offsets[term + 1]};
-  }
-};
 
 // One bit per row, 64 rows per word; bits past the last row are zero.
 using RowBits = std::vector<uint64_t>;
@@ -70,8 +55,11 @@ class CatalogSnapshot {
   std::shared_ptr<const PostingTable> base_postings;
   std::shared_ptr<const PostingTable> tail_postings;
   uint32_t tail_first_row = 0;
-  std::array<std::span<const Posting>, 2> postings(uint32_t term) const {
-    return {base_postings->of(term), tail_postings->of(term)};
+  // Calls fn(uint32_t row, float weight) for every posting of `term`, rows ascending.
+  template <typename Fn>
+  void ForEachPosting(uint32_t term, Fn&& fn) const {
+    base_postings->ForEach(term, fn);
+    tail_postings->ForEach(term, fn);
   }
   VectorMatrix vectors{1};
   QuantizedMatrix compact;  // int8 copy of `vectors` for the semantic shortlist scan

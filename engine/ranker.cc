@@ -102,12 +102,10 @@ class Ranking {
     for (size_t i = 0; i < q.terms.ids.size(); ++i) {
       const uint32_t term = q.terms.ids[i];
       const float qw = q.terms.weights[i];
-      for (std::span<const Posting> part : snap_.postings(term)) {
-        for (const Posting& p : part) {
-          if (s_.text[p.row] == 0.f) s_.touched.push_back(p.row);
-          s_.text[p.row] += qw * p.weight;
-        }
-      }
+      snap_.ForEachPosting(term, [&](uint32_t row, float weight) {
+        if (s_.text[row] == 0.f) s_.touched.push_back(row);
+        s_.text[row] += qw * weight;
+      });
     }
     float max_text = 0;
     for (uint32_t r : s_.touched)
