@@ -325,6 +325,7 @@ void BM_ColdStart(benchmark::State& state) {
   }
   const size_t rss_before = ResidentBytes();
   size_t rss = 0, rows = 0, dim = 0;
+  uint64_t postings = 0, posting_bytes = 0;
   std::map<std::string, double> parts;
   for (auto _ : state) {
     auto store = OpenRocksStore(dir, StoreOptions{});
@@ -346,6 +347,11 @@ void BM_ColdStart(benchmark::State& state) {
     rows = resp->stats.rows;
     dim = (*engine)->Snapshot()->vectors.dim();
     parts = MemoryParts(*(*engine)->Snapshot());
+    for (const PostingTable* table : {(*engine)->Snapshot()->base_postings.get(),
+                                      (*engine)->Snapshot()->tail_postings.get()}) {
+      postings += table->num_postings();
+      posting_bytes += table->encoded_bytes();
+    }
     engine->reset();
     state.ResumeTiming();
   }
@@ -357,6 +363,8 @@ void BM_ColdStart(benchmark::State& state) {
   // The budget: 1.5x the raw float bytes plus 100 MB.
   state.counters["budget_MB"] = (1.5 * raw + 100e6) / 1e6;
   for (const auto& [name, bytes] : parts) state.counters[name + "_MB"] = bytes / 1e6;
+  state.counters["postings_M"] = static_cast<double>(postings) / 1e6;
+  state.counters["bytes_per_posting"] = static_cast<double>(posting_bytes) / static_cast<double>(std::max<uint64_t>(postings, 1));
 }
 
 }  // namespace
