@@ -4,6 +4,8 @@
 //   SerializeResponse   a 10-result answer (server/response_writer)
 //   Recommend/<N>       in-process Recommender::Recommend over the labeled
 //                       needs of data/eval, with p50/p90/p99 per repetition
+//   PostingScan/<N>/<flat>  the BM25 accumulation over the postings alone,
+//                       compressed (0) or a plain 8-byte copy (1)
 //   ColdStart           RocksDB data directory to a ready engine (and the
 //                       resident memory of the ready engine against the raw
 //                       float bytes of its vectors)
@@ -265,6 +267,65 @@ void BM_Recommend(benchmark::State& state) {
   state.counters["needs_per_s"] = benchmark::Counter(1.0, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The ranker's BM25 accumulation alone (AccumulateText's loop) over the
+// postings of each need's query terms. Arg 1: 0 reads the snapshot's
+// compressed postings, 1 a copy of the same postings in the plain 8-byte
+// layout they replaced (row, float weight), as a reference for the cost of
+// decoding. Needs cycle as in Recommend; ns_per_posting is per posting read.
+void BM_PostingScan(benchmark::State& state) {
+  const Fixture& fx = GetFixture();
+  Recommender& engine = GetEngine(static_cast<size_t>(state.range(0)));
+  const bool flat = state.range(1) != 0;
+  const auto snap = engine.Snapshot();
+  const size_t n = snap->size(), num_terms = snap->model->num_terms();
+  struct Plain {
+    uint32_t row;
+    float weight;
+  };
+  std::vector<uint64_t> offsets(num_terms + 1, 0);
+  std::vector<Plain> plain;
+  if (flat) {
+    for (size_t t = 0; t < num_terms; ++t) {
+      snap->ForEachPosting(static_cast<uint32_t>(t), [&](uint32_t row, float w) { plain.push_back({row, w}); });
+      offsets[t + 1] = plain.size();
+    }
+  }
+  std::vector<SparseVector> queries;
+  for (const Need& need : fx.needs) queries.push_back(snap->model->FeaturizeQuery(need.description).terms);
+  std::vector<float> text(n, 0.f);
+  std::vector<uint32_t> touched;
+  size_t i = 0, postings = 0;
+  for (auto _ : state) {
+    const SparseVector& q = queries[i++ % queries.size()];
+    for (size_t j = 0; j < q.ids.size(); ++j) {
+      const uint32_t term = q.ids[j];
+      const float qw = q.weights[j];
+      auto add = [&](uint32_t row, float weight) {
+        if (text[row] == 0.f) touched.push_back(row);
+        text[row] += qw * weight;
+      };
+      if (flat) {
+        if (term >= num_terms) continue;
+        for (uint64_t k = offsets[term]; k < offsets[term + 1]; ++k) add(plain[k].row, plain[k].weight);
+      } else {
+        snap->ForEachPosting(term, add);
+      }
+    }
+    benchmark::DoNotOptimize(text.data());
+    for (uint32_t r : touched) text[r] = 0.f;
+    postings += touched.size();
+    touched.clear();
+  }
+  size_t read = 0;
+  for (size_t k = 0; k < queries.size(); ++k)
+    for (uint32_t term : queries[k].ids) snap->ForEachPosting(term, [&](uint32_t, float) { ++read; });
+  const double per_need = static_cast<double>(read) / static_cast<double>(queries.size());
+  state.counters["postings_per_need"] = per_need;
+  state.counters["rows_touched_per_need"] = static_cast<double>(postings) / static_cast<double>(std::max<size_t>(i, 1));
+  state.counters["ns_per_posting"] = benchmark::Counter(per_need * 1e-9, benchmark::Counter::kIsIterationInvariantRate |
+                                                                          benchmark::Counter::kInvert);
+}
+
 size_t StringBytes(const std::string& s) {
   return sizeof(std::string) + (s.capacity() > 15 ? s.capacity() + 1 : 0);
 }
@@ -382,6 +443,11 @@ int main(int argc, char** argv) {
         ->MinTime(n >= 100'000 ? 5.0 : 2.0)
         ->UseRealTime();
   }
+  benchmark::RegisterBenchmark("PostingScan", BM_PostingScan)
+      ->Args({100'000, 0})
+      ->Args({100'000, 1})
+      ->Unit(benchmark::kMicrosecond)
+      ->MinTime(2.0);
   benchmark::RegisterBenchmark("ColdStart", BM_ColdStart)
       ->Unit(benchmark::kSecond)
       ->Iterations(1)
