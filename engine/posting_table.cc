@@ -38,7 +38,7 @@ void PostingTable::Builder::Allocate() {
   table_.offsets_.assign(n + 1, 0);
   for (size_t t = 0; t < n; ++t) table_.offsets_[t + 1] = table_.offsets_[t] + sizes_[t];
   std::vector<uint64_t>().swap(sizes_);
-  table_.data_.resize(table_.offsets_[n]);
+  table_.data_.resize(table_.offsets_[n] + kPadding);
   fill_.assign(table_.offsets_.begin(), table_.offsets_.end() - 1);
   last_.assign(n, 0);
 }

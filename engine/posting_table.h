@@ -40,7 +40,7 @@ class PostingTable {
 
   size_t num_terms() const { return steps_.size(); }
   uint64_t num_postings() const { return num_postings_; }
-  uint64_t encoded_bytes() const { return data_.size(); }  // the postings alone
+  uint64_t encoded_bytes() const { return offsets_.empty() ? 0 : offsets_.back(); }  // the postings alone
   float step(uint32_t term) const { return term < steps_.size() ? steps_[term] : 0.f; }
   // Heap bytes held.
   size_t bytes() const {
@@ -56,10 +56,17 @@ class PostingTable {
     const uint8_t* const end = data_.data() + offsets_[term + 1];
     uint32_t row = 0;
     while (p < end) {
-      uint32_t gap = *p++;
-      if (gap >= 0x80) [[unlikely]]
-        gap = VarintTail(gap, p);
-      row += gap;
+      // Most gaps take one byte: one 4-byte load has the gap and the code
+      // (the table's padding keeps it in bounds at the last posting).
+      const uint32_t word = Load32(p);
+      if ((word & 0x80) == 0) [[likely]] {
+        row += word & 0x7f;
+        p += 3;
+        fn(row, static_cast<uint16_t>(word >> 8));
+        continue;
+      }
+      ++p;
+      row += VarintTail(word & 0xff, p);
       const auto code = static_cast<uint16_t>(p[0] | p[1] << 8);
       p += 2;
       fn(row, code);
@@ -76,6 +83,13 @@ class PostingTable {
   }
 
  private:
+  // Bytes past the last posting, so that reading 4 bytes at a posting's
+  // start stays within the array (a posting takes 3 bytes or more).
+  static constexpr size_t kPadding = 1;
+
+  static uint32_t Load32(const uint8_t* p) {
+    return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+  }
   // The rest of a gap of two or more bytes; `first` is its first byte.
   static uint32_t VarintTail(uint32_t first, const uint8_t*& p) {
     uint32_t value = first & 0x7f;
