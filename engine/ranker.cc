@@ -352,7 +352,7 @@ class Ranking {
     for (uint32_t r : s_.pending_rows) ScoreExactly(r);
     double kth = Pick();
 
-    // 4. The other hit rows: bounded with the shortlist's last vector score.
+    // 4. The other hit rows, their vector score bounded (SemanticBound).
     s_.pending.clear();
     for (uint32_t r : s_.touched) {
       if (IsAllowed(in_.allowed, r) && !Has(r, kDecided)) Queue(r, kth);
@@ -446,13 +446,10 @@ class Ranking {
     return kth;
   }
 
-  // Bounds row r (vector score at most the shortlist's last) and queues it
-  // for exact scoring if the bound reaches the k-th pick.
+  // Bounds queued row r by its own structured components (its quick bound
+  // reached kth when it was queued and kth has not risen since) and queues
+  // it for exact scoring if that bound reaches the k-th pick too.
   void Consider(uint32_t r, double kth) {
-    Set(r, kDecided);
-    // First what its type and text allow at best (a few operations), then
-    // the row's own structured components.
-    if (QuickBound(r) < kth) return;
     ++bounded_;
     std::array<double, kNumComponents> c = Components(r, 0.f);
     c[kSemantic] = SemanticBound(r);
@@ -594,9 +591,9 @@ RankingTables RankingTables::Build(const CatalogSnapshot& snap, const ScoringCon
   const size_t counties = snap.by_county.size();
   t.county_present.assign(counties, 0);
   t.row_type.resize(snap.rows.size());
-  for (size_t r = 0; r < snap.rows.size(); ++r) t.row_type[r] = static_cast<int8_t>(snap.rows[r].service_type);
   for (size_t r = 0; r < snap.rows.size(); ++r) {
     const CapabilityRow& row = snap.rows[r];
+    t.row_type[r] = static_cast<int8_t>(row.service_type);
     if (row.field_bits == 0) continue;  // never ranked (retired, or no known field)
     const bool general = row.num_fields >= config.general_service_min_fields ||
                          (row.municipal && config.municipal_services_general);
