@@ -203,6 +203,8 @@ std::string Router::AllowedMethods(const std::string& pattern) const {
     if (r.pattern != pattern) continue;
     if (!allow.empty()) allow += ", ";
     allow += http::to_string(r.method);
+    // Every GET route answers HEAD too (Find), so the list says so.
+    if (r.method == http::verb::get) allow += ", HEAD";
   }
   return allow;
 }

@@ -93,7 +93,7 @@ TEST_F(RouterTest, UnknownPathsAre404) {
 TEST_F(RouterTest, WrongMethodIs405WithAllow) {
   HttpResponse res = Call(http::verb::delete_, "/v1/things");
   EXPECT_EQ(res.result(), http::status::method_not_allowed);
-  EXPECT_EQ(res[http::field::allow], "POST, GET");
+  EXPECT_EQ(res[http::field::allow], "POST, GET, HEAD");
   EXPECT_NE(res.body().find("method_not_allowed"), std::string::npos);
 }
 
@@ -298,7 +298,7 @@ TEST_F(ScreeningTest, PreflightsAndCorsHeaders) {
   EXPECT_EQ(preflight.answer->result(), http::status::no_content);
   EXPECT_EQ((*preflight.answer)[http::field::access_control_allow_origin],
             "https://portal.example.cn");
-  EXPECT_EQ((*preflight.answer)[http::field::access_control_allow_methods], "PUT, GET");
+  EXPECT_EQ((*preflight.answer)[http::field::access_control_allow_methods], "PUT, GET, HEAD");
   EXPECT_EQ((*preflight.answer)[http::field::vary], "Origin");
 
   auto stranger = router_.Screen(
@@ -313,7 +313,7 @@ TEST_F(ScreeningTest, PreflightsAndCorsHeaders) {
   auto plain = router_.Screen(Header(http::verb::options, "/items/a"), "d");
   ASSERT_TRUE(plain.answer.has_value());
   EXPECT_EQ(plain.answer->result(), http::status::no_content);
-  EXPECT_EQ((*plain.answer)[http::field::allow], "PUT, GET");
+  EXPECT_EQ((*plain.answer)[http::field::allow], "PUT, GET, HEAD");
 
   // Actual answers carry the grant for an allowed origin only, Vary always.
   std::optional<HttpResponse> got;
