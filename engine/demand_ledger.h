@@ -33,7 +33,8 @@ class DemandLedger {
   DemandLedger(const Taxonomy& taxonomy, std::function<int64_t()> now_unix_ms,
                std::function<std::shared_ptr<const CatalogSnapshot>()> current);
 
-  // A need already stored, read at start (before any snapshot is published).
+  // A need already stored, read at start (before any need is ranked; the
+  // snapshot then takes the counts through Publish).
   void CountStored(const std::vector<std::string>& recommended_ids, const std::vector<std::string>& types,
                    int64_t created_unix_ms);
   // A need just stored: `rows` are its results' rows in `ranked_on`, in the

@@ -334,15 +334,11 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
     complexes = std::move(parsed);
   }
 
-  // Demand already on the books this month, from the stored needs.
+  // The stored needs' demand is counted when the workflow reads them (below).
   demand_ = std::make_unique<DemandLedger>(*taxonomy_, options_.now_unix_ms, [this] {
     auto st = state();
     return st ? st->snapshot : nullptr;
   });
-  IISC_RETURN_IF_ERROR(store_->ScanNeeds([this](const StoredNeed& n) {
-    demand_->CountStored(n.recommended_capability_ids, n.need.service_types, n.created_unix_ms);
-    return Status::Ok();
-  }));
 
   builder_ = std::make_unique<CatalogBuilder>(store_.get(), taxonomy_.get(), &vocabulary_, analyzer_,
                                               options_.compaction);
@@ -368,9 +364,20 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
   };
   WorkflowOptions workflow_options = options_.workflow;
   if (!workflow_options.now_unix_ms) workflow_options.now_unix_ms = options_.now_unix_ms;
-  auto workflow = OpenWorkflow(store_.get(), writer_.get(), services, std::move(workflow_options));
+  // One scan of the stored needs: the workflow indexes them, the ledger
+  // counts the month's demand, which the snapshot in use then takes on
+  // (nothing is ranked before Init returns).
+  auto workflow = OpenWorkflow(store_.get(), writer_.get(), services, std::move(workflow_options),
+                               [this](const StoredNeed& n) {
+                                 demand_->CountStored(n.recommended_capability_ids, n.need.service_types,
+                                                      n.created_unix_ms);
+                               });
   if (!workflow.ok()) return workflow.status();
   workflow_ = std::move(workflow).value();
+  demand_->Publish([&](const DemandLedger::CountRows& count) {
+    const auto snapshot = state()->snapshot;
+    count(*snapshot, 0, static_cast<uint32_t>(snapshot->size()));
+  });
   auto governance = Governance::Open(store_.get());
   if (!governance.ok()) return governance.status();
   governance_ = std::move(governance).value();

@@ -263,11 +263,12 @@ class WorkflowImpl final : public EngineWorkflow {
     if (!options_.now_unix_ms) options_.now_unix_ms = SystemUnixMs;
   }
 
-  Status Load() {
+  Status Load(const std::function<void(const StoredNeed&)>& also_visit) {
     std::lock_guard lock(mu_);
     loading_ = true;
-    IISC_RETURN_IF_ERROR(store_->ScanNeeds([this](const StoredNeed& n) {
+    IISC_RETURN_IF_ERROR(store_->ScanNeeds([&](const StoredNeed& n) {
       AddNeedLocked(n);
+      if (also_visit) also_visit(n);
       return Status::Ok();
     }));
     loading_ = false;
@@ -1387,9 +1388,10 @@ std::string_view RequestActionName(RequestAction action) {
 }
 
 Result<std::unique_ptr<EngineWorkflow>> OpenWorkflow(Store* store, NeedWriter* writer,
-                                                     ServiceLookup services, WorkflowOptions options) {
+                                                     ServiceLookup services, WorkflowOptions options,
+                                                     const std::function<void(const StoredNeed&)>& also_visit) {
   auto workflow = std::make_unique<WorkflowImpl>(store, writer, std::move(services), std::move(options));
-  IISC_RETURN_IF_ERROR(workflow->Load());
+  IISC_RETURN_IF_ERROR(workflow->Load(also_visit));
   return std::unique_ptr<EngineWorkflow>(std::move(workflow));
 }
 

@@ -38,8 +38,11 @@ class EngineWorkflow : public Workflow {
 };
 
 // Loads the lifecycle records and the stored needs' matches from `store`.
-// `store`, `writer` and `services` must outlive the workflow.
+// `store`, `writer` and `services` must outlive the workflow. `also_visit`,
+// when set, sees every stored need of that one scan (the start reads the
+// needs once, for the workflow and the demand alike).
 Result<std::unique_ptr<EngineWorkflow>> OpenWorkflow(Store* store, NeedWriter* writer,
-                                                     ServiceLookup services, WorkflowOptions options);
+                                                     ServiceLookup services, WorkflowOptions options,
+                                                     const std::function<void(const StoredNeed&)>& also_visit = {});
 
 }  // namespace iisc
