@@ -75,7 +75,7 @@ class RecommenderImpl final : public Recommender {
   Status Init(std::shared_ptr<const ScoringConfig> scoring);
 
   Result<RecommendResponse> Recommend(const RecommendRequest& request) const override {
-    auto response = RecommendWith(request, nullptr, nullptr);
+    auto response = RecommendWith(request, {});
     if (response.ok()) AddBundle(request, &*response);
     return response;
   }
@@ -141,16 +141,22 @@ class RecommenderImpl final : public Recommender {
   }
 
  private:
-  // Recommend, also handing back the need's dense vector and the results'
-  // rows when asked.
-  Result<RecommendResponse> RecommendWith(const RecommendRequest& request, FeatureVector* need_vector,
-                                          std::vector<uint32_t>* rows) const {
+  // What a ranking hands back beside the response, when asked.
+  struct RankExtras {
+    FeatureVector* need_vector = nullptr;  // the need's dense vector
+    std::vector<uint32_t>* rows = nullptr;  // the results' rows
+    // The need ranked again `deep_k` deep on the same features (a stored
+    // need's matches, for the feeds and the assignment planner).
+    int deep_k = 0;
+    std::vector<StoredNeed::Match>* deep_matches = nullptr;
+  };
+  Result<RecommendResponse> RecommendWith(const RecommendRequest& request, const RankExtras& extras) const {
     if (request.k < 1 || request.k > 100) return Status::InvalidArgument("k must be between 1 and 100", "k");
     demand_->FollowMonth();
-    return RankIn(*state(), request, need_vector, rows);
+    return RankIn(*state(), request, extras);
   }
   Result<RecommendResponse> RankIn(const EngineState& st, const RecommendRequest& request,
-                                   FeatureVector* need_vector, std::vector<uint32_t>* rows) const;
+                                   const RankExtras& extras) const;
 
  public:
   std::shared_ptr<const EngineState> RankingStateFor(std::shared_ptr<const ScoringConfig> config) const override {
@@ -166,7 +172,7 @@ class RecommenderImpl final : public Recommender {
     if (request.k < 1 || static_cast<size_t>(request.k) > std::max<size_t>(100, state.snapshot->size())) {
       return Status::InvalidArgument("k must be between 1 and the catalog's size", "k");
     }
-    return RankIn(state, request, nullptr, nullptr);
+    return RankIn(state, request, {});
   }
 
  private:
@@ -388,7 +394,7 @@ Status RecommenderImpl::Init(std::shared_ptr<const ScoringConfig> scoring) {
 
 
 Result<RecommendResponse> RecommenderImpl::RankIn(const EngineState& state, const RecommendRequest& request,
-                                                 FeatureVector* need_vector, std::vector<uint32_t>* rows) const {
+                                                 const RankExtras& extras) const {
   const EngineState* st = &state;
   const CatalogSnapshot& snap = *st->snapshot;
   const Taxonomy& tax = *taxonomy_;
@@ -403,7 +409,7 @@ Result<RecommendResponse> RecommenderImpl::RankIn(const EngineState& state, cons
                                   [&](std::string_view id) { return tax.FieldIndex(id); }, &filters.fields));
 
   TextFeatures query = snap.model->FeaturizeQuery(request.need.description);
-  if (need_vector != nullptr) *need_vector = {snap.model->version(), query.vector};
+  if (extras.need_vector != nullptr) *extras.need_vector = {snap.model->version(), query.vector};
   const IntentModel* intent = st->intent.get();
   const bool infer = request.need.field.empty() || request.need.service_types.empty();
   IntentPrediction prediction;
@@ -450,7 +456,19 @@ Result<RecommendResponse> RecommenderImpl::RankIn(const EngineState& state, cons
     rec.capability = snap.capabilities[row];
     rec.complex = &snap.complex_of(row);
     resp.results.push_back(rec);
-    if (rows != nullptr) rows->push_back(row);
+    if (extras.rows != nullptr) extras.rows->push_back(row);
+  }
+  if (extras.deep_matches != nullptr && extras.deep_k > 0) {
+    // The features, the intent and the filters are the request's: only the
+    // depth differs (the top-5 rules see further down at another depth, so
+    // the deep list is ranked, not extended from the picks).
+    RankInput deep = input;
+    deep.k = static_cast<size_t>(extras.deep_k);
+    RankOutput deep_ranked;
+    Rank(deep, scratch, &deep_ranked);
+    for (const RankedRow& pick : scratch.picks) {
+      extras.deep_matches->push_back({snap.capabilities[pick.row]->id, pick.score});
+    }
   }
   return resp;
 }
@@ -467,7 +485,7 @@ void RecommenderImpl::SubmitNeed(Need need, const Idempotency& idempotency,
       if (!stored.ok()) return done(stored.status());
       RecommendRequest again;
       again.need = stored->need;
-      auto recs = RecommendWith(again, nullptr, nullptr);
+      auto recs = RecommendWith(again, {});
       if (!recs.ok()) return done(recs.status());
       AddBundle(again, &*recs);
       SubmittedNeed replay;
@@ -487,7 +505,13 @@ void RecommenderImpl::SubmitNeed(Need need, const Idempotency& idempotency,
   req.need = need;
   FeatureVector vector;
   std::vector<uint32_t> rows;
-  auto recs = RecommendWith(req, &vector, &rows);
+  std::vector<StoredNeed::Match> matches;
+  RankExtras extras{&vector, &rows};
+  if (options_.stored_matches > 0) {
+    extras.deep_k = std::min(options_.stored_matches, 100);
+    extras.deep_matches = &matches;
+  }
+  auto recs = RecommendWith(req, extras);
   if (!recs.ok()) {
     done(recs.status());
     return;
@@ -508,17 +532,7 @@ void RecommenderImpl::SubmitNeed(Need need, const Idempotency& idempotency,
     stored.inferred_field = recs->understanding.field.id;
     stored.inferred_field_confidence = recs->understanding.field.confidence;
   }
-  // A deeper ranking for the feeds and the assignment planner.
-  if (options_.stored_matches > 0) {
-    RecommendRequest deep = req;
-    deep.k = std::min(options_.stored_matches, 100);
-    auto matches = RecommendWith(deep, nullptr, nullptr);
-    if (!matches.ok()) {
-      done(matches.status());
-      return;
-    }
-    for (const Recommendation& r : matches->results) stored.matches.push_back({r.capability->id, r.score});
-  }
+  stored.matches = std::move(matches);
   std::vector<std::string> recommended = stored.recommended_capability_ids;
   std::vector<std::string> types = stored.need.service_types;
   if (types.empty()) {
@@ -575,7 +589,7 @@ void RecommenderImpl::AddBundle(const RecommendRequest& request, RecommendRespon
     RecommendRequest one = request;
     one.k = 1;
     one.filters.service_types = {type};
-    auto found = RecommendWith(one, nullptr, nullptr);
+    auto found = RecommendWith(one, {});
     // Its pointers live in its snapshot: kept only if the catalog did not change meanwhile.
     if (!found.ok() || found->results.empty() || found->snapshot != response->snapshot) continue;
     Recommendation r = found->results.front();

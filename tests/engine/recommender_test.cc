@@ -333,6 +333,57 @@ TEST_F(RecommenderTest, ImportListingAComplexTwiceChangesNothing) {
   EXPECT_EQ(engine_->ListComplexes(*engine_->Snapshot()).size(), before);
 }
 
+// A stored need's matches (for the feeds and the planner) are its ranking
+// stored_matches deep, ranked on the features of its answer: the same
+// services and scores as asking for that many.
+TEST(RecommenderDurabilityTest, StoredMatchesAreTheNeedRankedThatDeep) {
+  TempDir dir;
+  auto taxonomy = LoadTaxonomy();
+  auto scoring = LoadScoring(*taxonomy);
+  RecommenderOptions options = DemoOptions();
+  options.stored_matches = 30;
+  // Several wanted types and a generalist-prone need: the top-5 rules apply.
+  const std::vector<std::string> descriptions = {"眼镜架外观设计", "新产品要检测，还想申请专利，再贷一笔款",
+                                                 "we need a test report for our valves and a booth at a fair"};
+  std::vector<std::string> ids;
+  std::vector<std::vector<std::pair<std::string, double>>> expected;
+  {
+    auto store = OpenRocksStore(dir.path(), StoreOptions{});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto engine = Recommender::Open(std::move(*store), taxonomy, scoring, options);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    for (const std::string& description : descriptions) {
+      RecommendRequest deep;
+      deep.need.description = description;
+      deep.k = options.stored_matches;
+      auto ranked = (*engine)->Recommend(deep);
+      ASSERT_TRUE(ranked.ok()) << ranked.status().ToString();
+      std::vector<std::pair<std::string, double>> want;
+      for (const Recommendation& r : ranked->results) want.emplace_back(r.capability->id, r.score);
+      expected.push_back(std::move(want));
+      Need need;
+      need.description = description;
+      std::promise<Result<SubmittedNeed>> done;
+      (*engine)->SubmitNeed(need, [&](Result<SubmittedNeed> r) { done.set_value(std::move(r)); });
+      auto submitted = done.get_future().get();
+      ASSERT_TRUE(submitted.ok()) << submitted.status().ToString();
+      ids.push_back(submitted->id);
+    }
+  }
+  auto store = OpenRocksStore(dir.path(), StoreOptions{});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto stored = (*store)->GetNeed(ids[i]);
+    ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+    ASSERT_EQ(stored->matches.size(), expected[i].size()) << descriptions[i];
+    ASSERT_GT(stored->matches.size(), 10u);
+    for (size_t j = 0; j < expected[i].size(); ++j) {
+      EXPECT_EQ(stored->matches[j].capability_id, expected[i][j].first) << descriptions[i] << " #" << j;
+      EXPECT_DOUBLE_EQ(stored->matches[j].score, expected[i][j].second) << descriptions[i] << " #" << j;
+    }
+  }
+}
+
 TEST(RecommenderDurabilityTest, SubmittedNeedSurvivesReopen) {
   TempDir dir;
   auto taxonomy = LoadTaxonomy();
