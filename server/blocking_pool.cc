@@ -10,20 +10,21 @@ namespace iisc {
 BlockingPool::BlockingPool(int threads, size_t max_queued, Job before_job)
     : max_queued_(max_queued), before_job_(std::move(before_job)) {
   const int n = threads < 1 ? 1 : threads;
+  max_bureau_running_ = n > 1 ? static_cast<size_t>(n - 1) : 1;
   threads_.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) threads_.emplace_back([this] { Work(); });
 }
 
 BlockingPool::~BlockingPool() { Stop(); }
 
-bool BlockingPool::TrySubmit(Job job) {
+bool BlockingPool::TrySubmit(Job job, Lane lane) {
   {
     std::lock_guard lock(mu_);
     if (stopping_ || queue_.size() >= max_queued_ + IdleThreadsLocked()) {
       ++rejected_;
       return false;
     }
-    queue_.push_back(std::move(job));
+    queue_.push_back({std::move(job), lane});
   }
   wake_.notify_one();
   return true;
@@ -36,7 +37,7 @@ size_t BlockingPool::Stop() {
 }
 
 size_t BlockingPool::Close() {
-  std::deque<Job> dropped;
+  std::deque<Queued> dropped;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -58,21 +59,33 @@ void BlockingPool::Join() {
 
 BlockingPool::Stats BlockingPool::stats() const {
   std::lock_guard lock(mu_);
-  return Stats{static_cast<int>(threads_.size()), queue_.size(), running_, rejected_};
+  return Stats{static_cast<int>(threads_.size()), queue_.size(), running_, running_bureau_, rejected_};
 }
 
 size_t BlockingPool::IdleThreadsLocked() const { return threads_.size() - running_; }
 
+std::deque<BlockingPool::Queued>::iterator BlockingPool::NextLocked() {
+  if (running_bureau_ < max_bureau_running_) return queue_.begin();
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    if (it->lane == Lane::kServing) return it;
+  }
+  return queue_.end();
+}
+
 void BlockingPool::Work() {
   for (;;) {
     Job job;
+    Lane lane = Lane::kServing;
     {
       std::unique_lock lock(mu_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, nothing left to run
-      job = std::move(queue_.front());
-      queue_.pop_front();
+      wake_.wait(lock, [this] { return stopping_ || NextLocked() != queue_.end(); });
+      const auto next = NextLocked();
+      if (next == queue_.end()) return;  // stopping, nothing left that may run
+      job = std::move(next->job);
+      lane = next->lane;
+      queue_.erase(next);
       ++running_;
+      if (lane == Lane::kBureau) ++running_bureau_;
     }
     try {
       if (before_job_) before_job_();
@@ -85,6 +98,11 @@ void BlockingPool::Work() {
     job = nullptr;  // its captures go before the job counts as finished
     std::lock_guard lock(mu_);
     --running_;
+    if (lane == Lane::kBureau) {
+      --running_bureau_;
+      // A bureau job that waited for the lane may start now, on any idle thread.
+      if (!queue_.empty()) wake_.notify_all();
+    }
   }
 }
 

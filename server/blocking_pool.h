@@ -8,6 +8,12 @@
 // beyond that is refused at once (the router answers 503 with Retry-After),
 // never queued.
 //
+// Two lanes: the bureau's jobs (imports, retraining, backups, replays, plans,
+// the map: seconds each) run on at most threads - 1 threads at once (one
+// thread when there is one), so SMEs' and complexes' jobs (need reads,
+// lifecycle writes: milliseconds) always find a thread. Jobs start in the
+// order they came, except that a bureau job waits while its lane is full.
+//
 // Shutdown (Server::Run): as soon as the I/O threads have stopped, Close()
 // refuses new jobs and destroys the queued ones without running them (on the
 // caller's thread, while the io_context their replies would post to is still
@@ -32,11 +38,13 @@ namespace iisc {
 class BlockingPool {
  public:
   using Job = std::function<void()>;
+  enum class Lane { kServing, kBureau };
 
   struct Stats {
     int threads = 0;
     size_t queued = 0;      // waiting for a thread
     size_t running = 0;     // on a thread now
+    size_t running_bureau = 0;  // of which bureau jobs
     uint64_t rejected = 0;  // refused since start: queue full or stopped
   };
 
@@ -50,7 +58,7 @@ class BlockingPool {
 
   // Queues `job`; false (and `job` is not run) when `max_queued` jobs already
   // wait or the pool is stopped. A job that throws is logged, not propagated.
-  bool TrySubmit(Job job);
+  bool TrySubmit(Job job, Lane lane = Lane::kServing);
 
   // Refuses new jobs and destroys the queued ones unrun; running jobs go on.
   // Returns how many queued jobs were dropped. Idempotent.
@@ -66,15 +74,23 @@ class BlockingPool {
   Stats stats() const;
 
  private:
+  struct Queued {
+    Job job;
+    Lane lane;
+  };
   void Work();
   size_t IdleThreadsLocked() const;  // REQUIRES: mu_ held
+  // The first queued job whose lane has room, or queue_.end().
+  std::deque<Queued>::iterator NextLocked();  // REQUIRES: mu_ held
 
   const size_t max_queued_;
   const Job before_job_;
+  size_t max_bureau_running_ = 1;
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<Job> queue_;  // GUARDED_BY(mu_)
+  std::deque<Queued> queue_;  // GUARDED_BY(mu_)
   size_t running_ = 0;     // GUARDED_BY(mu_)
+  size_t running_bureau_ = 0;  // GUARDED_BY(mu_)
   uint64_t rejected_ = 0;  // GUARDED_BY(mu_)
   bool stopping_ = false;  // GUARDED_BY(mu_)
   std::vector<std::thread> threads_;

@@ -291,9 +291,9 @@ void RegisterDeskRoutes(const ServiceContext& ctx, Router& router, const Guard& 
   // The history and the audit log are read from memory; applying a version
   // writes the file and the database, and replays, learning and why-not rank
   // many needs (or read a stored one): those are blocking.
-  const RouteOptions bureau_json{.json_body = true, .guard = bureau, .blocking = true};
+  const RouteOptions bureau_json{.json_body = true, .guard = bureau, .blocking = true, .bureau_job = true};
   const RouteOptions bureau_optional_json{.json_body = true, .body_optional = true, .guard = bureau,
-                                          .blocking = true};
+                                          .blocking = true, .bureau_job = true};
   router.Add(http::verb::get, "/v1/admin/config-versions", bind(ListConfigVersions), {.guard = bureau});
   router.Add(http::verb::post, "/v1/admin/config-versions", bind(ApplyConfigVersion), bureau_json);
   router.Add(http::verb::get, "/v1/admin/config-versions/{seq}", bind(GetConfigVersion), {.guard = bureau});

@@ -356,18 +356,19 @@ void RegisterRoutes(const ServiceContext& ctx, Router& router) {
   // The bureau's routes: the token is checked on the header, so a stranger
   // can send no body, however small.
   const Guard bureau = [&ctx](const HttpRequest& req) { return CheckBureau(ctx, req); };
-  const RouteOptions bureau_blocking{.guard = bureau, .blocking = true};
+  const RouteOptions bureau_blocking{.guard = bureau, .blocking = true, .bureau_job = true};
   router.Add(http::verb::put, "/v1/complexes/{id}", bind(PutComplex),
-             {.json_body = true, .guard = bureau, .blocking = true});
+             {.json_body = true, .guard = bureau, .blocking = true, .bureau_job = true});
   router.Add(http::verb::delete_, "/v1/complexes/{id}", bind(DeleteComplex), bureau_blocking);
   router.Add(http::verb::post, "/v1/admin/catalog", bind(ImportCatalog),
-             {.jsonl_body = true, .max_body_bytes = ctx.max_import_bytes, .guard = bureau, .blocking = true});
+             {.jsonl_body = true, .max_body_bytes = ctx.max_import_bytes, .guard = bureau, .blocking = true,
+              .bureau_job = true});
   router.Add(http::verb::post, "/v1/admin/reload-config", bind(ReloadConfig), bureau_blocking);
   router.Add(http::verb::get, "/v1/admin/intent-model", bind(GetIntentModel), {.guard = bureau});
   router.Add(http::verb::post, "/v1/admin/intent-model/retrain", bind(RetrainIntentModel), bureau_blocking);
   router.Add(http::verb::post, "/v1/admin/text-model/refit", bind(RefitTextModel), bureau_blocking);
   router.Add(http::verb::post, "/v1/admin/backup", bind(Backup),
-             {.json_body = true, .body_optional = true, .guard = bureau, .blocking = true});
+             {.json_body = true, .body_optional = true, .guard = bureau, .blocking = true, .bureau_job = true});
   router.Add(http::verb::get, "/v1/admin/demand", bind(Demand), {.guard = bureau});
   RegisterWorkflowRoutes(ctx, router, bureau);
   RegisterMapRoutes(ctx, router, bureau);

@@ -79,7 +79,7 @@ void RegisterMapRoutes(const ServiceContext& ctx, Router& router, const Guard& b
     };
   };
   // Computed over every stored need and request: long, so blocking.
-  const RouteOptions bureau_blocking{.guard = bureau, .blocking = true};
+  const RouteOptions bureau_blocking{.guard = bureau, .blocking = true, .bureau_job = true};
   router.Add(http::verb::get, "/v1/admin/map", bind(MapJson), bureau_blocking);
   router.Add(http::verb::get, "/v1/admin/map.csv", bind(MapCsv), bureau_blocking);
 }

@@ -321,7 +321,8 @@ void Router::Dispatch(HttpRequest&& request, Reply reply) const {
     const bool queued = options_.blocking_pool->TrySubmit(
         [route, metric, done, owned, params = std::move(params)] {
           Invoke(route->handler, route->method, route->pattern, *owned, params, metric, done);
-        });
+        },
+        route->options.bureau_job ? BlockingPool::Lane::kBureau : BlockingPool::Lane::kServing);
     if (!queued) {
       done->Finish(metric, Overloaded("the service is busy with slow work; retry shortly"));
     }

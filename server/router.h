@@ -71,6 +71,9 @@ struct RouteOptions {
   // on the blocking pool (RouterOptions::blocking_pool), never on an I/O
   // thread. Pure in-memory work (scoring, static answers) leaves it false.
   bool blocking = false;
+  // With `blocking`: the bureau's work, run in the pool's bureau lane (at
+  // most all but one of its threads; see BlockingPool).
+  bool bureau_job = false;
   // Blocking for the requests this is true of (checked on the whole request
   // when `blocking` is false), e.g. only those whose handling reads the
   // database because of a header.

@@ -181,6 +181,9 @@ class ServerImpl final : public Server {
     metrics_.AddSampled("iisc_blocking_jobs_running", "gauge",
                         "Blocking jobs (database work, long computations) running now.",
                         [pool] { return static_cast<double>(pool->stats().running); });
+    metrics_.AddSampled("iisc_blocking_bureau_jobs_running", "gauge",
+                        "Of those, the bureau's (at most all but one of the threads).",
+                        [pool] { return static_cast<double>(pool->stats().running_bureau); });
     metrics_.AddSampled("iisc_blocking_jobs_queued", "gauge",
                         "Blocking jobs waiting for a thread.",
                         [pool] { return static_cast<double>(pool->stats().queued); });

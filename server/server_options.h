@@ -36,6 +36,7 @@ struct ServerOptions {
   // or compute for long run (catalog writes, lifecycle reads, backups,
   // replays, the map), so the I/O threads only parse, score and write.
   // 0 = run them on the I/O threads (only to measure what the pool brings).
+  // The bureau's jobs take at most blocking_threads - 1 of them at once.
   int blocking_threads = 4;
   // Jobs that may wait for a blocking thread; beyond, 503 with Retry-After.
   int blocking_queue = 64;

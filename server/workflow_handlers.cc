@@ -522,10 +522,11 @@ void RegisterWorkflowRoutes(const ServiceContext& ctx, Router& router, const Gua
   router.Add(http::verb::get, "/v1/admin/complex-tokens", bind(ListComplexTokens), {.guard = bureau});
   router.Add(http::verb::delete_, "/v1/admin/complex-tokens/{id}", bind(RevokeComplexToken),
              {.guard = bureau});
-  router.Add(http::verb::get, "/v1/events", bind(Events), {.guard = bureau, .blocking = true});
-  router.Add(http::verb::get, "/v1/admin/outcomes", bind(Outcomes), {.guard = bureau, .blocking = true});
+  const RouteOptions bureau_blocking{.guard = bureau, .blocking = true, .bureau_job = true};
+  router.Add(http::verb::get, "/v1/events", bind(Events), bureau_blocking);
+  router.Add(http::verb::get, "/v1/admin/outcomes", bind(Outcomes), bureau_blocking);
   router.Add(http::verb::post, "/v1/admin/assignment", bind(PlanAssignment),
-             {.json_body = true, .body_optional = true, .guard = bureau, .blocking = true});
+             {.json_body = true, .body_optional = true, .guard = bureau, .blocking = true, .bureau_job = true});
 }
 
 }  // namespace iisc

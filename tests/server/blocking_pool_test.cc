@@ -98,6 +98,44 @@ TEST(BlockingPoolTest, StopWaitsForRunningJobsAndDropsQueuedOnes) {
   EXPECT_EQ(pool->Stop(), 0u);           // idempotent
 }
 
+// Long bureau jobs take at most all but one thread: a serving job (a need
+// read, a lifecycle write) queued behind them starts at once, and a queued
+// bureau job starts when one of them ends.
+TEST(BlockingPoolTest, BureauJobsLeaveOneThreadForServingJobs) {
+  Gate bureau_gate;
+  BlockingPool pool(3, 8);
+  std::latch bureau_finished(3);
+  auto bureau = [&] {
+    bureau_gate.Enter();
+    bureau_finished.count_down();
+  };
+  using Lane = BlockingPool::Lane;
+  ASSERT_TRUE(pool.TrySubmit(bureau, Lane::kBureau));
+  ASSERT_TRUE(pool.TrySubmit(bureau, Lane::kBureau));
+  bureau_gate.WaitEntered(2);
+  ASSERT_TRUE(pool.TrySubmit(bureau, Lane::kBureau));  // the lane is full: it waits
+  BlockingPool::Stats stats = pool.stats();
+  EXPECT_EQ(stats.running_bureau, 2u);
+  EXPECT_EQ(stats.queued, 1u);
+  // Queued after the waiting bureau job, a serving job runs on the free thread.
+  std::promise<void> served;
+  ASSERT_TRUE(pool.TrySubmit([&served] { served.set_value(); }));
+  served.get_future().get();
+  EXPECT_EQ(pool.stats().running_bureau, 2u);
+  bureau_gate.Release();
+  bureau_finished.wait();  // the third ran once a place in the lane was free
+  EXPECT_EQ(pool.Stop(), 0u);
+  EXPECT_EQ(pool.stats().running_bureau, 0u);
+}
+
+TEST(BlockingPoolTest, AOneThreadPoolRunsBureauJobsToo) {
+  BlockingPool pool(1, 4);
+  std::promise<void> ran;
+  ASSERT_TRUE(pool.TrySubmit([&ran] { ran.set_value(); }, BlockingPool::Lane::kBureau));
+  ran.get_future().get();
+  EXPECT_EQ(pool.Stop(), 0u);
+}
+
 // The server closes the pool the moment its I/O threads stop, before the
 // running job is let go: a job finishing after Close must not pick up a
 // queued one (a dropped job ran in the server test when the pool was only
@@ -141,6 +179,7 @@ class BlockingRouteTest : public ::testing::Test {
     };
     router_.Add(http::verb::get, "/fast", where);
     router_.Add(http::verb::post, "/slow", where, RouteOptions{.blocking = true});
+    router_.Add(http::verb::post, "/bureau", where, RouteOptions{.blocking = true, .bureau_job = true});
     router_.Add(http::verb::post, "/sometimes", where,
                 RouteOptions{.blocking_if = [](const HttpRequest& req) {
                   return req.find("X-Slow") != req.end();
@@ -191,6 +230,17 @@ TEST_F(BlockingRouteTest, ABlockingRouteRunsOnThePoolWithItsRequest) {
   EXPECT_EQ(res.result(), http::status::ok);
   EXPECT_NE(res.body(), Me() + " the body");
   EXPECT_TRUE(res.body().ends_with(" the body")) << res.body();
+}
+
+TEST_F(BlockingRouteTest, ABureauRouteRunsInTheBureauLane) {
+  auto bureau = Call(http::verb::post, "/bureau", "plan");
+  gate_.WaitEntered(1);
+  EXPECT_EQ(pool_.stats().running_bureau, 1u);
+  gate_.Release();
+  EXPECT_TRUE(bureau.get().body().ends_with(" plan"));
+  auto slow = Call(http::verb::post, "/slow", "read");
+  EXPECT_TRUE(slow.get().body().ends_with(" read"));
+  EXPECT_EQ(pool_.stats().running_bureau, 0u);
 }
 
 TEST_F(BlockingRouteTest, ARouteCanBeBlockingForSomeRequestsOnly) {
