@@ -108,7 +108,7 @@ test('operations, pages and the catalog', async () => {
 test('recommendations: ranked services, the understanding, the question, the bundle, and refusals', async () => {
   await call('POST', '/v1/recommendations', { json: { need: { description: '鞋底防滑检测' } }, expect: 200 });
   const question = await call('POST', '/v1/recommendations',
-    { json: { need: { description: '产品想改一改' } }, expect: 200 });
+    { json: { need: { description: '产品想改一改，找谁' } }, expect: 200 });
   assert.notEqual(question.data.understanding.clarification, null, 'a vague need gets a question');
   const bundle = await call('POST', '/v1/recommendations', {
     json: {
@@ -695,6 +695,8 @@ test('the HTTP layer: unknown paths, wrong methods, OPTIONS', async () => {
   for (const [template, item] of Object.entries(contract.doc.paths)) {
     const params = ids[template] || Object.fromEntries([...template.matchAll(/\{(\w+)\}/g)].map(([, n]) => [n, 'x']));
     const documented = ['get', 'put', 'post', 'delete', 'patch'].filter((m) => item[m]).map((m) => m.toUpperCase());
+    // HEAD is answered wherever GET is (the document's HTTP layer section).
+    if (item.get) documented.push('HEAD');
     const options = await call('OPTIONS', template, { params, expect: 204, unchecked: true });
     const allow = options.headers.get('allow').split(',').map((m) => m.trim()).sort();
     assert.deepEqual(allow, [...documented].sort(), `OPTIONS ${template}`);
