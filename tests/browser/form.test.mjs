@@ -116,7 +116,7 @@ test('the understanding names the phrases an inferred service type rests on', as
 
 test('a vague need gets a question, and the answer re-ranks the services', async () => {
   const page = await openForm();
-  await page.fill('#description', '产品想改一改');
+  await page.fill('#description', '产品想改一改，找谁');
   await page.click('#submit');
   await page.waitForSelector('#results > li');
 
@@ -150,7 +150,7 @@ test('a vague need gets a question, and the answer re-ranks the services', async
 
 test('the question can be answered from the keyboard after saving a need', async () => {
   const page = await openForm();
-  await page.fill('#description', '产品想改一改');
+  await page.fill('#description', '产品想改一改，找谁');
   await page.click('#save');
   await page.waitForSelector('#saved:not([hidden])');
   const savedId = await page.textContent('#saved-id');
@@ -170,7 +170,7 @@ test('the form has no serious accessibility fault, before and after results, on 
     const page = await openForm(viewport);
     const where = `${viewport.width}px`;
     await assertAccessible(page, `empty form, ${where}`);
-    await page.fill('#description', '产品想改一改');
+    await page.fill('#description', '产品想改一改，找谁');
     await page.click('#save');
     await page.waitForSelector('#saved:not([hidden])');
     await page.locator('#clarification').waitFor();
