@@ -1,5 +1,6 @@
 #include "server/blocking_pool.h"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
@@ -20,11 +21,12 @@ BlockingPool::~BlockingPool() { Stop(); }
 bool BlockingPool::TrySubmit(Job job, Lane lane) {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || queue_.size() >= max_queued_ + IdleThreadsLocked()) {
+    if (stopping_ || !AdmitsLocked(lane)) {
       ++rejected_;
       return false;
     }
     queue_.push_back({std::move(job), lane});
+    if (lane == Lane::kBureau) ++queued_bureau_;
   }
   wake_.notify_one();
   return true;
@@ -42,6 +44,7 @@ size_t BlockingPool::Close() {
     std::lock_guard lock(mu_);
     stopping_ = true;
     dropped.swap(queue_);
+    queued_bureau_ = 0;
   }
   wake_.notify_all();
   const size_t count = dropped.size();
@@ -64,6 +67,15 @@ BlockingPool::Stats BlockingPool::stats() const {
 
 size_t BlockingPool::IdleThreadsLocked() const { return threads_.size() - running_; }
 
+// Jobs an idle thread will take at once do not count as waiting: any idle
+// thread takes a serving job, a bureau job only while its lane has room.
+bool BlockingPool::AdmitsLocked(Lane lane) const {
+  const size_t idle = IdleThreadsLocked();
+  if (lane == Lane::kServing) return queue_.size() - queued_bureau_ < max_queued_ + idle;
+  const size_t lane_room = max_bureau_running_ > running_bureau_ ? max_bureau_running_ - running_bureau_ : 0;
+  return queued_bureau_ < max_queued_ + std::min(idle, lane_room);
+}
+
 std::deque<BlockingPool::Queued>::iterator BlockingPool::NextLocked() {
   if (running_bureau_ < max_bureau_running_) return queue_.begin();
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
@@ -84,6 +96,7 @@ void BlockingPool::Work() {
       job = std::move(next->job);
       lane = next->lane;
       queue_.erase(next);
+      if (lane == Lane::kBureau) --queued_bureau_;
       ++running_;
       if (lane == Lane::kBureau) ++running_bureau_;
     }

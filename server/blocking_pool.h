@@ -4,9 +4,10 @@
 // score and write; a route declares itself blocking (RouteOptions::blocking)
 // and the router hands its handler to this pool.
 //
-// Bounded: at most `threads` jobs run and at most `max_queued` wait. A job
-// beyond that is refused at once (the router answers 503 with Retry-After),
-// never queued.
+// Bounded: at most `threads` jobs run and at most `max_queued` of each lane
+// wait. A job beyond that is refused at once (the router answers 503 with
+// Retry-After), never queued; bureau jobs waiting never take the places of
+// serving ones.
 //
 // Two lanes: the bureau's jobs (imports, retraining, backups, replays, plans,
 // the map: seconds each) run on at most threads - 1 threads at once (one
@@ -80,6 +81,8 @@ class BlockingPool {
   };
   void Work();
   size_t IdleThreadsLocked() const;  // REQUIRES: mu_ held
+  // Whether a job of `lane` may be queued now. REQUIRES: mu_ held
+  bool AdmitsLocked(Lane lane) const;
   // The first queued job whose lane has room, or queue_.end().
   std::deque<Queued>::iterator NextLocked();  // REQUIRES: mu_ held
 
@@ -91,6 +94,7 @@ class BlockingPool {
   std::deque<Queued> queue_;  // GUARDED_BY(mu_)
   size_t running_ = 0;     // GUARDED_BY(mu_)
   size_t running_bureau_ = 0;  // GUARDED_BY(mu_)
+  size_t queued_bureau_ = 0;   // GUARDED_BY(mu_): of queue_
   uint64_t rejected_ = 0;  // GUARDED_BY(mu_)
   bool stopping_ = false;  // GUARDED_BY(mu_)
   std::vector<std::thread> threads_;

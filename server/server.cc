@@ -164,11 +164,11 @@ class ServerImpl final : public Server {
     });
   }
 
-  // On the blocking pool (inline without one); `what` names it in the log
-  // when the pool is full.
+  // The bureau's work (a signal's reload) on the blocking pool's bureau lane
+  // (inline without a pool); `what` names it in the log when the pool is full.
   void RunBlocking(const char* what, std::function<void()> job) {
     if (!blocking_) return job();
-    if (!blocking_->TrySubmit(std::move(job))) {
+    if (!blocking_->TrySubmit(std::move(job), BlockingPool::Lane::kBureau)) {
       LogError("%s was not run: the blocking pool is full; retry", what);
     }
   }

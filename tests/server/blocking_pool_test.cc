@@ -98,12 +98,20 @@ TEST(BlockingPoolTest, StopWaitsForRunningJobsAndDropsQueuedOnes) {
   EXPECT_EQ(pool->Stop(), 0u);           // idempotent
 }
 
+// Opens a gate when it goes out of scope, so that a failing assertion
+// cannot leave pool threads held at it while the pool joins them.
+struct ReleaseOnExit {
+  Gate& gate;
+  ~ReleaseOnExit() { gate.Release(); }
+};
+
 // Long bureau jobs take at most all but one thread: a serving job (a need
 // read, a lifecycle write) queued behind them starts at once, and a queued
 // bureau job starts when one of them ends.
 TEST(BlockingPoolTest, BureauJobsLeaveOneThreadForServingJobs) {
   Gate bureau_gate;
   BlockingPool pool(3, 8);
+  ReleaseOnExit release{bureau_gate};  // destroyed before the pool
   std::latch bureau_finished(3);
   auto bureau = [&] {
     bureau_gate.Enter();
@@ -120,12 +128,44 @@ TEST(BlockingPoolTest, BureauJobsLeaveOneThreadForServingJobs) {
   // Queued after the waiting bureau job, a serving job runs on the free thread.
   std::promise<void> served;
   ASSERT_TRUE(pool.TrySubmit([&served] { served.set_value(); }));
-  served.get_future().get();
+  ASSERT_EQ(served.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready)
+      << "the serving job waited behind bureau jobs";
   EXPECT_EQ(pool.stats().running_bureau, 2u);
   bureau_gate.Release();
   bureau_finished.wait();  // the third ran once a place in the lane was free
   EXPECT_EQ(pool.Stop(), 0u);
   EXPECT_EQ(pool.stats().running_bureau, 0u);
+}
+
+// Waiting bureau jobs never take the serving jobs' places in the queue: with
+// the bureau's lane full, a serving job is still admitted to the idle thread
+// (it was refused when every waiting job counted against one bound).
+TEST(BlockingPoolTest, WaitingBureauJobsDoNotCrowdOutServingJobs) {
+  for (size_t max_queued : {size_t{0}, size_t{2}}) {
+    SCOPED_TRACE(max_queued);
+    Gate bureau_gate;
+    BlockingPool pool(3, max_queued);
+    ReleaseOnExit release{bureau_gate};
+    using Lane = BlockingPool::Lane;
+    std::latch bureau_finished(static_cast<ptrdiff_t>(2 + max_queued));
+    auto bureau = [&] {
+      bureau_gate.Enter();
+      bureau_finished.count_down();
+    };
+    ASSERT_TRUE(pool.TrySubmit(bureau, Lane::kBureau));
+    ASSERT_TRUE(pool.TrySubmit(bureau, Lane::kBureau));
+    bureau_gate.WaitEntered(2);
+    // The lane is full: bureau jobs wait, up to max_queued of them.
+    for (size_t i = 0; i < max_queued; ++i) EXPECT_TRUE(pool.TrySubmit(bureau, Lane::kBureau)) << i;
+    EXPECT_FALSE(pool.TrySubmit(bureau, Lane::kBureau));
+    std::promise<void> served;
+    ASSERT_TRUE(pool.TrySubmit([&served] { served.set_value(); }));
+    ASSERT_EQ(served.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    bureau_gate.Release();
+    bureau_finished.wait();  // every admitted bureau job ran
+    EXPECT_EQ(pool.Stop(), 0u);
+    EXPECT_EQ(pool.stats().rejected, 1u);
+  }
 }
 
 TEST(BlockingPoolTest, AOneThreadPoolRunsBureauJobsToo) {
