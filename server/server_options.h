@@ -38,7 +38,8 @@ struct ServerOptions {
   // 0 = run them on the I/O threads (only to measure what the pool brings).
   // The bureau's jobs take at most blocking_threads - 1 of them at once.
   int blocking_threads = 4;
-  // Jobs that may wait for a blocking thread; beyond, 503 with Retry-After.
+  // Jobs of each lane (the bureau's, the others') that may wait for a
+  // blocking thread; beyond, 503 with Retry-After.
   int blocking_queue = 64;
 
   // --- limits (each answered with a clear error) ---
