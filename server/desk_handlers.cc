@@ -50,15 +50,15 @@ Status WriteFileAtomically(const std::string& path, const std::string& text) {
 
 // Validates `toml` exactly as the file is, writes it to the file (which stays
 // the source a bureau reads), swaps it in and records it.
-Result<ConfigVersion> ApplyConfigText(const ServiceContext& ctx, const std::string& toml, const std::string& reason,
-                                      const std::string& source) {
+Result<ConfigVersion> ApplyConfigText(const ServiceContext& ctx, const std::string& actor, const std::string& toml,
+                                      const std::string& reason, const std::string& source) {
   const std::string stem = std::filesystem::path(ctx.scoring_config_path).stem().string();
   auto config = ParseScoringConfig(toml, stem.empty() ? "scoring" : stem, ctx.recommender->taxonomy());
   if (!config.ok()) return Status::InvalidArgument(config.status().message(), "toml");
   IISC_RETURN_IF_ERROR(WriteFileAtomically(ctx.scoring_config_path, toml));
   ctx.recommender->SetScoringConfig(*config);
-  LogInfo("scoring config %s applied (%s) by %s", (*config)->version.c_str(), source.c_str(), ctx.bureau_name.c_str());
-  return ctx.recommender->governance().RecordConfig((*config)->version, toml, ctx.bureau_name, reason, source);
+  LogInfo("scoring config %s applied (%s) by %s", (*config)->version.c_str(), source.c_str(), actor.c_str());
+  return ctx.recommender->governance().RecordConfig((*config)->version, toml, actor, reason, source);
 }
 
 void ListConfigVersions(const ServiceContext& ctx, HttpRequest&, const PathParams&, Reply reply) {
@@ -94,7 +94,7 @@ void GetConfigVersion(const ServiceContext& ctx, HttpRequest&, const PathParams&
 void ApplyConfigVersion(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {
   auto body = ParseDeskBody(req.body(), /*toml_required=*/true, ctx.limits);
   if (!body.ok()) return reply(ErrorResponse(body.status()));
-  auto applied = ApplyConfigText(ctx, body->toml, body->reason, "api");
+  auto applied = ApplyConfigText(ctx, BureauActor(ctx, req), body->toml, body->reason, "api");
   if (!applied.ok()) return reply(ErrorResponse(applied.status()));
   std::string out;
   JsonWriter w(&out);
@@ -110,7 +110,7 @@ void RollbackConfig(const ServiceContext& ctx, HttpRequest& req, const PathParam
   auto body = ParseDeskBody(req.body(), /*toml_required=*/false, ctx.limits);
   if (!body.ok()) return reply(ErrorResponse(body.status()));
   const std::string reason = "rollback to #" + std::to_string(*seq) + (body->reason.empty() ? "" : ": " + body->reason);
-  auto applied = ApplyConfigText(ctx, target->toml, reason, "rollback");
+  auto applied = ApplyConfigText(ctx, BureauActor(ctx, req), target->toml, reason, "rollback");
   if (!applied.ok()) return reply(ErrorResponse(applied.status()));
   std::string out;
   JsonWriter w(&out);

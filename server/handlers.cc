@@ -26,7 +26,7 @@ namespace {
 Status CheckBureau(const ServiceContext& ctx, const HttpRequest& req) {
   const auto token = BearerToken(req[http::field::authorization]);
   if (!token) return Status::Unauthenticated("this route requires the bureau's Bearer token");
-  if (ctx.bureau_token.empty()) {
+  if (ctx.bureau_tokens.empty()) {
     return Status::PermissionDenied(
         "the bureau's routes are disabled: the server was started without a bureau token");
   }
@@ -122,8 +122,8 @@ void MetricsText(const ServiceContext& ctx, HttpRequest&, const PathParams&, Rep
   reply(std::move(res));
 }
 
-void ReloadConfig(const ServiceContext& ctx, HttpRequest&, const PathParams&, Reply reply) {
-  if (Status s = ReloadScoringConfig(ctx, ctx.bureau_name); !s.ok()) {
+void ReloadConfig(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {
+  if (Status s = ReloadScoringConfig(ctx, BureauActor(ctx, req)); !s.ok()) {
     // The file, not the request, is at fault: no "field"; the message names
     // the key and line for the bureau to fix.
     return reply(ErrorResponse(Status::InvalidArgument(s.message())));
@@ -158,23 +158,23 @@ void GetIntentModel(const ServiceContext& ctx, HttpRequest&, const PathParams&, 
 // Reads configs/intent/ again and retrains (or reuses the stored model of
 // the same examples); a broken corpus file is refused with its file and line
 // and the current model keeps serving.
-void RetrainIntentModel(const ServiceContext& ctx, HttpRequest&, const PathParams&, Reply reply) {
+void RetrainIntentModel(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {
   auto info = ctx.recommender->RetrainIntentModel();
   if (!info.ok()) return reply(ErrorResponse(Status::InvalidArgument(info.status().message())));
   LogInfo("intent model %s in use (%zu examples, %s)", info->version.c_str(), info->examples,
           info->trained_now ? "trained now" : "stored model reused");
-  AuditBureauAction(ctx, "intent_model.retrain", info->version, std::to_string(info->examples) + " examples");
+  AuditBureauAction(ctx, BureauActor(ctx, req), "intent_model.retrain", info->version, std::to_string(info->examples) + " examples");
   reply(JsonResponse(http::status::ok, IntentModelJson(*info, true)));
 }
 
 // Fits the text model again on the catalog as it is and featurizes every
 // service with it: the bureau's step after the catalog changed a lot.
-void RefitTextModel(const ServiceContext& ctx, HttpRequest&, const PathParams&, Reply reply) {
+void RefitTextModel(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Reply reply) {
   auto info = ctx.recommender->RefitTextModel();
   if (!info.ok()) return reply(ErrorResponse(info.status()));
   LogInfo("text model %s in use (%zu services, %s)", info->version.c_str(), info->services,
           info->refitted ? "refitted" : "unchanged by the fit");
-  AuditBureauAction(ctx, "text_model.refit", info->version,
+  AuditBureauAction(ctx, BureauActor(ctx, req), "text_model.refit", info->version,
                     info->refitted ? "from " + info->previous_version : "unchanged");
   std::string body;
   JsonWriter w(&body);
@@ -206,14 +206,14 @@ void PutComplex(const ServiceContext& ctx, HttpRequest& req, const PathParams& p
     return reply(ErrorResponse(Status::NotFound("no complex with id " + params[0])));
   }
   const bool created = written->added > 0;
-  AuditBureauAction(ctx, "catalog.put", params[0], created ? "complex added" : "complex replaced");
+  AuditBureauAction(ctx, BureauActor(ctx, req), "catalog.put", params[0], created ? "complex added" : "complex replaced");
   HttpResponse res =
       JsonResponse(created ? http::status::created : http::status::ok, ComplexJson(*stored));
   if (created) res.set(http::field::location, "/v1/complexes/" + params[0]);
   reply(std::move(res));
 }
 
-void DeleteComplex(const ServiceContext& ctx, HttpRequest&, const PathParams& params,
+void DeleteComplex(const ServiceContext& ctx, HttpRequest& req, const PathParams& params,
                    Reply reply) {
   Status s = ctx.recommender->DeleteComplex(params[0]);
   if (s.code() == StatusCode::kNotFound) {
@@ -223,7 +223,7 @@ void DeleteComplex(const ServiceContext& ctx, HttpRequest&, const PathParams& pa
     LogError("deleting complex %s failed: %s", params[0].c_str(), s.ToString().c_str());
     return reply(ErrorResponse(s));
   }
-  AuditBureauAction(ctx, "catalog.delete", params[0], "complex removed");
+  AuditBureauAction(ctx, BureauActor(ctx, req), "catalog.delete", params[0], "complex removed");
   reply(HttpResponse{http::status::no_content, 11});
 }
 
@@ -244,7 +244,7 @@ void ImportCatalog(const ServiceContext& ctx, HttpRequest& req, const PathParams
   LogInfo("catalog imported (%s): %lld added, %lld replaced, %lld removed", mode.c_str(),
           static_cast<long long>(imported->added), static_cast<long long>(imported->replaced),
           static_cast<long long>(imported->removed));
-  AuditBureauAction(ctx, "catalog.import", mode,
+  AuditBureauAction(ctx, BureauActor(ctx, req), "catalog.import", mode,
         std::to_string(imported->added) + " added, " + std::to_string(imported->replaced) + " replaced, " +
             std::to_string(imported->removed) + " removed");
   reply(JsonResponse(http::status::ok, CatalogImportJson(*imported, mode)));
@@ -269,7 +269,7 @@ void Backup(const ServiceContext& ctx, HttpRequest& req, const PathParams&, Repl
     return reply(ErrorResponse(s));
   }
   LogInfo("backup written to %s", dir->c_str());
-  AuditBureauAction(ctx, "backup", *name, *dir);
+  AuditBureauAction(ctx, BureauActor(ctx, req), "backup", *name, *dir);
   std::string body;
   JsonWriter(&body).BeginObject().Key("name").String(*name).Key("path").String(*dir).EndObject();
   reply(JsonResponse(http::status::created, std::move(body)));
@@ -297,12 +297,18 @@ HttpResponse JsonResponse(http::status status, std::string body) {
 }
 
 bool IsBureauToken(const ServiceContext& ctx, std::string_view token) {
-  return !ctx.bureau_token.empty() && ConstantTimeEquals(token, ctx.bureau_token);
+  return FindBureauToken(ctx.bureau_tokens, token) != nullptr;
 }
 
-void AuditBureauAction(const ServiceContext& ctx, const std::string& action, const std::string& target,
-                       const std::string& detail) {
-  Status s = ctx.recommender->governance().Audit(ctx.bureau_name, action, target, detail);
+std::string BureauActor(const ServiceContext& ctx, const HttpRequest& req) {
+  const auto token = BearerToken(req[http::field::authorization]);
+  const BureauToken* found = token ? FindBureauToken(ctx.bureau_tokens, *token) : nullptr;
+  return found != nullptr ? found->name : "bureau";
+}
+
+void AuditBureauAction(const ServiceContext& ctx, const std::string& actor, const std::string& action,
+                       const std::string& target, const std::string& detail) {
+  Status s = ctx.recommender->governance().Audit(actor, action, target, detail);
   if (!s.ok()) LogError("audit log write failed (%s %s): %s", action.c_str(), target.c_str(), s.ToString().c_str());
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/recommender.h"
+#include "server/auth.h"
 #include "server/metrics.h"
 #include "server/request_parser.h"
 #include "server/router.h"
@@ -16,10 +17,9 @@ struct ServiceContext {
   Recommender* recommender = nullptr;
   Metrics* metrics = nullptr;
   RequestLimits limits;
-  // The bureau's token; empty disables the bureau's routes (answered 403).
-  std::string bureau_token;
-  // The name the audit log and the config history record for that token.
-  std::string bureau_name = "bureau";
+  // The bureau's tokens, each with the name the audit log and the config
+  // history record for it; none disables the bureau's routes (403).
+  std::vector<BureauToken> bureau_tokens;
   // Where POST /v1/admin/reload-config and SIGHUP read the scoring weights.
   std::string scoring_config_path;
   // Where POST /v1/admin/backup puts its checkpoints.
@@ -34,15 +34,18 @@ struct ServiceContext {
 void RegisterRoutes(const ServiceContext& context, Router& router);
 // A JSON answer, never cached.
 HttpResponse JsonResponse(boost::beast::http::status status, std::string body);
-// True when `token` is the bureau's (compared in constant time).
+// True when `token` is one of the bureau's (compared in constant time).
 bool IsBureauToken(const ServiceContext& context, std::string_view token);
+// The name of the bureau token the request carries ("bureau" when it carries
+// none of them: the routes that call this are guarded by it).
+std::string BureauActor(const ServiceContext& context, const HttpRequest& request);
 // The request's Idempotency-Key within `scope` (who sent it), with a
 // fingerprint of what it asks; InvalidArgument when the header is malformed.
 Result<Idempotency> IdempotencyFor(const HttpRequest& request, std::string scope);
-// Appends a bureau action to the audit log; a failed write is logged (the
-// action itself is done and answered).
-void AuditBureauAction(const ServiceContext& context, const std::string& action, const std::string& target,
-                       const std::string& detail);
+// Appends a bureau action by `actor` (BureauActor) to the audit log; a failed
+// write is logged (the action itself is done and answered).
+void AuditBureauAction(const ServiceContext& context, const std::string& actor, const std::string& action,
+                       const std::string& target, const std::string& detail);
 // The lifecycle's routes (server/workflow_handlers.cc); `bureau` guards the
 // bureau's among them.
 void RegisterWorkflowRoutes(const ServiceContext& context, Router& router, const Guard& bureau);

@@ -84,35 +84,63 @@ std::string Trim(std::string s) {
 }
 
 // A shorter bureau token could be guessed; the bureau's routes write the catalog.
-constexpr size_t kMinBureauTokenChars = 16;
+// Warns when a secret's file can be read by others.
+void WarnIfReadableByOthers(const std::string& path) {
+  std::error_code ec;
+  const auto perms = fs::status(path, ec).permissions();
+  if (!ec && (perms & (fs::perms::group_read | fs::perms::others_read)) != fs::perms::none) {
+    iisc::LogInfo("warning: %s is readable by other users (chmod 600 it)", path.c_str());
+  }
+}
 
-// The bureau's token from its file, else from the environment. Never logged.
+iisc::Result<std::string> ReadWholeFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path);
+  if (!in) return iisc::Status::IOError("cannot read " + what + " " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  WarnIfReadableByOthers(path);
+  return ss.str();
+}
+
 iisc::Result<std::string> LoadBureauToken(const iisc::ServerOptions& options) {
   std::string token;
   std::string source;
   if (!options.bureau_token_file.empty()) {
     const std::string path = options.ResolvePath(options.bureau_token_file);
-    std::ifstream in(path);
-    if (!in) return iisc::Status::IOError("cannot read the bureau token file " + path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    token = Trim(ss.str());
+    auto text = ReadWholeFile(path, "the bureau token file");
+    if (!text.ok()) return text.status();
+    token = Trim(*text);
     source = "the bureau token file " + path;
-    std::error_code ec;
-    const auto perms = fs::status(path, ec).permissions();
-    if (!ec && (perms & (fs::perms::group_read | fs::perms::others_read)) != fs::perms::none) {
-      iisc::LogInfo("warning: %s is readable by other users (chmod 600 it)", path.c_str());
-    }
   } else if (!options.bureau_token_env.empty()) {
     if (const char* v = std::getenv(options.bureau_token_env.c_str())) token = Trim(v);
     source = "the environment variable " + options.bureau_token_env;
   }
-  if (!token.empty() && token.size() < kMinBureauTokenChars) {
+  if (!token.empty() && token.size() < iisc::kMinBureauTokenChars) {
     return iisc::Status::InvalidArgument("the bureau token in " + source + " is too short: use " +
-                                         std::to_string(kMinBureauTokenChars) +
+                                         std::to_string(iisc::kMinBureauTokenChars) +
                                          " characters or more (e.g. openssl rand -hex 32)");
   }
   return token;
+}
+
+// The named tokens of bureau_tokens_file; none when it is not set. A name or
+// a token it shares with the single token (`token`, named
+// bureau_token_name) is refused: the audit log must say who acted.
+iisc::Result<std::vector<iisc::BureauToken>> LoadBureauTokens(const iisc::ServerOptions& options,
+                                                              const std::string& token) {
+  if (options.bureau_tokens_file.empty()) return std::vector<iisc::BureauToken>{};
+  const std::string path = options.ResolvePath(options.bureau_tokens_file);
+  auto text = ReadWholeFile(path, "the bureau tokens file");
+  if (!text.ok()) return text.status();
+  auto tokens = iisc::ParseBureauTokens(*text);
+  if (!tokens.ok()) return iisc::Status::InvalidArgument("the bureau tokens file " + path + ", " + tokens.status().message());
+  for (const iisc::BureauToken& t : *tokens) {
+    if (!token.empty() && (t.name == options.bureau_token_name || t.token == token)) {
+      return iisc::Status::InvalidArgument("the bureau tokens file " + path + " repeats the name or the token of " +
+                                           options.bureau_token_name + " (bureau_token_name)");
+    }
+  }
+  return tokens;
 }
 
 int Fail(const std::string& what) {
@@ -156,6 +184,8 @@ int main(int argc, char** argv) {
 
   auto bureau_token = LoadBureauToken(options);
   if (!bureau_token.ok()) return Fail(bureau_token.status().ToString());
+  auto bureau_tokens = LoadBureauTokens(options, *bureau_token);
+  if (!bureau_tokens.ok()) return Fail(bureau_tokens.status().ToString());
 
   const std::string taxonomy_path = options.ResolvePath(options.taxonomy_file);
   auto taxonomy = iisc::Taxonomy::FromFile(taxonomy_path);
@@ -199,15 +229,18 @@ int main(int argc, char** argv) {
   setup.options = options;
   setup.recommender = recommender.get();
   setup.bureau_token = std::move(bureau_token).value();
-  const bool bureau_enabled = !setup.bureau_token.empty();
+  setup.bureau_tokens = std::move(bureau_tokens).value();
+  const size_t bureau_token_count = (setup.bureau_token.empty() ? 0 : 1) + setup.bureau_tokens.size();
   setup.scoring_config_path = scoring_path;
   auto server = iisc::Server::Create(std::move(setup));
   if (!server.ok()) return Fail(server.status().ToString());
 
   const auto endpoint = (*server)->endpoint();
+  const std::string bureau_routes = bureau_token_count == 0   ? "disabled (no token)"
+                                    : bureau_token_count == 1 ? "enabled"
+                                                              : "enabled (" + std::to_string(bureau_token_count) + " tokens)";
   iisc::LogInfo("config %s, data %s, scoring %s, bureau routes %s", config_path->c_str(),
-                options.data_dir.c_str(), recommender->scoring_config()->version.c_str(),
-                bureau_enabled ? "enabled" : "disabled (no token)");
+                options.data_dir.c_str(), recommender->scoring_config()->version.c_str(), bureau_routes.c_str());
   // Tests and scripts wait for this exact line to learn the port.
   std::printf("listening on http://%s:%u\n", HostForUrl(endpoint.address()).c_str(),
               static_cast<unsigned>(endpoint.port()));

@@ -71,8 +71,8 @@ class ServerImpl final : public Server {
     context_.limits.max_json_depth = options_.max_json_depth;
     context_.limits.max_description_chars = options_.max_description_chars;
     context_.limits.max_k = options_.max_k;
-    context_.bureau_token = std::move(setup.bureau_token);
-    context_.bureau_name = options_.bureau_token_name;
+    if (!setup.bureau_token.empty()) context_.bureau_tokens.push_back({options_.bureau_token_name, setup.bureau_token});
+    for (BureauToken& t : setup.bureau_tokens) context_.bureau_tokens.push_back(std::move(t));
     context_.scoring_config_path = std::move(setup.scoring_config_path);
     context_.backup_dir = options_.backup_dir;
     context_.max_import_bytes = options_.max_import_bytes;

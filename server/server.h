@@ -7,11 +7,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 
 #include "engine/recommender.h"
 #include "models/status.h"
+#include "server/auth.h"
 #include "server/server_options.h"
 
 namespace iisc {
@@ -29,7 +31,11 @@ struct ServerTestHooks {
 struct ServerSetup {
   ServerOptions options;
   Recommender* recommender = nullptr;  // not owned; outlives the Server
-  std::string bureau_token;            // empty: the bureau's routes answer 403
+  // The bureau's token of bureau_token_file / bureau_token_env, named
+  // options.bureau_token_name (empty: none), and those of bureau_tokens_file.
+  // None at all: the bureau's routes answer 403.
+  std::string bureau_token;
+  std::vector<BureauToken> bureau_tokens;
   std::string scoring_config_path;     // resolved path, for reloads
   ServerTestHooks test_hooks;
 };

@@ -139,6 +139,7 @@ void ReadLimits(TomlSection limits, ServerOptions* o) {
 
 void ReadAccess(TomlSection access, ServerOptions* o) {
   access.String("bureau_token_file", &o->bureau_token_file);
+  access.String("bureau_tokens_file", &o->bureau_tokens_file);
   if (access.String("bureau_token_name", &o->bureau_token_name) &&
       (o->bureau_token_name.empty() || o->bureau_token_name.size() > 64)) {
     access.Fail("bureau_token_name", "must be 1 to 64 characters");

@@ -68,6 +68,9 @@ struct ServerOptions {
   std::string bureau_token_env = "IISC_BUREAU_TOKEN";
   // Who the token is, in the audit log and the config history.
   std::string bureau_token_name = "bureau";
+  // More bureau tokens, one per person or system: "<name> <token>" per line
+  // (server/auth.h). Each name is the actor of what its token does.
+  std::string bureau_tokens_file;
   std::vector<std::string> cors_allowed_origins;
   // Per-client token bucket (by remote address): sustained rate and burst.
   // 0 turns the limit off (load benchmarks from one address).

@@ -163,9 +163,9 @@ void DeleteNeed(const ServiceContext& ctx, HttpRequest& req, const PathParams& p
     LogInfo("bureau erases need %s", params[0].c_str());
     // Audited once the erasure is durable: not when it is refused (already
     // deleted, busy) nor when a retry replays it.
-    done = [&ctx, id = params[0], done = std::move(done)](Result<WriteOutcome> outcome) {
+    done = [&ctx, actor = BureauActor(ctx, req), id = params[0], done = std::move(done)](Result<WriteOutcome> outcome) {
       if (outcome.ok() && !outcome->replayed) {
-        AuditBureauAction(ctx, "need.erase", id, "personal data erased by the bureau");
+        AuditBureauAction(ctx, actor, "need.erase", id, "personal data erased by the bureau");
       }
       done(std::move(outcome));
     };
@@ -323,9 +323,10 @@ void IssueComplexToken(const ServiceContext& ctx, HttpRequest& req, const PathPa
     return reply(ErrorResponse(Status::InvalidArgument("no complex with id " + body->complex_id, "complex_id")));
   }
   ctx.recommender->workflow().IssueComplexToken(
-      body->complex_id, body->name, [&ctx, reply = std::move(reply)](Result<IssuedComplexToken> issued) {
+      body->complex_id, body->name,
+      [&ctx, actor = BureauActor(ctx, req), reply = std::move(reply)](Result<IssuedComplexToken> issued) {
         if (!issued.ok()) return reply(ErrorResponse(issued.status()));
-        AuditBureauAction(ctx, "token.issue", issued->info.id,
+        AuditBureauAction(ctx, actor, "token.issue", issued->info.id,
                           "complex " + issued->info.complex_id + " (" + issued->info.name + ")");
         LogInfo("bureau issued complex token %s for %s", issued->info.id.c_str(),
                 issued->info.complex_id.c_str());
@@ -351,9 +352,9 @@ void ListComplexTokens(const ServiceContext& ctx, HttpRequest&, const PathParams
   reply(JsonResponse(http::status::ok, std::move(out)));
 }
 
-void RevokeComplexToken(const ServiceContext& ctx, HttpRequest&, const PathParams& params, Reply reply) {
+void RevokeComplexToken(const ServiceContext& ctx, HttpRequest& req, const PathParams& params, Reply reply) {
   ctx.recommender->workflow().RevokeComplexToken(
-      params[0], [&ctx, reply = std::move(reply), id = params[0]](Result<Revocation> revocation) {
+      params[0], [&ctx, actor = BureauActor(ctx, req), reply = std::move(reply), id = params[0]](Result<Revocation> revocation) {
         if (!revocation.ok()) return reply(ErrorResponse(revocation.status()));
         HttpResponse res{http::status::no_content, 11};
         // The audit log records what was done, once: a retry did nothing.
@@ -361,7 +362,7 @@ void RevokeComplexToken(const ServiceContext& ctx, HttpRequest&, const PathParam
           res.set("Already-Revoked", "true");
           return reply(std::move(res));
         }
-        AuditBureauAction(ctx, "token.revoke", id, "");
+        AuditBureauAction(ctx, actor, "token.revoke", id, "");
         LogInfo("bureau revoked complex token %s", id.c_str());
         reply(std::move(res));
       });

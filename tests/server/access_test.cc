@@ -6,6 +6,7 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "server/auth.h"
 #include "server/cors.h"
 #include "server/rate_limiter.h"
 
@@ -15,6 +16,51 @@ namespace {
 namespace http = boost::beast::http;
 using std::chrono::milliseconds;
 using Clock = RateLimiter::Clock;
+
+TEST(BureauTokens, ParsesNamesAndTokensAndSkipsCommentsAndBlankLines) {
+  auto tokens = ParseBureauTokens(
+      "# who may act for the bureau\n"
+      "li.wei   li-wei-token-0123456789abcdef  \r\n"
+      "\n"
+      "\tzhang@bureau\tzhang-token-0123456789abcdef\n"
+      "last-line-no-newline last-token-0123456789abcdef");
+  ASSERT_TRUE(tokens.ok()) << tokens.status().ToString();
+  ASSERT_EQ(tokens->size(), 3u);
+  EXPECT_EQ((*tokens)[0].name, "li.wei");
+  EXPECT_EQ((*tokens)[0].token, "li-wei-token-0123456789abcdef");
+  EXPECT_EQ((*tokens)[1].name, "zhang@bureau");
+  EXPECT_EQ((*tokens)[2].token, "last-token-0123456789abcdef");
+  EXPECT_TRUE(ParseBureauTokens("").ok());
+  EXPECT_TRUE(ParseBureauTokens("# nobody yet\n").value().empty());
+
+  EXPECT_EQ(FindBureauToken(*tokens, "zhang-token-0123456789abcdef"), &(*tokens)[1]);
+  EXPECT_EQ(FindBureauToken(*tokens, "zhang-token-0123456789abcde"), nullptr);
+  EXPECT_EQ(FindBureauToken(*tokens, ""), nullptr);
+  EXPECT_EQ(FindBureauToken({}, "li-wei-token-0123456789abcdef"), nullptr);
+}
+
+TEST(BureauTokens, RefusesBadLinesNamingTheLineNeverTheToken) {
+  const struct {
+    const char* text;
+    const char* says;
+  } cases[] = {
+      {"li.wei\n", "line 1: expected"},
+      {"# c\nli.wei a-token with-a-space-0123456789\n", "line 2: expected"},
+      {"li.wei short-secret\n", "line 1: the token of li.wei is too short"},
+      {"a li-wei-token-0123456789abcdef\na zhang-token-0123456789abcdef\n", "line 2: the name a is given twice"},
+      {"a same-token-0123456789abcdef\nb same-token-0123456789abcdef\n", "line 2: the token of b is another"},
+      {"\x01" "bad li-wei-token-0123456789abcdef\n", "line 1: a name is"},
+  };
+  for (const auto& c : cases) {
+    auto parsed = ParseBureauTokens(c.text);
+    ASSERT_FALSE(parsed.ok()) << c.text;
+    EXPECT_NE(parsed.status().message().find(c.says), std::string::npos) << parsed.status().message();
+    EXPECT_EQ(parsed.status().message().find("secret"), std::string::npos) << parsed.status().message();
+    EXPECT_EQ(parsed.status().message().find("-token-"), std::string::npos) << parsed.status().message();
+  }
+  EXPECT_FALSE(IsBureauTokenName(std::string(65, 'a')));
+  EXPECT_TRUE(IsBureauTokenName(std::string(64, 'a')));
+}
 
 TEST(RateLimiter, BurstThenSustainedRatePerClient) {
   RateLimiter limiter(/*per_second=*/2, /*burst=*/3);

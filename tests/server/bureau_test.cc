@@ -352,6 +352,70 @@ TEST(BureauToken, ReadFromAFile) {
               http::status::forbidden);
 }
 
+// Several people of the bureau, each with a token of their own: the audit log
+// names who did what, and the single token of the environment still works
+// under bureau_token_name.
+TEST(BureauToken, NamedTokensFromAFileNameWhoActed) {
+  TempDir root;
+  const std::string tokens_file = root.path() + "/bureau.tokens";
+  std::ofstream(tokens_file) << "# officers of the bureau\n"
+                                "li.wei   li-wei-token-0123456789abcdef\n"
+                                "\n"
+                                "zhang.min\tzhang-min-token-0123456789ab\n";
+  chmod(tokens_file.c_str(), 0600);
+  const std::string config = WriteTestConfig(
+      root.path(), "[access]\nbureau_tokens_file = \"" + tokens_file + "\"\nbureau_token_name = \"ops\"\n");
+  ServerProcess server(root.path() + "/db", {{"IISC_BUREAU_TOKEN", kToken}}, config);
+  server.set_log_file(root.path() + "/server.log");
+  ASSERT_EQ(server.Start(), "");
+  const std::map<std::string, std::string> li = {{"Authorization", "Bearer li-wei-token-0123456789abcdef"}};
+  const std::map<std::string, std::string> zhang = {{"Authorization", "Bearer zhang-min-token-0123456789ab"}};
+  const std::string id = "iisc-ouhai-eyewear";
+  Response complex = Fetch(server.port(), verb::get, "/v1/complexes/" + id);
+  ASSERT_EQ(complex.result(), http::status::ok) << complex.body();
+  EXPECT_EQ(Fetch(server.port(), verb::put, "/v1/complexes/" + id, complex.body(), kJson, li).result(),
+            http::status::ok);
+  EXPECT_EQ(Fetch(server.port(), verb::delete_, "/v1/complexes/" + id, "", "", zhang).result(),
+            http::status::no_content);
+  ExpectError(Fetch(server.port(), verb::get, "/v1/admin/demand", "", "",
+                    {{"Authorization", "Bearer li-wei-token-0123456789abcdeX"}}),
+              http::status::forbidden);
+  Response audit = Fetch(server.port(), verb::get, "/v1/admin/audit", "", "", kBureau);
+  ASSERT_EQ(audit.result(), http::status::ok) << audit.body();
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(audit.body()).get(doc), simdjson::SUCCESS) << audit.body();
+  std::map<std::string, std::string> actor_of;
+  for (simdjson::dom::element e : doc["entries"].get_array()) {
+    actor_of[std::string(e["action"].get_string().value())] = std::string(e["actor"].get_string().value());
+  }
+  EXPECT_EQ(actor_of["catalog.put"], "li.wei") << audit.body();
+  EXPECT_EQ(actor_of["catalog.delete"], "zhang.min") << audit.body();
+  ASSERT_EQ(server.Stop(SIGTERM), 0);
+  const std::string log = ReadFile(root.path() + "/server.log");
+  EXPECT_NE(log.find("bureau routes enabled (3 tokens)"), std::string::npos) << log;
+  EXPECT_EQ(log.find("li-wei-token"), std::string::npos) << log;
+  EXPECT_EQ(log.find("zhang-min-token"), std::string::npos) << log;
+}
+
+TEST(BureauToken, ABadTokensFileStopsTheServerAtStartWithoutShowingAToken) {
+  TempDir root;
+  const std::string tokens_file = root.path() + "/bureau.tokens";
+  std::ofstream(tokens_file) << "li.wei li-wei-token-0123456789abcdef\nzhang.min short-secret\n";
+  chmod(tokens_file.c_str(), 0600);
+  const std::string config =
+      WriteTestConfig(root.path(), "[access]\nbureau_tokens_file = \"" + tokens_file + "\"\n");
+  ServerProcess server(root.path() + "/db", {{"IISC_BUREAU_TOKEN", ""}}, config);
+  server.set_log_file(root.path() + "/server.log");
+  EXPECT_NE(server.Start(), "");
+  server.Wait();
+  const std::string log = ReadFile(root.path() + "/server.log");
+  EXPECT_NE(log.find("line 2"), std::string::npos) << log;
+  EXPECT_NE(log.find("too short"), std::string::npos) << log;
+  EXPECT_EQ(log.find("short-secret"), std::string::npos) << log;
+  EXPECT_EQ(log.find("li-wei-token"), std::string::npos) << log;
+}
+
 TEST(BureauCors, OnlyConfiguredOriginsGetGrants) {
   TempDir root;
   const std::string config = WriteTestConfig(
