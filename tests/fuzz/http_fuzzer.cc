@@ -63,7 +63,7 @@ Service& SharedService() {
     s->engine = std::move(engine).value();
     s->context.recommender = s->engine.get();
     s->context.metrics = &s->metrics;
-    s->context.bureau_token = "fuzz-bureau-token";
+    s->context.bureau_tokens = {{"bureau", "fuzz-bureau-token"}};
     s->context.scoring_config_path = SourcePath("configs/scoring.toml");
     s->router = std::make_unique<Router>(&s->metrics, 512);
     RegisterRoutes(s->context, *s->router);
